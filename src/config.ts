@@ -1,0 +1,283 @@
+import { existsSync, readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { ConfigError } from "./errors.ts";
+
+/** Duration strings like "500ms", "30s", "2m", "1h", "7d" (or a bare number of milliseconds). */
+export function parseDuration(value: string | number): number {
+  if (typeof value === "number") return value;
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(value.trim());
+  if (!m) throw new Error(`"${value}" is not a duration (use e.g. 30s, 2m, 1h, 7d)`);
+  const n = Number(m[1]);
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? "ms"]!;
+  return Math.round(n * unit);
+}
+
+const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  try {
+    return parseDuration(v);
+  } catch (e) {
+    ctx.addIssue({ code: "custom", message: (e as Error).message });
+    return z.NEVER;
+  }
+});
+const url = z.string().url();
+const role = z.enum(["viewer", "operator", "admin"]);
+
+/** The environment: endpoints and secrets. Every other setting lives in the YAML file. */
+const envSchema = z.object({
+  LABOPS_ROLE: z.enum(["all", "bot", "worker"]).default("all"),
+  LABOPS_CONFIG: z.string().default("config/labops.yaml"),
+  LABOPS_ADMINS: z.string().default(""),
+  LABOPS_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default("labops"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must start with redis:// or rediss://").default("redis://127.0.0.1:6379"),
+  HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  CA_BUNDLE: z.string().optional(),
+  AAP_URL: url.optional(),
+  AAP_TOKEN: z.string().min(1).optional(),
+  AAP_API_PATH: z.string().regex(/^\/.*\/$/, "must start and end with /").default("/api/v2/"),
+  NAUTOBOT_URL: url.optional(),
+  NAUTOBOT_TOKEN: z.string().min(1).optional(),
+  PROXMOX_URL: url.optional(),
+  PROXMOX_TOKEN: z.string().regex(/^[^@\s]+@[^!\s]+![^=\s]+=\S+$/, "must look like USER@REALM!TOKENID=SECRET").optional(),
+  TRUENAS_URL: z.string().regex(/^wss?:\/\//, "must be a wss:// URL (…/api/current)").optional(),
+  TRUENAS_API_KEY: z.string().min(1).optional(),
+  SLACK_MODE: z.enum(["socket", "http"]).default("socket"),
+  SLACK_BOT_TOKEN: z.string().min(1).optional(),
+  SLACK_APP_TOKEN: z.string().min(1).optional(),
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  SLACK_API_URL: url.optional(),
+  SLACK_ALERT_CHANNEL: z.string().min(1).optional(),
+  DISCORD_TOKEN: z.string().min(1).optional(),
+  DISCORD_APP_ID: z.string().regex(/^\d{5,20}$/, "must be a numeric snowflake").optional(),
+  DISCORD_GUILD_ID: z.string().regex(/^\d{5,20}$/, "must be a numeric snowflake").optional(),
+  DISCORD_API_URL: url.optional(),
+  DISCORD_ALERT_CHANNEL: z.string().min(1).optional(),
+  ALERT_WEBHOOK_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  ALERT_POLL_INTERVAL: duration.default(120_000),
+  ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  GIT_REMOTE: z.string().min(1).optional(),
+});
+
+/** The YAML file: everything that is not a secret or an endpoint. Every key is documented in config/labops.example.yaml. */
+const fileSchema = z.object({
+  aap: z
+    .object({
+      templates: z
+        .object({
+          deploy: z.string().default("Master Deploy"),
+          seeder: z.string().default("Setup AAP (Seeder)"),
+          runner: z.string().default("Deploy GitHub Runner"),
+          cleanup: z.string().default("Cleanup OCP Folders"),
+        })
+        .prefault({}),
+      project: z.string().default("HomeLab Ops"),
+      inventorySource: z.string().default("Nautobot"),
+      pollInterval: duration.default(2_000),
+      jobTimeout: duration.prefault("2h"),
+    })
+    .prefault({}),
+  nautobot: z
+    .object({
+      appListContext: z.string().default("app_list"),
+      gitRepository: z.string().default("labops"),
+      vmCluster: z.string().default("pve"),
+    })
+    .prefault({}),
+  git: z
+    .object({
+      branch: z.string().default("main"),
+      authorName: z.string().default("labops"),
+      authorEmail: z.string().default("labops@localhost"),
+      appListPath: z.string().default("config_contexts/app_list.yml"),
+    })
+    .prefault({}),
+  proxmox: z
+    .object({
+      lxcTemplate: z.string().default("local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst"),
+      cores: z.number().int().min(1).default(2),
+      memoryMb: z.number().int().min(16).default(2048),
+      diskGb: z.number().int().min(1).default(16),
+      storage: z.string().default("local-lvm"),
+      bridge: z.string().default("vmbr0"),
+      sshPublicKeys: z.array(z.string()).default([]),
+      runnerPrefix: z.string().regex(/^[a-z][a-z0-9-]*$/).default("runner"),
+    })
+    .prefault({}),
+  truenas: z
+    .object({
+      share: z.string().default("/mnt/Media/docker-media"),
+      dataset: z.string().default("Media/docker-media"),
+      ocpPattern: z.string().default("^ocp-[a-z0-9-]+$"),
+      holdingDataset: z.string().default("Media/labops-held"),
+      retention: duration.prefault("14d"),
+      host: z.string().default("truenas01"),
+    })
+    .prefault({}),
+  permissions: z
+    .object({
+      grants: z
+        .array(
+          z.object({
+            role,
+            slackUsers: z.array(z.string()).default([]),
+            slackGroups: z.array(z.string()).default([]),
+            discordUsers: z.array(z.string()).default([]),
+            discordRoles: z.array(z.string()).default([]),
+            channels: z.array(z.string()).default([]),
+          }),
+        )
+        .default([]),
+      terminalRole: role.default("admin"),
+    })
+    .prefault({}),
+  limits: z
+    .object({
+      cooldown: duration.prefault("5s"),
+      confirmTtl: duration.prefault("10m"),
+      progressEditInterval: duration.prefault("2s"),
+      lockLease: duration.prefault("30s"),
+      jobAttempts: z.number().int().min(1).max(10).default(3),
+      retryBackoff: duration.prefault("2s"),
+      workerConcurrency: z.number().int().min(1).max(200).default(20),
+    })
+    .prefault({}),
+  audit: z.object({ maxEntries: z.number().int().min(100).default(10_000) }).prefault({}),
+});
+
+export type Env = z.infer<typeof envSchema>;
+export type FileConfig = z.infer<typeof fileSchema>;
+
+export interface Config {
+  role: Env["LABOPS_ROLE"];
+  logLevel: Env["LOG_LEVEL"];
+  redis: { url: string; prefix: string };
+  http: { port: number; adminToken?: string | undefined; alertWebhookToken?: string | undefined };
+  caPem?: string | undefined;
+  admins: string[];
+  aap?: ({ url: string; token: string; apiPath: string } & FileConfig["aap"]) | undefined;
+  aapSettings: FileConfig["aap"];
+  nautobot?: ({ url: string; token: string } & FileConfig["nautobot"]) | undefined;
+  nautobotSettings: FileConfig["nautobot"];
+  proxmox?: ({ url: string; token: string } & FileConfig["proxmox"]) | undefined;
+  proxmoxSettings: FileConfig["proxmox"];
+  truenas?: ({ url: string; apiKey: string } & FileConfig["truenas"]) | undefined;
+  truenasSettings: FileConfig["truenas"];
+  git: FileConfig["git"] & { remote?: string | undefined };
+  slack?: { mode: "socket" | "http"; botToken: string; appToken?: string | undefined; signingSecret?: string | undefined; apiUrl?: string | undefined; alertChannel?: string | undefined } | undefined;
+  discord?: { token: string; appId: string; guildId: string; apiUrl?: string | undefined; alertChannel?: string | undefined } | undefined;
+  alerts: { pollIntervalMs: number };
+  permissions: FileConfig["permissions"];
+  limits: FileConfig["limits"];
+  audit: FileConfig["audit"];
+  /** Every secret value, so the logger can scrub them from any line. */
+  secrets: string[];
+}
+
+/**
+ * The one place that reads the environment. Parses env and the YAML file it names, reports every bad
+ * field at once by name, and never echoes a value (a bad value may be a secret).
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env, readFile = defaultReadFile): Config {
+  const problems: string[] = [];
+  const e = envSchema.safeParse(stripEmpty(env));
+  if (!e.success) problems.push(...e.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+  const rawFile = e.success ? readYaml(e.data.LABOPS_CONFIG, readFile, problems) : {};
+  const f = fileSchema.safeParse(rawFile ?? {});
+  if (!f.success) problems.push(...f.error.issues.map((i) => `${e.success ? e.data.LABOPS_CONFIG : "config"}: ${i.path.join(".")}: ${i.message}`));
+  if (!e.success || !f.success) throw new ConfigError(problems);
+  const v = e.data;
+  const file = f.data;
+
+  const pair = (a: string, b: string, av: unknown, bv: unknown) => {
+    if (Boolean(av) !== Boolean(bv)) problems.push(`${av ? b : a}: required when ${av ? a : b} is set`);
+    return Boolean(av && bv);
+  };
+  const hasAap = pair("AAP_URL", "AAP_TOKEN", v.AAP_URL, v.AAP_TOKEN);
+  const hasNautobot = pair("NAUTOBOT_URL", "NAUTOBOT_TOKEN", v.NAUTOBOT_URL, v.NAUTOBOT_TOKEN);
+  const hasProxmox = pair("PROXMOX_URL", "PROXMOX_TOKEN", v.PROXMOX_URL, v.PROXMOX_TOKEN);
+  const hasTrueNas = pair("TRUENAS_URL", "TRUENAS_API_KEY", v.TRUENAS_URL, v.TRUENAS_API_KEY);
+  if (v.SLACK_BOT_TOKEN && v.SLACK_MODE === "socket" && !v.SLACK_APP_TOKEN) problems.push("SLACK_APP_TOKEN: required for SLACK_MODE=socket");
+  if (v.SLACK_BOT_TOKEN && v.SLACK_MODE === "http" && !v.SLACK_SIGNING_SECRET) problems.push("SLACK_SIGNING_SECRET: required for SLACK_MODE=http");
+  if (v.DISCORD_TOKEN && (!v.DISCORD_APP_ID || !v.DISCORD_GUILD_ID)) problems.push("DISCORD_APP_ID, DISCORD_GUILD_ID: required when DISCORD_TOKEN is set");
+  let caPem: string | undefined;
+  if (v.CA_BUNDLE) {
+    try {
+      caPem = readFile(v.CA_BUNDLE);
+    } catch {
+      problems.push("CA_BUNDLE: file cannot be read");
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const secrets = [v.AAP_TOKEN, v.NAUTOBOT_TOKEN, v.PROXMOX_TOKEN, v.TRUENAS_API_KEY, v.SLACK_BOT_TOKEN, v.SLACK_APP_TOKEN,
+    v.SLACK_SIGNING_SECRET, v.DISCORD_TOKEN, v.ALERT_WEBHOOK_TOKEN, v.ADMIN_TOKEN].filter((s): s is string => !!s);
+  const proxmoxSecret = v.PROXMOX_TOKEN?.split("=").slice(1).join("=");
+  if (proxmoxSecret) secrets.push(proxmoxSecret);
+  const redisPassword = safeUrlPassword(v.REDIS_URL);
+  if (redisPassword) secrets.push(redisPassword);
+
+  return {
+    role: v.LABOPS_ROLE,
+    logLevel: v.LOG_LEVEL,
+    redis: { url: v.REDIS_URL, prefix: v.LABOPS_QUEUE_PREFIX },
+    http: { port: v.HTTP_PORT, adminToken: v.ADMIN_TOKEN, alertWebhookToken: v.ALERT_WEBHOOK_TOKEN },
+    caPem,
+    admins: v.LABOPS_ADMINS.split(",").map((s) => s.trim()).filter(Boolean),
+    aap: hasAap ? { url: v.AAP_URL!, token: v.AAP_TOKEN!, apiPath: v.AAP_API_PATH, ...file.aap } : undefined,
+    aapSettings: file.aap,
+    nautobot: hasNautobot ? { url: v.NAUTOBOT_URL!, token: v.NAUTOBOT_TOKEN!, ...file.nautobot } : undefined,
+    nautobotSettings: file.nautobot,
+    proxmox: hasProxmox ? { url: v.PROXMOX_URL!, token: v.PROXMOX_TOKEN!, ...file.proxmox } : undefined,
+    proxmoxSettings: file.proxmox,
+    truenas: hasTrueNas ? { url: v.TRUENAS_URL!, apiKey: v.TRUENAS_API_KEY!, ...file.truenas } : undefined,
+    truenasSettings: file.truenas,
+    git: { ...file.git, remote: v.GIT_REMOTE },
+    slack: v.SLACK_BOT_TOKEN
+      ? { mode: v.SLACK_MODE, botToken: v.SLACK_BOT_TOKEN, appToken: v.SLACK_APP_TOKEN, signingSecret: v.SLACK_SIGNING_SECRET, apiUrl: v.SLACK_API_URL, alertChannel: v.SLACK_ALERT_CHANNEL }
+      : undefined,
+    discord: v.DISCORD_TOKEN
+      ? { token: v.DISCORD_TOKEN, appId: v.DISCORD_APP_ID!, guildId: v.DISCORD_GUILD_ID!, apiUrl: v.DISCORD_API_URL, alertChannel: v.DISCORD_ALERT_CHANNEL }
+      : undefined,
+    alerts: { pollIntervalMs: v.ALERT_POLL_INTERVAL },
+    permissions: file.permissions,
+    limits: file.limits,
+    audit: file.audit,
+    secrets,
+  };
+}
+
+function defaultReadFile(path: string): string {
+  return readFileSync(path, "utf8");
+}
+
+function readYaml(path: string, readFile: (p: string) => string, problems: string[]): unknown {
+  let text: string;
+  try {
+    if (readFile === defaultReadFile && !existsSync(path)) return {};
+    text = readFile(path);
+  } catch {
+    return {};
+  }
+  try {
+    return parseYaml(text) ?? {};
+  } catch (e) {
+    problems.push(`${path}: not valid YAML (${(e as Error).message.split("\n")[0]})`);
+    return {};
+  }
+}
+
+function stripEmpty(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(env)) if (val !== undefined && val !== "") out[k] = val;
+  return out;
+}
+
+function safeUrlPassword(u: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(u).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,28 @@
+export type Platform = "slack" | "discord" | "terminal";
+export type Role = "viewer" | "operator" | "admin";
+
+export const ROLE_RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
+
+/** Who asked, as the front end saw them. Groups are Slack user-group ids or Discord role ids. */
+export interface Actor {
+  platform: Platform;
+  id: string;
+  name: string;
+  groups: string[];
+}
+
+/** A chat channel (or thread) to post into. */
+export interface ChannelRef {
+  platform: Platform;
+  channel: string;
+  thread?: string | undefined;
+}
+
+/** A posted message that can be edited. */
+export interface MessageRef extends ChannelRef {
+  messageId: string;
+}
+
+export function actorKey(a: Pick<Actor, "platform" | "id">): string {
+  return `${a.platform}:${a.id}`;
+}

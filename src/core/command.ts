@@ -1,0 +1,49 @@
+import type { z } from "zod";
+import type { Actor, ChannelRef, Role } from "./actor.ts";
+import type { Message } from "./message.ts";
+
+/** What a command sees on the acknowledgement path. Nothing here calls a backend. */
+export interface AckContext<A> {
+  args: A;
+  actor: Actor;
+  channel: ChannelRef;
+  requestId: string;
+  /** Enqueues this command's job (with its lock key) and returns the acknowledgement. */
+  enqueue(jobName?: string, extra?: Record<string, unknown>): Promise<Message>;
+}
+
+/** A confirmation the person must click before the job is queued. */
+export interface ConfirmPolicy<A> {
+  title(args: A): string;
+  lines(args: A): string[];
+  confirmLabel?: string | undefined;
+}
+
+/**
+ * One chat command, shared by every front end. Names with a space (`runner create`) are subcommands:
+ * `/runner create` on Slack, `/runner` with subcommand `create` on Discord.
+ */
+export interface CommandDefinition<S extends z.ZodObject = z.ZodObject> {
+  name: string;
+  description: string;
+  requires: Role;
+  args: S;
+  /** Fields given without a flag, in order (`/deploy traefik`). */
+  positional?: readonly (keyof z.infer<S> & string)[] | undefined;
+  /** The job that does the work; default run() enqueues it. */
+  job?: string | undefined;
+  /** Target lock key: a second job on the same target waits in line. */
+  lock?: ((args: z.infer<S>) => string) | undefined;
+  /** Ask for a confirmation (bound to the asker, single-use, expiring) before enqueueing. */
+  confirm?: ConfirmPolicy<z.infer<S>> | undefined;
+  /** Mutating commands are subject to the per-user cooldown. */
+  mutating?: boolean | undefined;
+  /** Autocomplete source for an argument (served from caches, never a backend call on the ack path). */
+  complete?: Partial<Record<keyof z.infer<S> & string, string>> | undefined;
+  /** Custom acknowledgement-path logic; default: `enqueue()`. Must not call a backend. */
+  run?: ((ctx: AckContext<z.infer<S>>) => Promise<Message>) | undefined;
+}
+
+export function defineCommand<S extends z.ZodObject>(def: CommandDefinition<S>): CommandDefinition<S> {
+  return def;
+}

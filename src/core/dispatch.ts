@@ -1,0 +1,147 @@
+import { randomUUID } from "node:crypto";
+import type { z } from "zod";
+import { UserError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import type { JobQueue } from "../queue/job-queue.ts";
+import type { ActionStore } from "./action-store.ts";
+import { actorKey, type Actor, type ChannelRef, type MessageRef } from "./actor.ts";
+import type { AuditLog } from "./audit-log.ts";
+import type { CommandRegistry, RegisteredCommand } from "./command-registry.ts";
+import type { Cooldown } from "./cooldown.ts";
+import type { Message } from "./message.ts";
+import { parseText } from "./parse-text.ts";
+import type { Permissions } from "./permissions.ts";
+
+/** What the acknowledgement path may touch: the queue, Redis-held state, config. Never a backend. */
+export interface AckDeps {
+  commands: CommandRegistry;
+  jobs: JobQueue;
+  actions: ActionStore;
+  permissions: Permissions;
+  audit: AuditLog;
+  cooldown: Cooldown;
+  log: Logger;
+  confirmTtlMs: number;
+  actionHandlers: ReadonlyMap<string, ActionHandler>;
+}
+
+export interface CommandRequest {
+  /** Top-level command (`deploy`, `runner`) with its text, as Slack and the terminal deliver it... */
+  root: string;
+  text?: string | undefined;
+  /** ...or already-structured options with the full command name, as Discord delivers them. */
+  name?: string | undefined;
+  options?: Record<string, unknown> | undefined;
+  actor: Actor;
+  channel: ChannelRef;
+  /** The platform's id for this delivery (Slack trigger_id, Discord interaction id): a redelivery makes no second job. */
+  requestId: string;
+}
+
+/** What a button click answers: a reply to the clicker and/or a replacement for the clicked message. */
+export interface ActionOutcome {
+  reply?: Message | undefined;
+  update?: Message | undefined;
+}
+
+export interface ActionHandler {
+  kind: string;
+  run(ctx: { payload: Record<string, unknown>; actor: Actor; channel: ChannelRef; message?: MessageRef | undefined; requestId: string; deps: AckDeps }): Promise<ActionOutcome>;
+}
+
+/** Parses, authorises and enqueues one command. Always answers with a Message, never throws at the front end. */
+export async function dispatchCommand(deps: AckDeps, req: CommandRequest): Promise<Message> {
+  let cmd: RegisteredCommand | undefined;
+  try {
+    const resolved = req.name ? deps.commands.get(req.name) : undefined;
+    let text = req.text ?? "";
+    if (resolved) cmd = resolved;
+    else {
+      const r = deps.commands.resolve(req.root, text);
+      if ("error" in r) throw new UserError("unknown_command", r.error);
+      cmd = r.cmd;
+      text = r.rest;
+    }
+    const raw = req.options ?? parseText(text, cmd.specs, cmd.usage);
+    const parsed = cmd.def.args.safeParse(raw);
+    if (!parsed.success) throw new UserError("bad_args", describeIssues(parsed.error, cmd));
+    if (!deps.permissions.allows(req.actor, req.channel, cmd.def.requires)) {
+      await deps.audit.record({ event: "refused", actor: actorKey(req.actor), command: cmd.def.name, detail: "permission" }).catch(() => {});
+      throw new UserError("forbidden", `\`/${cmd.def.name}\` needs the ${cmd.def.requires} role, which you do not have here. Ask an admin.`);
+    }
+    const args = parsed.data as Record<string, unknown>;
+    if (cmd.def.confirm) return await askConfirmation(deps, cmd, args, req);
+    if (cmd.def.mutating) await deps.cooldown.check(req.actor, cmd.def.name);
+    const ctx = ackContext(deps, cmd, args, req);
+    return cmd.def.run ? await cmd.def.run(ctx as never) : await ctx.enqueue();
+  } catch (err) {
+    return errorReply(deps.log, err, cmd ? `/${cmd.def.name}` : `/${req.root}`);
+  }
+}
+
+/** The enqueue helper a command's run() gets. */
+export function ackContext(deps: AckDeps, cmd: RegisteredCommand, args: Record<string, unknown>, req: Omit<CommandRequest, "root">) {
+  return {
+    args, actor: req.actor, channel: req.channel, requestId: req.requestId,
+    async enqueue(jobName = cmd.def.job, extra: Record<string, unknown> = {}): Promise<Message> {
+      if (!jobName) throw new Error(`command ${cmd.def.name} has no job`);
+      const lockKey = cmd.def.lock?.(args as never);
+      const { jobId, duplicate } = await deps.jobs.enqueue(jobName, {
+        command: cmd.def.name, args: { ...args, ...extra }, actor: req.actor, channel: req.channel, requestId: req.requestId,
+        ...(lockKey ? { lockKey } : {}), enqueuedAt: Date.now(),
+      });
+      if (!duplicate) {
+        await deps.audit.record({ event: "command", actor: actorKey(req.actor), command: cmd.def.name, jobId, target: lockKey, detail: JSON.stringify(args) }).catch(() => {});
+      }
+      return { title: `/${cmd.def.name}: queued as job \`${jobId}\``, state: "queued", ephemeral: true, jobId,
+        lines: duplicate ? ["This request was already received; no second job was made."] : ["Progress follows in this channel."] };
+    },
+  };
+}
+
+async function askConfirmation(deps: AckDeps, cmd: RegisteredCommand, args: Record<string, unknown>, req: CommandRequest): Promise<Message> {
+  const policy = cmd.def.confirm!;
+  const common = { boundTo: actorKey(req.actor), boundName: req.actor.name, requires: cmd.def.requires, singleUse: true, ttlMs: deps.confirmTtlMs };
+  const confirmId = await deps.actions.create({ kind: "confirm-command", payload: { command: cmd.def.name, args, requestId: req.requestId }, ...common });
+  const cancelId = await deps.actions.create({ kind: "cancel", payload: { confirmId }, ...common });
+  return {
+    title: policy.title(args as never),
+    state: "warning",
+    lines: [...policy.lines(args as never), `Only ${req.actor.name} can confirm; this expires in ${Math.round(deps.confirmTtlMs / 60_000)} min.`],
+    buttons: [{ id: confirmId, label: policy.confirmLabel ?? "Confirm", style: "danger" }, { id: cancelId, label: "Cancel" }],
+  };
+}
+
+/** Handles a button click: claims the server-side action (owner, expiry, single use), re-checks the role, runs it. */
+export async function dispatchAction(deps: AckDeps, req: { actionId: string; actor: Actor; channel: ChannelRef; message?: MessageRef | undefined; requestId?: string | undefined }): Promise<ActionOutcome> {
+  try {
+    const rec = await deps.actions.take(req.actionId, req.actor);
+    if (!deps.permissions.allows(req.actor, req.channel, rec.requires)) {
+      throw new UserError("forbidden", `This button needs the ${rec.requires} role, which you do not have here.`);
+    }
+    const handler = deps.actionHandlers.get(rec.kind);
+    if (!handler) throw new UserError("action_unknown", "This button no longer does anything.");
+    await deps.audit.record({ event: "action", actor: actorKey(req.actor), detail: rec.kind }).catch(() => {});
+    return await handler.run({ payload: rec.payload, actor: req.actor, channel: req.channel, message: req.message, requestId: req.requestId ?? randomUUID(), deps });
+  } catch (err) {
+    return { reply: errorReply(deps.log, err, "Button") };
+  }
+}
+
+function describeIssues(error: z.ZodError, cmd: RegisteredCommand): string {
+  const lines = error.issues.slice(0, 3).map((i) => {
+    const name = String(i.path[0] ?? "");
+    const spec = cmd.specs.find((s) => s.name === name);
+    const what = spec?.description ? ` (${spec.description})` : "";
+    if (i.code === "invalid_type" && i.input === undefined) return `\`${name}\` is missing${what}.`;
+    return `\`${name}\`: ${i.message}${what}.`;
+  });
+  return `${lines.join("\n")}\nUsage: \`${cmd.usage}\``;
+}
+
+export function errorReply(log: Logger, err: unknown, title: string): Message {
+  if (err instanceof UserError) return { title: `${title}: ${err.code === "forbidden" ? "not allowed" : "cannot do that"}`, state: "failure", lines: [err.message], ephemeral: true };
+  const ref = randomUUID().slice(0, 8);
+  log.error({ ref, err: err instanceof Error ? { type: err.name, message: err.message } : String(err) }, "command failed on the ack path");
+  return { title: `${title}: failed`, state: "failure", lines: [`Something went wrong inside labops. Reference: ${ref}.`], ephemeral: true };
+}

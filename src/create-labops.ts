@@ -1,0 +1,124 @@
+import { fileURLToPath } from "node:url";
+import type { Redis } from "ioredis";
+import { AapClient } from "./clients/aap.ts";
+import { NautobotClient } from "./clients/nautobot.ts";
+import { ProxmoxClient } from "./clients/proxmox.ts";
+import { TrueNasClient } from "./clients/truenas.ts";
+import type { Config } from "./config.ts";
+import { ActionStore } from "./core/action-store.ts";
+import { FileCatalog, NautobotCatalog, type AppCatalog } from "./core/app-catalog.ts";
+import { AuditLog } from "./core/audit-log.ts";
+import { CommandRegistry } from "./core/command-registry.ts";
+import { Cooldown } from "./core/cooldown.ts";
+import type { AckDeps, ActionHandler } from "./core/dispatch.ts";
+import { NotifierRegistry } from "./core/notifier.ts";
+import { Permissions } from "./core/permissions.ts";
+import { tcpProbe, type ServiceProbe } from "./core/service-probe.ts";
+import { ACTION_HANDLERS } from "./handlers/actions.ts";
+import { COMMANDS } from "./handlers/index.ts";
+import type { Logger } from "./logger.ts";
+import { createWorker, type LabopsWorker } from "./queue/create-worker.ts";
+import { JobQueue } from "./queue/job-queue.ts";
+import { PROCESSORS } from "./queue/processors/index.ts";
+import { createRedis } from "./queue/redis.ts";
+import type { WorkerDeps } from "./queue/worker-deps.ts";
+
+export const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+export interface LabopsOptions {
+  config: Config;
+  log: Logger;
+  /** Front ends register their notifiers here before or after creation. */
+  notifiers?: NotifierRegistry | undefined;
+  /** Override the post-deploy probe (the simulated lab routes probes to its own listeners). */
+  probe?: ServiceProbe | undefined;
+  /** Worker tuning for tests (lock duration, stalled interval). */
+  worker?: { lockDurationMs?: number; stalledIntervalMs?: number; lockRetryMs?: number } | undefined;
+  onJobFailed?: WorkerDeps["onJobFailed"];
+}
+
+export interface Labops {
+  config: Config;
+  log: Logger;
+  ack: AckDeps;
+  queue: JobQueue;
+  notifiers: NotifierRegistry;
+  clients: Pick<WorkerDeps, "aap" | "nautobot" | "proxmox" | "truenas">;
+  catalog: AppCatalog;
+  worker?: LabopsWorker | undefined;
+  workerDeps: WorkerDeps;
+  redis: Redis;
+  /** Resolves once the producer connection to Redis is up (or after `timeoutMs`, so a front end can start and report "queue unavailable"). */
+  ready(timeoutMs?: number): Promise<boolean>;
+  /** Starts the worker (for role all|worker). */
+  startWorker(): LabopsWorker;
+  close(): Promise<void>;
+}
+
+/** Builds the clients from config: a system without config gets no client, and its commands say so. */
+export function createClients(config: Config, log: Logger): Labops["clients"] {
+  const onError = (e: { service: string; status?: number | undefined; method: string; path: string }) =>
+    log.debug({ service: e.service, status: e.status, method: e.method, path: e.path }, "backend request failed");
+  return {
+    aap: config.aap ? new AapClient({ url: config.aap.url, token: config.aap.token, apiPath: config.aap.apiPath, caPem: config.caPem, onError }) : undefined,
+    nautobot: config.nautobot ? new NautobotClient({ url: config.nautobot.url, token: config.nautobot.token, caPem: config.caPem, onError }) : undefined,
+    proxmox: config.proxmox ? new ProxmoxClient({ url: config.proxmox.url, token: config.proxmox.token, caPem: config.caPem, onError }) : undefined,
+    truenas: config.truenas ? new TrueNasClient({ url: config.truenas.url, apiKey: config.truenas.apiKey, caPem: config.caPem, onError }) : undefined,
+  };
+}
+
+/** The composition root shared by `npm start`, the demo and the tests. */
+export function createLabops(opts: LabopsOptions): Labops {
+  const { config, log } = opts;
+  const prefix = config.redis.prefix;
+  const producer = createRedis(config.redis.url, "producer");
+  producer.on("error", (err) => log.debug({ err: String(err) }, "redis producer connection error"));
+  const notifiers = opts.notifiers ?? new NotifierRegistry();
+  const clients = createClients(config, log);
+  const catalog: AppCatalog = clients.nautobot
+    ? new NautobotCatalog(clients.nautobot)
+    : new FileCatalog(`${REPO_ROOT}config_contexts/app_list.yml`);
+  const queue = new JobQueue(producer, { prefix, attempts: config.limits.jobAttempts, backoffMs: config.limits.retryBackoff });
+  const actions = new ActionStore(producer, prefix);
+  const audit = new AuditLog(producer, prefix, config.audit.maxEntries);
+  const ack: AckDeps = {
+    commands: new CommandRegistry(COMMANDS),
+    jobs: queue,
+    actions,
+    permissions: new Permissions(config.permissions, config.admins),
+    audit,
+    cooldown: new Cooldown(producer, prefix, config.limits.cooldown),
+    log,
+    confirmTtlMs: config.limits.confirmTtl,
+    actionHandlers: new Map<string, ActionHandler>(ACTION_HANDLERS.map((h) => [h.kind, h])),
+  };
+  let workerRedis: Redis | undefined;
+  const workerDeps: WorkerDeps = {
+    config, log, redis: producer, notifier: notifiers, actions, audit, catalog, ...clients,
+    probe: opts.probe ?? tcpProbe(), onJobFailed: opts.onJobFailed,
+  };
+  const labops: Labops = {
+    config, log, ack, queue, notifiers, clients, catalog, workerDeps, redis: producer,
+    async ready(timeoutMs = 5_000) {
+      if (producer.status === "ready") return true;
+      return new Promise<boolean>((resolve) => {
+        const t = setTimeout(() => resolve(false), timeoutMs);
+        producer.once("ready", () => (clearTimeout(t), resolve(true)));
+      });
+    },
+    startWorker() {
+      workerRedis ??= createRedis(config.redis.url, "worker");
+      workerRedis.on("error", (err) => log.debug({ err: String(err) }, "redis worker connection error"));
+      labops.worker = createWorker({ connection: workerRedis, prefix, processors: PROCESSORS, deps: workerDeps, ...opts.worker });
+      return labops.worker;
+    },
+    async close() {
+      await labops.worker?.close();
+      await queue.close();
+      await clients.truenas?.close().catch(() => {});
+      producer.disconnect();
+      workerRedis?.disconnect();
+    },
+  };
+  return labops;
+}

@@ -1,0 +1,75 @@
+/**
+ * `npm run demo`: the simulated lab, bot and worker in one process, with a terminal chat.
+ * Interactive: type commands. Piped: runs each line after the previous job ends, then exits
+ * (0 only if every command succeeded).
+ */
+import { userInfo } from "node:os";
+import { loadConfig } from "./config.ts";
+import { ConsoleNotifier } from "./bot/console/console-notifier.ts";
+import { runConsoleBot } from "./bot/console/console-bot.ts";
+import { createLabops } from "./create-labops.ts";
+import { createLab } from "./lab/create-lab.ts";
+import { redisServerInstalled, startPrivateRedis, type PrivateRedis } from "./lab/private-redis.ts";
+import { createLogger } from "./logger.ts";
+import { redisAnswers } from "./queue/redis.ts";
+import { NotifierRegistry } from "./core/notifier.ts";
+
+async function main(): Promise<number> {
+  const out = process.stdout;
+  const interactive = process.stdin.isTTY === true;
+  let redisUrl = process.env.REDIS_URL || "redis://127.0.0.1:6379";
+  let privateRedis: PrivateRedis | undefined;
+  if (!(await redisAnswers(redisUrl))) {
+    if (!redisServerInstalled()) {
+      process.stderr.write(`Nothing answers at ${redisUrl} and redis-server is not installed.\n` +
+        "Install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis) or set REDIS_URL, then run npm run demo again.\n");
+      return 2;
+    }
+    privateRedis = await startPrivateRedis();
+    redisUrl = privateRedis.url;
+    process.stderr.write(`(no Redis at the default URL: started a private redis-server on ${redisUrl})\n`);
+  }
+
+  const lab = await createLab({ stepMs: Number(process.env.LAB_STEP_MS ?? 250) });
+  const config = loadConfig({
+    ...lab.env,
+    REDIS_URL: redisUrl,
+    LABOPS_CONFIG: process.env.LABOPS_CONFIG ?? "config/labops.yaml",
+    LABOPS_QUEUE_PREFIX: `labops-demo-${process.pid}`,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+  });
+  config.limits.cooldown = 0;
+  config.limits.progressEditInterval = 1_000;
+  config.aapSettings.pollInterval = 500;
+  const log = createLogger({ level: config.logLevel, secrets: config.secrets, destination: process.stderr });
+  const notifier = new ConsoleNotifier(out);
+  const notifiers = new NotifierRegistry().register("terminal", notifier);
+  const labops = createLabops({ config, log, notifiers, probe: lab.probe });
+  await labops.ready();
+  labops.startWorker();
+
+  if (interactive) {
+    out.write("labops demo: a simulated homelab (AAP, Nautobot, Proxmox, TrueNAS) is running.\n" +
+      "Try: /deploy traefik   /deploy traefik --check   /deploy nextcloud   /help   (Ctrl-D to quit)\n");
+  }
+  const user = userInfo().username;
+  const summary = await runConsoleBot({
+    deps: labops.ack, notifier, queue: labops.queue.queue, input: process.stdin, sequential: !interactive,
+    actor: { platform: "terminal", id: user, name: user, groups: [] },
+  });
+  await labops.queue.queue.obliterate({ force: true }).catch(() => {});
+  await labops.redis.eval("for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end", 0, `${config.redis.prefix}:*`).catch(() => {});
+  await labops.close();
+  await lab.close();
+  await privateRedis?.stop();
+  out.write(`\n${summary.commands} command(s), ${summary.failures} failed.\n`);
+  return summary.failures === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

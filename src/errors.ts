@@ -1,0 +1,75 @@
+/**
+ * Errors say who they are for.
+ * - UserError: the message is shown verbatim to the person in chat; `code` is stable for tests and metrics.
+ * - ApiError: an upstream system failed; never shown verbatim (bodies leak hosts, paths, traces).
+ * - ConfigError: the operator's configuration is wrong; lists every bad field by name, never a value.
+ */
+export type Service = "aap" | "nautobot" | "proxmox" | "truenas" | "slack" | "discord" | "git";
+
+export class UserError extends Error {
+  override name = "UserError";
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+export class ApiError extends Error {
+  override name = "ApiError";
+  constructor(
+    readonly service: Service,
+    readonly status: number | undefined,
+    readonly method: string,
+    readonly path: string,
+    /** Operator-facing reason (already stripped of secrets); shown only in logs. */
+    readonly reason: string,
+    options?: ErrorOptions & { retryable?: boolean | undefined },
+  ) {
+    super(`${service} ${method} ${path} failed${status === undefined ? "" : ` (${status})`}: ${reason}`, options);
+    this.#retryable = options?.retryable;
+  }
+  readonly #retryable: boolean | undefined;
+
+  /** Network errors, timeouts, 429 and 5xx are worth another try; 4xx are not. */
+  get retryable(): boolean {
+    if (this.#retryable !== undefined) return this.#retryable;
+    return this.status === undefined || this.status === 429 || this.status >= 500;
+  }
+
+  /** What a person may be told: the system and a short, safe summary. */
+  get userMessage(): string {
+    const name = SERVICE_NAMES[this.service];
+    if (this.status === undefined) return `${name} did not answer (${this.reason.split("\n")[0]}).`;
+    if (this.status === 401 || this.status === 403) return `${name} rejected the credentials labops uses (${this.status}).`;
+    if (this.status === 429) return `${name} is rate limiting labops; try again shortly.`;
+    if (this.status >= 500) return `${name} had an internal error (${this.status}).`;
+    return `${name} refused the request (${this.status}).`;
+  }
+}
+
+export const SERVICE_NAMES: Record<Service, string> = {
+  aap: "AAP",
+  nautobot: "Nautobot",
+  proxmox: "Proxmox",
+  truenas: "TrueNAS",
+  slack: "Slack",
+  discord: "Discord",
+  git: "Git",
+};
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+/** A failure an operator must look at, reported with a reference id that also appears in the log line. */
+export function describeForUser(err: unknown, ref: string): string {
+  if (err instanceof UserError) return err.message;
+  if (err instanceof ApiError) return `${err.userMessage} Reference: ${ref}.`;
+  return `Something went wrong inside labops. Reference: ${ref}.`;
+}

@@ -1,0 +1,27 @@
+import { UserError } from "../errors.ts";
+import { ackContext, type ActionHandler } from "../core/dispatch.ts";
+
+/** A confirmed command: enqueue it now, exactly as if it had needed no confirmation. */
+const confirmCommand: ActionHandler = {
+  kind: "confirm-command",
+  async run({ payload, actor, channel, deps }) {
+    const cmd = deps.commands.get(String(payload.command));
+    if (!cmd) throw new UserError("action_unknown", "That command no longer exists.");
+    const args = cmd.def.args.parse(payload.args) as Record<string, unknown>;
+    await deps.audit.record({ event: "confirmed", actor: `${actor.platform}:${actor.id}`, command: cmd.def.name }).catch(() => {});
+    const reply = await ackContext(deps, cmd, args, { actor, channel, requestId: `confirmed:${String(payload.requestId)}` }).enqueue();
+    return { reply, update: { title: `/${cmd.def.name}: confirmed by ${actor.name}`, state: "info", lines: [`Queued as job \`${reply.jobId ?? "?"}\`.`] } };
+  },
+};
+
+/** Cancel on a confirmation: the confirm button is dropped too. */
+const cancel: ActionHandler = {
+  kind: "cancel",
+  async run({ payload, actor, deps }) {
+    if (typeof payload.confirmId === "string") await deps.actions.drop(payload.confirmId);
+    await deps.audit.record({ event: "canceled", actor: `${actor.platform}:${actor.id}` }).catch(() => {});
+    return { update: { title: `Canceled by ${actor.name}`, state: "canceled", lines: ["Nothing was done."] } };
+  },
+};
+
+export const ACTION_HANDLERS: readonly ActionHandler[] = [confirmCommand, cancel];

@@ -1,0 +1,14 @@
+import { defineCommand } from "../core/command.ts";
+import { deployArgs } from "../queue/processors/aap-deploy.ts";
+
+export default defineCommand({
+  name: "deploy",
+  description: "Deploy an app from Nautobot's app_list with Master Deploy",
+  requires: "operator",
+  args: deployArgs,
+  positional: ["app"],
+  job: "aap.deploy",
+  mutating: true,
+  lock: (a) => `app:${a.app}`,
+  complete: { app: "apps", host: "hosts" },
+});

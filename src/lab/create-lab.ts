@@ -1,0 +1,79 @@
+import { createServer, type Server } from "node:net";
+import type { AddressInfo } from "node:net";
+import { tcpProbe, type ServiceProbe } from "../core/service-probe.ts";
+import { FakeAap, type FakeAapOptions } from "./fake-aap.ts";
+import { FakeNautobot, type FakeNautobotOptions } from "./fake-nautobot.ts";
+import { FakeProxmox } from "./fake-proxmox.ts";
+import { FakeTrueNas, type FakeTrueNasOptions } from "./fake-truenas.ts";
+import { LAB_HOSTS } from "./homelab.ts";
+
+export interface LabOptions {
+  /** Base time unit of every simulated task: ~300 ms at a human pace (demo), ~10 ms in tests. */
+  stepMs?: number | undefined;
+  aap?: Omit<FakeAapOptions, "stepMs"> | undefined;
+  nautobot?: Omit<FakeNautobotOptions, "stepMs"> | undefined;
+  truenas?: Omit<FakeTrueNasOptions, "stepMs"> | undefined;
+}
+
+export interface Lab {
+  aap: FakeAap;
+  nautobot: FakeNautobot;
+  proxmox: FakeProxmox;
+  truenas: FakeTrueNas;
+  /** The environment that points labops at this lab. */
+  env: Record<string, string>;
+  /** Routes post-deploy probes of the lab's (private) addresses to local listeners; nothing leaves loopback. */
+  probe: ServiceProbe;
+  close(): Promise<void>;
+}
+
+/**
+ * The simulated homelab: fake AAP, Nautobot, Proxmox and TrueNAS on free loopback ports, seeded with the
+ * same hosts, plus a TCP listener standing in for every service Nautobot records.
+ */
+export async function createLab(opts: LabOptions = {}): Promise<Lab> {
+  const stepMs = opts.stepMs ?? 300;
+  const aap = new FakeAap({ failures: { nextcloud: { host: "docker02", task: "docker_app : Wait for healthcheck", msg: "Status code was 503 and not [200]: HTTP Error 503: Service Unavailable" } }, ...opts.aap, stepMs });
+  const nautobot = new FakeNautobot({ ...opts.nautobot, stepMs });
+  const proxmox = new FakeProxmox({ stepMs });
+  const truenas = new FakeTrueNas({ ...opts.truenas, stepMs });
+  const [aapUrl, nautobotUrl, proxmoxUrl, truenasUrl] = await Promise.all([aap.start(), nautobot.start(), proxmox.start(), truenas.start()]);
+  const services = await startServiceListeners();
+  const probe = tcpProbe(1_000);
+  return {
+    aap, nautobot, proxmox, truenas,
+    env: {
+      AAP_URL: aapUrl, AAP_TOKEN: aap.token,
+      NAUTOBOT_URL: nautobotUrl, NAUTOBOT_TOKEN: nautobot.token,
+      PROXMOX_URL: proxmoxUrl, PROXMOX_TOKEN: proxmox.token,
+      TRUENAS_URL: truenasUrl, TRUENAS_API_KEY: truenas.apiKey,
+    },
+    probe: async (target, signal) => {
+      const local = services.ports.get(`${target.address}:${target.port}`);
+      if (local === undefined) return { open: false, ms: 0, error: "ECONNREFUSED" };
+      return probe({ ...target, address: "127.0.0.1", port: local }, signal);
+    },
+    async close() {
+      await Promise.all([aap.close(), nautobot.close(), proxmox.close(), truenas.close(), services.close()]);
+    },
+  };
+}
+
+async function startServiceListeners(): Promise<{ ports: Map<string, number>; close(): Promise<void> }> {
+  const ports = new Map<string, number>();
+  const servers: Server[] = [];
+  for (const host of LAB_HOSTS) {
+    for (const svc of host.services.filter((s) => s.protocol === "tcp")) {
+      for (const port of svc.ports) {
+        const server = createServer((sock) => sock.end());
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        servers.push(server);
+        ports.set(`${host.ip}:${port}`, (server.address() as AddressInfo).port);
+      }
+    }
+  }
+  return {
+    ports,
+    close: () => Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r())))).then(() => {}),
+  };
+}

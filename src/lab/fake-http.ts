@@ -1,0 +1,197 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** A request as a fake server sees it. */
+export interface FakeRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingMessage["headers"];
+  /** JSON or form-decoded body (form fields as a string record); undefined when empty. */
+  body: unknown;
+  rawBody: string;
+}
+
+/** What a route answers. `text` is sent verbatim (with `contentType`), otherwise `body` as JSON; no body at all when both are absent. */
+export interface FakeResponse {
+  status: number;
+  body?: unknown;
+  text?: string | undefined;
+  contentType?: string | undefined;
+  statusText?: string | undefined;
+  headers?: Record<string, string> | undefined;
+}
+
+export type FakeHandler = (req: FakeRequest, params: Record<string, string>) => FakeResponse | Promise<FakeResponse>;
+
+/** A fault to inject on matching requests: a status, a delay, or a request that never answers. */
+export interface Fault {
+  method?: string | undefined;
+  path: RegExp | string;
+  status?: number | undefined;
+  body?: unknown;
+  headers?: Record<string, string> | undefined;
+  delayMs?: number | undefined;
+  /** Never answer (the client's timeout must fire). */
+  hang?: boolean | undefined;
+  /** How many matching requests it applies to; default every one until cleared. */
+  times?: number | undefined;
+}
+
+interface Route {
+  method: string;
+  regex: RegExp;
+  keys: string[];
+  handler: FakeHandler;
+}
+
+const MAX_RECORDED = 5_000;
+
+/** A tiny HTTP server for the simulated lab: routes, a request log, and fault injection for tests. */
+export class FakeHttpServer {
+  readonly requests: FakeRequest[] = [];
+  readonly #routes: Route[] = [];
+  readonly #faults: Fault[] = [];
+  readonly #server: Server;
+  readonly #hung = new Set<ServerResponse>();
+  /** Runs before routing; return a response to short-circuit (used for auth checks). */
+  guard: ((req: FakeRequest) => FakeResponse | undefined) | undefined;
+
+  constructor(readonly name: string) {
+    this.#server = createServer((req, res) => void this.#handle(req, res));
+  }
+
+  /** Registers a route; `:name` segments become params. Trailing slashes are significant, as on AWX and Nautobot. */
+  route(method: string, pattern: string, handler: FakeHandler): this {
+    const keys: string[] = [];
+    const source = pattern
+      .split("/")
+      .map((seg) => {
+        if (seg.startsWith(":")) {
+          keys.push(seg.slice(1));
+          return "([^/]+)";
+        }
+        return seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      })
+      .join("/");
+    this.#routes.push({ method: method.toUpperCase(), regex: new RegExp(`^${source}$`), keys, handler });
+    return this;
+  }
+
+  inject(fault: Fault): this {
+    this.#faults.push({ ...fault });
+    return this;
+  }
+
+  clearFaults(): void {
+    this.#faults.length = 0;
+  }
+
+  /** Requests seen so far that match a method and path pattern. */
+  count(method: string, path: RegExp): number {
+    return this.requests.filter((r) => r.method === method.toUpperCase() && path.test(r.path)).length;
+  }
+
+  server(): Server {
+    return this.#server;
+  }
+
+  async listen(port = 0, host = "127.0.0.1"): Promise<string> {
+    await new Promise<void>((resolve) => this.#server.listen(port, host, resolve));
+    const addr = this.#server.address() as AddressInfo;
+    return `http://${host}:${addr.port}`;
+  }
+
+  async close(): Promise<void> {
+    for (const res of this.#hung) res.destroy();
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const rawBody = await readBody(req);
+    const url = new URL(req.url ?? "/", "http://fake");
+    const freq: FakeRequest = {
+      method: (req.method ?? "GET").toUpperCase(),
+      path: decodeURIComponent(url.pathname),
+      query: url.searchParams,
+      headers: req.headers,
+      body: parseBody(rawBody, req.headers["content-type"]),
+      rawBody,
+    };
+    this.requests.push(freq);
+    if (this.requests.length > MAX_RECORDED) this.requests.splice(0, this.requests.length - MAX_RECORDED);
+
+    const fault = this.#takeFault(freq);
+    if (fault?.hang) {
+      this.#hung.add(res);
+      res.on("close", () => this.#hung.delete(res));
+      return;
+    }
+    if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (fault?.status) {
+      return send(res, { status: fault.status, body: fault.body ?? { detail: "injected fault" }, headers: fault.headers });
+    }
+
+    try {
+      const guarded = this.guard?.(freq);
+      if (guarded) return send(res, guarded);
+      for (const route of this.#routes) {
+        if (route.method !== freq.method) continue;
+        const m = route.regex.exec(freq.path);
+        if (!m) continue;
+        const params: Record<string, string> = {};
+        route.keys.forEach((k, i) => (params[k] = m[i + 1] ?? ""));
+        return send(res, await route.handler(freq, params));
+      }
+      send(res, { status: 404, body: { detail: "Not found." } });
+    } catch (err) {
+      send(res, { status: 500, body: { detail: `fake ${this.name} error: ${(err as Error).message}` } });
+    }
+  }
+
+  #takeFault(req: FakeRequest): Fault | undefined {
+    const i = this.#faults.findIndex(
+      (f) =>
+        (!f.method || f.method.toUpperCase() === req.method) &&
+        (typeof f.path === "string" ? req.path === f.path : f.path.test(req.path)),
+    );
+    if (i < 0) return undefined;
+    const f = this.#faults[i]!;
+    if (f.times !== undefined && --f.times <= 0) this.#faults.splice(i, 1);
+    return f;
+  }
+}
+
+function send(res: ServerResponse, r: FakeResponse): void {
+  const headers: Record<string, string> = { ...r.headers };
+  let payload: string | undefined;
+  if (r.text !== undefined) {
+    payload = r.text;
+    headers["content-type"] ??= r.contentType ?? "text/plain; charset=utf-8";
+  } else if (r.body !== undefined) {
+    payload = JSON.stringify(r.body);
+    headers["content-type"] ??= r.contentType ?? "application/json";
+  }
+  if (payload !== undefined) headers["content-length"] = String(Buffer.byteLength(payload));
+  res.writeHead(r.status, r.statusText, headers);
+  res.end(payload);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function parseBody(raw: string, contentType: string | undefined): unknown {
+  if (!raw) return undefined;
+  if (contentType?.includes("application/x-www-form-urlencoded")) {
+    return Object.fromEntries(new URLSearchParams(raw));
+  }
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}

@@ -1,0 +1,175 @@
+import { randomBytes } from "node:crypto";
+import { DelayedError, UnrecoverableError, Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import { ApiError, describeForUser, UserError } from "../errors.ts";
+import type { Message } from "../core/message.ts";
+import { jobPayloadSchema, messageRefSchema, type JobPayload } from "./job-payload.ts";
+import { QUEUE_NAME } from "./job-queue.ts";
+import { LostOwnershipError, type Processor, type ProcessorResult } from "./processor.ts";
+import { ProgressMessage } from "./progress-message.ts";
+import { TargetLocks } from "./target-lock.ts";
+import type { WorkerDeps } from "./worker-deps.ts";
+
+export interface WorkerOptions {
+  connection: Redis;
+  prefix: string;
+  processors: readonly Processor[];
+  deps: WorkerDeps;
+  concurrency?: number | undefined;
+  /** BullMQ lock: a crashed worker's job is taken over after about this long (plus the stalled check). */
+  lockDurationMs?: number | undefined;
+  stalledIntervalMs?: number | undefined;
+  /** How long a job waiting for its target lock sleeps between tries. */
+  lockRetryMs?: number | undefined;
+}
+
+export interface LabopsWorker {
+  worker: Worker;
+  locks: TargetLocks;
+  /** Stops taking jobs, hands running ones back with their remote ids (they re-attach on the next worker), then closes. */
+  close(): Promise<void>;
+}
+
+export const refId = () => randomBytes(4).toString("hex");
+
+/** The worker process: validates each job, holds its target lock, keeps its progress message, and maps errors. */
+export function createWorker(opts: WorkerOptions): LabopsWorker {
+  const byName = new Map(opts.processors.map((p) => [p.name, p]));
+  const { deps } = opts;
+  const locks = new TargetLocks(opts.connection, opts.prefix, deps.config.limits.lockLease);
+  const shutdown = new AbortController();
+  const lockDuration = opts.lockDurationMs ?? 30_000;
+
+  const processJob = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
+    const parsed = jobPayloadSchema.safeParse(job.data);
+    const processor = byName.get(job.name);
+    if (!parsed.success || !processor) {
+      deps.log.error({ jobId: job.id, name: job.name }, "job payload rejected");
+      throw new UnrecoverableError(parsed.success ? `no processor for ${job.name}` : "invalid job payload");
+    }
+    const payload = parsed.data;
+    const jobId = job.id!;
+    const log = deps.log.child({ cmd: payload.command, user: `${payload.actor.platform}:${payload.actor.id}`, jobId });
+    const state: Record<string, unknown> = { ...payload.state };
+    const ensureOwner = async () => {
+      if (!token) return;
+      const ok = await job.extendLock(token, lockDuration).catch(() => 0);
+      if (!ok) throw new LostOwnershipError(jobId);
+    };
+    const save = async (patch: Record<string, unknown>) => {
+      await ensureOwner();
+      Object.assign(state, patch);
+      await job.updateData({ ...payload, state });
+    };
+    const storedRef = messageRefSchema.safeParse(state.progressRef);
+    const progress = new ProgressMessage({
+      notifier: deps.notifier,
+      channel: payload.channel,
+      ref: storedRef.success ? storedRef.data : undefined,
+      onPosted: (ref) => save({ progressRef: ref }),
+      minIntervalMs: deps.config.limits.progressEditInterval,
+      log,
+    });
+    const args = processor.args.safeParse(payload.args);
+    if (!args.success) {
+      const issue = args.error.issues[0];
+      await progress.finish(failure(`/${payload.command}`, `Invalid arguments: ${issue?.path.join(".")}: ${issue?.message}`));
+      throw new UnrecoverableError("invalid arguments");
+    }
+    const title = processor.title(args.data);
+    const abort = AbortSignal.any([shutdown.signal, ...(signal ? [signal] : [])]);
+
+    if (payload.lockKey) {
+      const got = await locks.acquire(payload.lockKey, jobId);
+      if (!got.acquired) {
+        const waiting: Message = {
+          title, state: "waiting",
+          lines: [`Waiting for \`${payload.lockKey}\`: behind job \`${got.holder ?? "?"}\`, position ${got.position} in line.`],
+        };
+        if (!progress.ref) await progress.start(waiting);
+        else progress.update(waiting);
+        await job.moveToDelayed(Date.now() + (opts.lockRetryMs ?? 1_000), token);
+        throw new DelayedError();
+      }
+    }
+    const renew = payload.lockKey
+      ? setInterval(() => void locks.renew(payload.lockKey!, jobId).catch(() => {}), Math.max(500, locks.leaseMs / 3))
+      : undefined;
+    try {
+      if (!progress.ref) await progress.start({ title, state: "queued", lines: [`Job \`${jobId}\` started by ${payload.actor.name}.`] });
+      else if (job.attemptsMade > 0 || state.handedBack) progress.update({ title, state: "running", lines: ["Resuming…"] });
+      if (state.handedBack) await save({ handedBack: false });
+      const result = await processor.run({
+        args: args.data, payload, jobId, attempt: job.attemptsMade + 1, log, signal: abort, deps, state, save, ensureOwner, progress,
+      });
+      await progress.finish(result.message);
+      await deps.audit.record({ event: "result", command: payload.command, jobId, target: payload.lockKey, actor: `${payload.actor.platform}:${payload.actor.id}`,
+        detail: `${result.outcome}${result.details ? ` ${JSON.stringify(result.details)}` : ""}` }).catch(() => {});
+      return { outcome: result.outcome, details: result.details ?? {} } satisfies Omit<ProcessorResult, "message">;
+    } catch (err) {
+      if (err instanceof DelayedError) throw err;
+      if (err instanceof LostOwnershipError) {
+        log.warn("lost ownership of the job; another worker continues it");
+        throw err;
+      }
+      if (shutdown.signal.aborted) {
+        log.info({ state }, "handing job back on shutdown");
+        await job.updateData({ ...payload, state: { ...state, handedBack: true } });
+        await job.moveToDelayed(Date.now(), token);
+        throw new DelayedError();
+      }
+      return await fail(job, payload, progress, title, err, log);
+    } finally {
+      if (renew) clearInterval(renew);
+      if (payload.lockKey && !shutdown.signal.aborted) await locks.release(payload.lockKey, jobId).catch(() => {});
+    }
+  };
+
+  const fail = async (job: Job, payload: JobPayload, progress: ProgressMessage, title: string, err: unknown, log: WorkerDeps["log"]): Promise<never> => {
+    const ref = refId();
+    const attempts = job.opts.attempts ?? 1;
+    const permanent = err instanceof UserError || (err instanceof ApiError && !err.retryable) || job.attemptsMade + 1 >= attempts;
+    if (err instanceof UserError) log.info({ code: err.code, ref }, "job refused");
+    else log.error({ err: errorFields(err), ref, attempt: job.attemptsMade + 1, permanent }, "job failed");
+    if (!permanent) {
+      progress.update({ title, state: "running", lines: [`Attempt ${job.attemptsMade + 1} of ${attempts} failed; retrying. ${describeForUser(err, ref)}`] });
+      throw err;
+    }
+    await progress.finish(failure(title, describeForUser(err, ref))).catch((e) => log.error({ err: String(e) }, "final message lost"));
+    await deps.audit.record({ event: "result", command: payload.command, jobId: job.id, target: payload.lockKey, detail: `error ref ${ref}` }).catch(() => {});
+    if (!(err instanceof UserError)) deps.onJobFailed?.({ jobId: job.id!, command: payload.command, ref, error: err, payload });
+    throw err instanceof UserError || err instanceof ApiError ? new UnrecoverableError(err.message) : err;
+  };
+
+  const worker = new Worker(QUEUE_NAME, processJob, {
+    connection: opts.connection,
+    prefix: opts.prefix,
+    concurrency: opts.concurrency ?? deps.config.limits.workerConcurrency,
+    lockDuration,
+    stalledInterval: opts.stalledIntervalMs ?? 30_000,
+    maxStalledCount: 10,
+    autorun: true,
+  });
+  worker.on("error", (err) => deps.log.warn({ err: String(err) }, "worker connection error"));
+
+  return {
+    worker,
+    locks,
+    async close() {
+      const closing = worker.close();
+      shutdown.abort(new Error("worker shutting down"));
+      await closing;
+    },
+  };
+}
+
+function failure(title: string, text: string): Message {
+  return { title, state: "failure", lines: [text] };
+}
+
+/** What the operator's log gets: class, code and message, never request configs or headers. */
+export function errorFields(err: unknown): Record<string, unknown> {
+  if (err instanceof ApiError) return { type: err.name, service: err.service, status: err.status, method: err.method, path: err.path, reason: err.reason };
+  if (err instanceof Error) return { type: err.name, message: err.message, stack: err.stack?.split("\n").slice(0, 6).join("\n") };
+  return { message: String(err) };
+}

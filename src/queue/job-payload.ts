@@ -1,0 +1,34 @@
+import { z } from "zod";
+
+export const actorSchema = z.object({
+  platform: z.enum(["slack", "discord", "terminal"]),
+  id: z.string().min(1),
+  name: z.string(),
+  groups: z.array(z.string()).default([]),
+});
+
+export const channelSchema = z.object({
+  platform: z.enum(["slack", "discord", "terminal"]),
+  channel: z.string().min(1),
+  thread: z.string().optional(),
+});
+
+export const messageRefSchema = channelSchema.extend({ messageId: z.string().min(1) });
+
+/**
+ * Every job's data. `args` is validated again by the processor with the command's own schema;
+ * `state` holds what a processor persisted (progress message, remote ids) so a retry re-attaches.
+ */
+export const jobPayloadSchema = z.object({
+  command: z.string().min(1),
+  args: z.record(z.string(), z.unknown()),
+  actor: actorSchema,
+  channel: channelSchema,
+  requestId: z.string().min(1),
+  lockKey: z.string().optional(),
+  enqueuedAt: z.number(),
+  state: z.record(z.string(), z.unknown()).default({}),
+});
+
+export type JobPayload = z.infer<typeof jobPayloadSchema>;
+export type JobPayloadInput = z.input<typeof jobPayloadSchema>;

@@ -1,0 +1,81 @@
+import { createHash } from "node:crypto";
+import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { UserError } from "../errors.ts";
+import { jobPayloadSchema, type JobPayloadInput } from "./job-payload.ts";
+
+export const QUEUE_NAME = "jobs";
+
+export interface EnqueueResult {
+  jobId: string;
+  /** The same request was delivered before (platform retry, double click): no new job. */
+  duplicate: boolean;
+}
+
+/** The job id is derived from the platform's request id, so a delivered-twice request makes one job. */
+export function jobIdFor(requestId: string): string {
+  return createHash("sha256").update(requestId).digest("hex").slice(0, 12);
+}
+
+export class QueueUnavailableError extends UserError {
+  constructor(options?: ErrorOptions) {
+    super("queue_unavailable", "The job queue is unavailable right now (Redis is not answering), so nothing was queued. Try again in a minute.", options);
+  }
+}
+
+/** The producer side, used on the acknowledgement path. Fails within `timeoutMs` when Redis is down. */
+export class JobQueue {
+  readonly queue: Queue;
+
+  constructor(
+    private readonly connection: Redis,
+    opts: { prefix: string; attempts: number; backoffMs?: number | undefined; timeoutMs?: number | undefined },
+  ) {
+    this.queue = new Queue(QUEUE_NAME, {
+      connection,
+      prefix: opts.prefix,
+      defaultJobOptions: {
+        attempts: opts.attempts,
+        backoff: { type: "exponential", delay: opts.backoffMs ?? 2_000 },
+        removeOnComplete: { age: 86_400, count: 5_000 },
+        removeOnFail: { age: 7 * 86_400, count: 5_000 },
+      },
+    });
+    this.queue.on("error", () => {});
+    this.#timeoutMs = opts.timeoutMs ?? 1_000;
+    this.prefix = opts.prefix;
+  }
+  readonly prefix: string;
+  readonly #timeoutMs: number;
+
+  get ready(): boolean {
+    return this.connection.status === "ready";
+  }
+
+  async enqueue(name: string, payload: JobPayloadInput): Promise<EnqueueResult> {
+    const data = jobPayloadSchema.parse(payload);
+    if (!this.ready) throw new QueueUnavailableError();
+    const jobId = jobIdFor(data.requestId);
+    try {
+      // The first delivery claims the request id; a repeat within a day is answered from the first.
+      const claimed = await withTimeout(this.connection.set(`${this.prefix}:request:${jobId}`, name, "EX", 86_400, "NX"), this.#timeoutMs);
+      if (claimed === null) return { jobId, duplicate: true };
+      await withTimeout(this.queue.add(name, data, { jobId }), this.#timeoutMs);
+      return { jobId, duplicate: false };
+    } catch (err) {
+      this.connection.del(`${this.prefix}:request:${jobId}`).catch(() => {});
+      throw new QueueUnavailableError({ cause: err });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    p.then((v) => (clearTimeout(t), resolve(v)), (e) => (clearTimeout(t), reject(e)));
+  });
+}

@@ -1,0 +1,53 @@
+import type { z } from "zod";
+import type { Message } from "../core/message.ts";
+import type { Logger } from "../logger.ts";
+import type { JobPayload } from "./job-payload.ts";
+import type { ProgressMessage } from "./progress-message.ts";
+import type { WorkerDeps } from "./worker-deps.ts";
+
+export interface ProcessorContext<A> {
+  args: A;
+  payload: JobPayload;
+  jobId: string;
+  /** 1 on the first try; a retry or a re-pickup after a crash sees its earlier `state`. */
+  attempt: number;
+  log: Logger;
+  /** Aborted when the worker shuts down (the job is handed back with its remote ids) or the job is canceled. */
+  signal: AbortSignal;
+  deps: WorkerDeps;
+  /** What earlier attempts persisted: remote ids, the launch intent. */
+  state: Record<string, unknown>;
+  /** Persists into the job's data before returning; checks that this worker still owns the job. */
+  save(patch: Record<string, unknown>): Promise<void>;
+  /** Throws LostOwnershipError when another worker has taken the job over (after a pause past the lock). */
+  ensureOwner(): Promise<void>;
+  progress: ProgressMessage;
+}
+
+export interface ProcessorResult {
+  outcome: "success" | "failure" | "canceled";
+  message: Message;
+  /** Recorded in the audit trail (remote ids, counts). */
+  details?: Record<string, unknown> | undefined;
+}
+
+/** One job kind: the schema of its arguments and the work. Named `system.verb`. */
+export interface Processor<S extends z.ZodType = z.ZodType> {
+  name: string;
+  /** Re-validates the arguments on the worker side with the command's own schema. */
+  args: S;
+  /** The first message shown when the job starts. */
+  title(args: z.output<S>): string;
+  run(ctx: ProcessorContext<z.output<S>>): Promise<ProcessorResult>;
+}
+
+export function defineProcessor<S extends z.ZodType>(p: Processor<S>): Processor<S> {
+  return p;
+}
+
+export class LostOwnershipError extends Error {
+  override name = "LostOwnershipError";
+  constructor(jobId: string) {
+    super(`job ${jobId} is no longer owned by this worker`);
+  }
+}

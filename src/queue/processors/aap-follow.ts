@@ -1,0 +1,138 @@
+import { AapIgnoredFieldsError, TERMINAL_JOB_STATUSES, type AapClient, type Job, type LaunchBody } from "../../clients/aap.ts";
+import { foldEvents, type JobProgress } from "../../clients/aap-progress.ts";
+import { UserError } from "../../errors.ts";
+import type { ProcessorContext } from "../processor.ts";
+
+/** What a job persists about one AAP launch, under its own key in `state`. */
+interface LaunchState {
+  correlation: string;
+  intentAt: number;
+  jobId?: number | undefined;
+}
+
+export interface FollowedJob {
+  job: Job;
+  progress: JobProgress;
+  /** Last lines of output, fetched only when the job did not succeed. */
+  tail?: string | undefined;
+  reattached: boolean;
+}
+
+export interface LaunchOnceOptions {
+  aap: AapClient;
+  /** Key under `state`: a job with several launches (seed-aap) keeps each apart. */
+  key: string;
+  template: string;
+  body: LaunchBody;
+  /** Called on every poll with the latest view (coalesced by the progress message). */
+  onProgress: (job: Job, progress: JobProgress) => void;
+  pollMs: number;
+  timeoutMs: number;
+}
+
+const PROMPTS: Record<string, string> = {
+  extra_vars: "ask_variables_on_launch",
+  limit: "ask_limit_on_launch",
+  job_type: "ask_job_type_on_launch",
+  inventory: "ask_inventory_on_launch",
+};
+
+/**
+ * Launches an AAP job template exactly once per labops job and follows it to the end.
+ *
+ * The launch POST is not idempotent, so: an intent (with a correlation id that also travels in
+ * `extra_vars.labops_correlation`) is saved before the POST and the AAP job id right after it. A retry
+ * or a re-pickup after a crash re-attaches to the saved id; with only an intent, it looks the job up in
+ * AAP by correlation and relaunches only if AAP shows none. If AAP cannot be asked, the job fails
+ * closed (retried later), never relaunched blindly. Ownership is checked before the POST.
+ */
+export async function launchOnce(ctx: ProcessorContext<unknown>, o: LaunchOnceOptions): Promise<FollowedJob> {
+  const saved = ctx.state[o.key] as LaunchState | undefined;
+  let jobId = saved?.jobId;
+  let reattached = jobId !== undefined;
+  if (jobId === undefined) {
+    const template = await o.aap.findJobTemplate(o.template, { signal: ctx.signal });
+    if (saved) {
+      jobId = await findByCorrelation(o.aap, template.id, saved, ctx.signal);
+      if (jobId !== undefined) {
+        reattached = true;
+        ctx.log.warn({ aapJob: jobId }, "re-attached to a job launched before a crash");
+        await ctx.save({ [o.key]: { ...saved, jobId } });
+      }
+    }
+    if (jobId === undefined) {
+      if (!saved) await refuseIgnoredPrompts(o, template.id, ctx.signal);
+      const intent: LaunchState = { correlation: `${ctx.jobId}/${o.key}/${ctx.attempt}`, intentAt: Date.now() };
+      await ctx.save({ [o.key]: intent }); // checks ownership: a worker paused past its lock stops here
+      const extra = { ...o.body.extra_vars, labops_correlation: intent.correlation };
+      try {
+        ({ jobId } = await o.aap.launch(template.id, { ...o.body, extra_vars: extra }, { signal: ctx.signal }));
+      } catch (err) {
+        if (err instanceof AapIgnoredFieldsError) {
+          await ctx.save({ [o.key]: { ...intent, jobId: err.jobId } });
+          await o.aap.cancelJob(err.jobId).catch(() => false);
+        }
+        throw err;
+      }
+      await ctx.save({ [o.key]: { ...intent, jobId } });
+      await ctx.deps.audit.record({ event: "remote", command: ctx.payload.command, jobId: ctx.jobId, detail: `aap job ${jobId} (${o.template})` }).catch(() => {});
+    }
+  }
+  return { ...(await follow(ctx, o, jobId)), reattached };
+}
+
+async function refuseIgnoredPrompts(o: LaunchOnceOptions, templateId: number, signal: AbortSignal): Promise<void> {
+  const req = await o.aap.launchRequirements(templateId, { signal });
+  const refused = Object.entries(PROMPTS).filter(
+    ([field, ask]) => (o.body as Record<string, unknown>)[field] !== undefined && (req as Record<string, unknown>)[ask] !== true,
+  );
+  if (refused.length) {
+    const list = refused.map(([f, ask]) => `\`${f}\` (enable "${ask}")`).join(", ");
+    throw new UserError("aap_prompt_disabled", `The AAP template "${o.template}" would silently ignore ${list}. Nothing was launched; enable the prompt on the template, or run /seed-aap.`);
+  }
+}
+
+async function findByCorrelation(aap: AapClient, templateId: number, saved: LaunchState, signal: AbortSignal): Promise<number | undefined> {
+  const since = new Date(saved.intentAt - 120_000).toISOString();
+  const jobs = await aap.listJobs({ job_template: templateId, created__gt: since, order_by: "-id" }, { signal });
+  const match = jobs.find((j) => {
+    try {
+      return (JSON.parse(j.extra_vars || "{}") as Record<string, unknown>).labops_correlation === saved.correlation;
+    } catch {
+      return false;
+    }
+  });
+  return match?.id;
+}
+
+async function follow(ctx: ProcessorContext<unknown>, o: LaunchOnceOptions, jobId: number): Promise<Omit<FollowedJob, "reattached">> {
+  let progress: JobProgress | undefined;
+  const deadline = Date.now() + o.timeoutMs;
+  let terminalPolls = 0;
+  for (;;) {
+    const job = await o.aap.getJob(jobId, { signal: ctx.signal });
+    const events = await o.aap.jobEvents(jobId, { afterCounter: progress?.lastCounter ?? 0, signal: ctx.signal });
+    progress = foldEvents(progress, events);
+    o.onProgress(job, progress);
+    if (TERMINAL_JOB_STATUSES.includes(job.status)) {
+      // Events can lag the terminal status for a few seconds (event_processing_finished).
+      if (job.event_processing_finished !== false || ++terminalPolls >= 5) {
+        const tail = job.status === "successful" ? undefined : await o.aap.stdoutTail(jobId, 15, { signal: ctx.signal }).catch(() => undefined);
+        return { job, progress, tail };
+      }
+    }
+    if (Date.now() > deadline) {
+      throw new UserError("aap_timeout", `AAP job ${jobId} did not finish within ${Math.round(o.timeoutMs / 60_000)} min; it is still running in AAP: ${o.aap.jobUrl(jobId)}`);
+    }
+    await sleep(o.pollMs, ctx.signal);
+  }
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => (clearTimeout(t), reject(signal!.reason));
+    const t = setTimeout(() => (signal?.removeEventListener("abort", onAbort), resolve()), ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -1,0 +1,31 @@
+import type { Redis } from "ioredis";
+import type { AapClient } from "../clients/aap.ts";
+import type { NautobotClient } from "../clients/nautobot.ts";
+import type { ProxmoxClient } from "../clients/proxmox.ts";
+import type { TrueNasClient } from "../clients/truenas.ts";
+import type { Config } from "../config.ts";
+import type { Notifier } from "../core/notifier.ts";
+import type { ActionStore } from "../core/action-store.ts";
+import type { AuditLog } from "../core/audit-log.ts";
+import type { Logger } from "../logger.ts";
+import type { AppCatalog } from "../core/app-catalog.ts";
+import type { ServiceProbe } from "../core/service-probe.ts";
+
+/** Everything a processor may use, passed in by the composition root. A missing client means that system is not configured. */
+export interface WorkerDeps {
+  config: Config;
+  log: Logger;
+  redis: Redis;
+  notifier: Notifier;
+  actions: ActionStore;
+  audit: AuditLog;
+  catalog: AppCatalog;
+  aap?: AapClient | undefined;
+  nautobot?: NautobotClient | undefined;
+  proxmox?: ProxmoxClient | undefined;
+  truenas?: TrueNasClient | undefined;
+  /** Post-deploy service probe; absent: services are listed, not probed. */
+  probe?: ServiceProbe | undefined;
+  /** Called when a job fails for good (after its retries), with the reference id shown to the person. */
+  onJobFailed?: ((info: { jobId: string; command: string; ref: string; error: unknown; payload: unknown }) => void) | undefined;
+}

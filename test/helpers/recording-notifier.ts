@@ -1,0 +1,55 @@
+import type { ChannelRef, MessageRef } from "../../src/core/actor.ts";
+import { isFinalState, type Message } from "../../src/core/message.ts";
+import type { Notifier } from "../../src/core/notifier.ts";
+
+export interface Recorded {
+  ref: MessageRef;
+  history: Message[];
+}
+
+/** A Notifier that keeps every message and each of its states, for assertions. */
+export class RecordingNotifier implements Notifier {
+  readonly messages = new Map<string, Recorded>();
+  #next = 1;
+  posts = 0;
+  edits = 0;
+
+  async post(target: ChannelRef, msg: Message): Promise<MessageRef> {
+    this.posts++;
+    const ref = { ...target, messageId: `r${this.#next++}` };
+    this.messages.set(ref.messageId, { ref, history: [msg] });
+    return ref;
+  }
+
+  async edit(ref: MessageRef, msg: Message): Promise<void> {
+    this.edits++;
+    const rec = this.messages.get(ref.messageId);
+    if (!rec) throw new Error(`edit of unknown message ${ref.messageId}`);
+    rec.history.push(msg);
+  }
+
+  latest(messageId: string): Message | undefined {
+    return this.messages.get(messageId)?.history.at(-1);
+  }
+
+  /** The message whose first state mentions this job id. */
+  forJob(jobId: string): Recorded | undefined {
+    return [...this.messages.values()].find((m) => m.history.some((h) => (h.lines ?? []).some((l) => l.includes(jobId))));
+  }
+
+  async waitFor(pred: (m: Recorded) => boolean, timeoutMs = 20_000): Promise<Recorded> {
+    const t0 = Date.now();
+    for (;;) {
+      const hit = [...this.messages.values()].find(pred);
+      if (hit) return hit;
+      if (Date.now() - t0 > timeoutMs) throw new Error("timed out waiting for a message");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Waits until the job's progress message reaches a final state. */
+  async final(jobId: string, timeoutMs = 20_000): Promise<Message> {
+    const rec = await this.waitFor((m) => m.history.some((h) => (h.lines ?? []).some((l) => l.includes(jobId))) && isFinalState(m.history.at(-1)!.state), timeoutMs);
+    return rec.history.at(-1)!;
+  }
+}

@@ -1,0 +1,14 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+
+/** The shared upstream samples, read in place: `../shared/fixtures/upstream/` beside the repository. */
+export const UPSTREAM_DIR = fileURLToPath(new URL("../../../shared/fixtures/upstream/", import.meta.url));
+
+export function upstreamPath(rel: string): string {
+  return join(UPSTREAM_DIR, rel);
+}
+
+export function upstreamJson<T = any>(rel: string): T {
+  return JSON.parse(readFileSync(upstreamPath(rel), "utf8")) as T;
+}

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderText } from "../../src/core/message.ts";
+import { createHarness, type Harness } from "../helpers/harness.ts";
+
+describe("/deploy end to end (dispatch → Redis queue → worker → fake AAP and Nautobot)", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it("deploys traefik on edge01, edits one message through to success, probes services and writes a journal entry", async () => {
+    const t0 = Date.now();
+    const ack = await h.run("/deploy traefik");
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    expect(ack.state).toBe("queued");
+    expect(ack.jobId).toMatch(/^[0-9a-f]{12}$/);
+    const final = await h.notifier.final(ack.jobId!);
+    expect(final.state).toBe("success");
+    const text = renderText(final);
+    expect(text).toContain("traefik");
+    expect(text).toMatch(/AAP job \d+ successful/);
+    expect(text).toContain("service traefik tcp/8080 on 10.20.10.10: open");
+    expect(text).toContain("Journal entry written on edge01");
+
+    const launches = h.lab.aap.launches().filter((l) => l.extraVars.app === "traefik");
+    expect(launches).toHaveLength(1);
+    expect(launches[0]).toMatchObject({ templateName: "Master Deploy", limit: "edge01", jobType: "run" });
+    const rec = h.notifier.forJob(ack.jobId!)!;
+    expect(rec.history.length).toBeGreaterThan(2); // queued, running..., success: edits of the same message
+    expect(h.lab.nautobot.journal().some((j) => j.comments.includes("/deploy traefik") && j.kind === "success")).toBe(true);
+  });
+
+  it("runs check mode as job_type check", async () => {
+    const ack = await h.run("/deploy grafana --check");
+    const final = await h.notifier.final(ack.jobId!);
+    expect(final.state).toBe("success");
+    expect(final.title).toContain("check mode");
+    expect(h.lab.aap.launches().find((l) => l.extraVars.app === "grafana")?.jobType).toBe("check");
+  });
+
+  it("reports a failed AAP job with the failed task, host and the last lines of output", async () => {
+    const ack = await h.run("/deploy nextcloud");
+    const final = await h.notifier.final(ack.jobId!);
+    expect(final.state).toBe("failure");
+    const text = renderText(final);
+    expect(text).toContain("failed: docker_app : Wait for healthcheck on docker02");
+    expect(text).toContain("PLAY RECAP");
+    expect(h.lab.nautobot.journal().some((j) => j.comments.includes("/deploy nextcloud") && j.kind === "danger")).toBe(true);
+  });
+
+  it("refuses an unknown app with close matches and launches nothing", async () => {
+    const before = h.lab.aap.launches().length;
+    const ack = await h.run("/deploy traefk");
+    const final = await h.notifier.final(ack.jobId!);
+    expect(final.state).toBe("failure");
+    expect(renderText(final)).toContain("No app `traefk` in app_list. Did you mean `traefik`?");
+    expect(h.lab.aap.launches().length).toBe(before);
+  });
+
+  it("answers bad input on the ack path with usage, and queues nothing", async () => {
+    const missing = await h.run("/deploy");
+    expect(missing.state).toBe("failure");
+    expect(renderText(missing)).toContain("`app` is missing");
+    expect(renderText(missing)).toContain("Usage: `/deploy <app> [--check] [--host <host>]`");
+    const bad = await h.run("/deploy Traefik!");
+    expect(renderText(bad)).toContain("`app`: an app name");
+    const unknown = await h.run("/deploi traefik");
+    expect(renderText(unknown)).toContain("Did you mean `/deploy`?");
+    expect(await h.labops.queue.queue.count()).toBe(0);
+  });
+
+  it("refuses a flag the template would silently ignore, before launching anything", async () => {
+    h.lab.aap.patchTemplate("Master Deploy", { ask_job_type_on_launch: false });
+    try {
+      const before = h.lab.aap.launches().length;
+      const ack = await h.run("/deploy portainer --check");
+      const final = await h.notifier.final(ack.jobId!);
+      expect(final.state).toBe("failure");
+      expect(renderText(final)).toContain("would silently ignore `job_type`");
+      expect(h.lab.aap.launches().length).toBe(before);
+    } finally {
+      h.lab.aap.patchTemplate("Master Deploy", { ask_job_type_on_launch: true });
+    }
+  });
+});
