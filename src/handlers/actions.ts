@@ -1,4 +1,6 @@
+import { alertActions } from "../alerts/alert-actions.ts";
 import { UserError } from "../errors.ts";
+import { cleanupActions } from "./cleanup-actions.ts";
 import { ackContext, type ActionHandler } from "../core/dispatch.ts";
 
 /** A confirmed command: enqueue it now, exactly as if it had needed no confirmation. */
@@ -24,4 +26,4 @@ const cancel: ActionHandler = {
   },
 };
 
-export const ACTION_HANDLERS: readonly ActionHandler[] = [confirmCommand, cancel];
+export const ACTION_HANDLERS: readonly ActionHandler[] = [confirmCommand, cancel, ...cleanupActions, ...alertActions];

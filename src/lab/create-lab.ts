@@ -1,4 +1,9 @@
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { AddressInfo } from "node:net";
 import { tcpProbe, type ServiceProbe } from "../core/service-probe.ts";
 import { FakeAap, type FakeAapOptions } from "./fake-aap.ts";
@@ -20,6 +25,8 @@ export interface Lab {
   nautobot: FakeNautobot;
   proxmox: FakeProxmox;
   truenas: FakeTrueNas;
+  /** A bare Git repository holding config_contexts/, the "labops" repository Nautobot syncs from. */
+  gitRemote: string;
   /** The environment that points labops at this lab. */
   env: Record<string, string>;
   /** Routes post-deploy probes of the lab's (private) addresses to local listeners; nothing leaves loopback. */
@@ -34,15 +41,17 @@ export interface Lab {
 export async function createLab(opts: LabOptions = {}): Promise<Lab> {
   const stepMs = opts.stepMs ?? 300;
   const aap = new FakeAap({ failures: { nextcloud: { host: "docker02", task: "docker_app : Wait for healthcheck", msg: "Status code was 503 and not [200]: HTTP Error 503: Service Unavailable" } }, ...opts.aap, stepMs });
-  const nautobot = new FakeNautobot({ ...opts.nautobot, stepMs });
+  const git = createGitRemote();
+  const nautobot = new FakeNautobot({ gitRemote: git.remote, ...opts.nautobot, stepMs });
   const proxmox = new FakeProxmox({ stepMs });
   const truenas = new FakeTrueNas({ ...opts.truenas, stepMs });
   const [aapUrl, nautobotUrl, proxmoxUrl, truenasUrl] = await Promise.all([aap.start(), nautobot.start(), proxmox.start(), truenas.start()]);
   const services = await startServiceListeners();
   const probe = tcpProbe(1_000);
   return {
-    aap, nautobot, proxmox, truenas,
+    aap, nautobot, proxmox, truenas, gitRemote: git.remote,
     env: {
+      GIT_REMOTE: git.remote,
       AAP_URL: aapUrl, AAP_TOKEN: aap.token,
       NAUTOBOT_URL: nautobotUrl, NAUTOBOT_TOKEN: nautobot.token,
       PROXMOX_URL: proxmoxUrl, PROXMOX_TOKEN: proxmox.token,
@@ -55,6 +64,7 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
     },
     async close() {
       await Promise.all([aap.close(), nautobot.close(), proxmox.close(), truenas.close(), services.close()]);
+      git.remove();
     },
   };
 }
@@ -76,4 +86,26 @@ async function startServiceListeners(): Promise<{ ports: Map<string, number>; cl
     ports,
     close: () => Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r())))).then(() => {}),
   };
+}
+
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** A throwaway bare repository seeded with this repository's Nautobot data (config_contexts/, config_context_schemas/). */
+function createGitRemote(): { remote: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), "labops-lab-git-"));
+  const remote = join(dir, "labops.git");
+  const work = join(dir, "seed");
+  const git = (cwd: string, ...args: string[]) =>
+    execFileSync("git", ["-c", "user.name=labops lab", "-c", "user.email=lab@labops.invalid", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", ...args], { cwd, stdio: "pipe" });
+  git(dir, "init", "-q", "--bare", remote);
+  git(dir, "init", "-q", work);
+  for (const sub of ["config_contexts", "config_context_schemas"]) {
+    if (existsSync(join(REPO_ROOT, sub))) cpSync(join(REPO_ROOT, sub), join(work, sub), { recursive: true });
+  }
+  git(work, "add", "-A");
+  git(work, "commit", "-q", "-m", "Seed the homelab's Nautobot data");
+  git(work, "push", "-q", remote, "HEAD:refs/heads/main");
+  git(remote, "symbolic-ref", "HEAD", "refs/heads/main");
+  rmSync(work, { recursive: true, force: true });
+  return { remote, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

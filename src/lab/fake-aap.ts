@@ -29,9 +29,18 @@ export interface FakeAapOptions {
   /** Where to POST the job notification (flat `job_metadata`) when a job finishes. */
   webhookUrl?: string | undefined;
   webhookHeaders?: Record<string, string> | undefined;
+  /**
+   * What a playbook does to the rest of the simulated lab, by playbook file: decided at launch (a failure
+   * to simulate), applied when the job succeeds (e.g. cleanup_ocp.yml removes folders on the fake TrueNAS).
+   */
+  effects?: Record<string, PlaybookEffect> | undefined;
   /** Return true to drop the notification of this job (simulates a lost webhook). */
   dropWebhooks?: ((jobId: number) => boolean) | undefined;
 }
+
+/** A playbook's effect on the simulated lab; see FakeAapOptions.effects. */
+export type PlaybookEffect = (run: { extraVars: Record<string, unknown>; limit: string; jobType: "run" | "check" }) =>
+  { failure?: FakeAapFailure | undefined; apply?: (() => void) | undefined } | undefined;
 
 /** A launch POST that created a job. */
 export interface FakeAapLaunch {
@@ -209,6 +218,8 @@ export class FakeAap {
   readonly #pendingMs: number;
   readonly #opts: FakeAapOptions;
   readonly #failures = new Map<string, FakeAapFailure>();
+  readonly #effects = new Map<string, PlaybookEffect>();
+  readonly #applies = new Map<number, () => void>();
   readonly #failNext = new Map<string, FakeAapFailure[]>();
   readonly #templates: Tpl[];
   readonly #jobs = new Map<number, JobRec>();
@@ -229,6 +240,7 @@ export class FakeAap {
     this.#stepMs = opts.stepMs ?? 400;
     this.#pendingMs = opts.pendingMs ?? this.#stepMs;
     for (const [app, spec] of Object.entries(opts.failures ?? {})) this.#failures.set(app, spec);
+    for (const [playbook, effect] of Object.entries(opts.effects ?? {})) this.#effects.set(playbook, effect);
     const ask = (variables: boolean, limit: boolean, job_type = false) => ({ variables, limit, job_type, inventory: false });
     this.#templates = [
       { id: 7, name: "Master Deploy", playbook: "master_deploy.yml", description: "Deploy any app of Nautobot's app_list", inventory: INVENTORY.id, ask: ask(true, true, true) },
@@ -276,6 +288,12 @@ export class FakeAap {
 
   setFailure(app: string, spec: FakeAapFailure): void {
     this.#failures.set(app, spec);
+  }
+
+  /** Sets (or with undefined, removes) the effect of a playbook on the simulated lab. */
+  setEffect(playbook: string, effect: PlaybookEffect | undefined): void {
+    if (effect) this.#effects.set(playbook, effect);
+    else this.#effects.delete(playbook);
   }
 
   clearFailures(): void {
@@ -489,12 +507,14 @@ export class FakeAap {
     const now = new Date();
     const queued = this.#failNext.get(t.name);
     const app = typeof o.extraVars.app === "string" ? o.extraVars.app : undefined;
+    const effect = this.#effects.get(t.playbook)?.({ extraVars: o.extraVars, limit: o.limit, jobType: o.jobType });
     const job: JobRec = {
       id: this.#nextId++, tpl: t, ...o, status: "pending", created: now, modified: now, eventsFinished: false,
       cancelRequested: false, events: [], lines: 0, tally: new Map(), playCount: 0, taskCount: 0, hostStatusCounts: {},
-      failure: queued?.shift() ?? (app ? this.#failures.get(app) : undefined),
+      failure: queued?.shift() ?? effect?.failure ?? (app ? this.#failures.get(app) : undefined),
     };
     this.#jobs.set(job.id, job);
+    if (effect?.apply && o.jobType === "run") this.#applies.set(job.id, effect.apply);
     t.lastJob = job;
     this.#run(job);
     return job;
@@ -542,6 +562,9 @@ export class FakeAap {
   /** Terminal status first; the recap event and `event_processing_finished` follow one step later, as on AWX. */
   #finish(job: JobRec, status: string): void {
     job.finished = new Date();
+    const apply = this.#applies.get(job.id);
+    this.#applies.delete(job.id);
+    if (apply && status === "successful") apply();
     this.#setStatus(job, status);
     this.#later(this.#stepMs, () => {
       if (job.heldStats && status !== "canceled") {

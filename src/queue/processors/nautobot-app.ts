@@ -1,0 +1,3 @@
+import type { Processor } from "../processor.ts";
+
+export const appProcessors: readonly Processor[] = [];
