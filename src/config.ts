@@ -83,6 +83,11 @@ const fileSchema = z.object({
       appListContext: z.string().default("app_list"),
       gitRepository: z.string().default("labops"),
       vmCluster: z.string().default("pve"),
+      /** Role given to runner VMs in Nautobot when it exists. */
+      runnerRole: z.string().default("ci-runner"),
+      /** Poll interval and limit for Nautobot job results (Git sync) and for app_list to show a change. */
+      pollInterval: duration.default(1_000),
+      syncTimeout: duration.prefault("5m"),
     })
     .prefault({}),
   git: z
@@ -103,13 +108,17 @@ const fileSchema = z.object({
       bridge: z.string().default("vmbr0"),
       sshPublicKeys: z.array(z.string()).default([]),
       runnerPrefix: z.string().regex(/^[a-z][a-z0-9-]*$/).default("runner"),
+      /** Poll interval and limit for Proxmox worker tasks (vzcreate, vzstart, ...). */
+      taskPollInterval: duration.default(1_000),
+      taskTimeout: duration.prefault("10m"),
     })
     .prefault({}),
   truenas: z
     .object({
       share: z.string().default("/mnt/Media/docker-media"),
       dataset: z.string().default("Media/docker-media"),
-      ocpPattern: z.string().default("^ocp-[a-z0-9-]+$"),
+      /** Anchored; the same default as playbooks/cleanup_ocp.yml and the truenas01 config context: `ocp-<cluster>-<YYYY-MM-DD>`. */
+      ocpPattern: z.string().default("^ocp-[a-z0-9]+(-[a-z0-9]+)*-[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
       holdingDataset: z.string().default("Media/labops-held"),
       retention: duration.prefault("14d"),
       host: z.string().default("truenas01"),

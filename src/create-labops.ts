@@ -20,6 +20,7 @@ import type { Logger } from "./logger.ts";
 import { createWorker, type LabopsWorker } from "./queue/create-worker.ts";
 import { JobQueue } from "./queue/job-queue.ts";
 import { PROCESSORS } from "./queue/processors/index.ts";
+import { TargetLocks } from "./queue/target-lock.ts";
 import { createRedis } from "./queue/redis.ts";
 import type { WorkerDeps } from "./queue/worker-deps.ts";
 
@@ -91,6 +92,7 @@ export function createLabops(opts: LabopsOptions): Labops {
     log,
     confirmTtlMs: config.limits.confirmTtl,
     actionHandlers: new Map<string, ActionHandler>(ACTION_HANDLERS.map((h) => [h.kind, h])),
+    locks: new TargetLocks(producer, prefix, config.limits.lockLease),
   };
   let workerRedis: Redis | undefined;
   const workerDeps: WorkerDeps = {

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { Actor, ChannelRef, Role } from "./actor.ts";
 import type { Message } from "./message.ts";
+import type { AckDeps } from "./dispatch.ts";
 
 /** What a command sees on the acknowledgement path. Nothing here calls a backend. */
 export interface AckContext<A> {
@@ -8,6 +9,8 @@ export interface AckContext<A> {
   actor: Actor;
   channel: ChannelRef;
   requestId: string;
+  /** Redis-held state only (queue, locks, audit, actions): the ack path never calls a backend. */
+  deps: AckDeps;
   /** Enqueues this command's job (with its lock key) and returns the acknowledgement. */
   enqueue(jobName?: string, extra?: Record<string, unknown>): Promise<Message>;
 }

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { UserError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { JobQueue } from "../queue/job-queue.ts";
+import type { TargetLocks } from "../queue/target-lock.ts";
 import type { ActionStore } from "./action-store.ts";
 import { actorKey, type Actor, type ChannelRef, type MessageRef } from "./actor.ts";
 import type { AuditLog } from "./audit-log.ts";
@@ -23,6 +24,8 @@ export interface AckDeps {
   log: Logger;
   confirmTtlMs: number;
   actionHandlers: ReadonlyMap<string, ActionHandler>;
+  /** Read-only views for /status (Redis, not a backend). */
+  locks: TargetLocks;
 }
 
 export interface CommandRequest {
@@ -82,7 +85,7 @@ export async function dispatchCommand(deps: AckDeps, req: CommandRequest): Promi
 /** The enqueue helper a command's run() gets. */
 export function ackContext(deps: AckDeps, cmd: RegisteredCommand, args: Record<string, unknown>, req: Omit<CommandRequest, "root">) {
   return {
-    args, actor: req.actor, channel: req.channel, requestId: req.requestId,
+    args, actor: req.actor, channel: req.channel, requestId: req.requestId, deps,
     async enqueue(jobName = cmd.def.job, extra: Record<string, unknown> = {}): Promise<Message> {
       if (!jobName) throw new Error(`command ${cmd.def.name} has no job`);
       const lockKey = cmd.def.lock?.(args as never);

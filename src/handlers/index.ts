@@ -1,13 +1,29 @@
 import type { CommandDefinition } from "../core/command.ts";
 import { appCommands } from "./app.ts";
+import cancel from "./cancel.ts";
 import { cleanupCommands } from "./cleanup-ocp.ts";
 import deploy from "./deploy.ts";
+import help from "./help.ts";
+import history from "./history.ts";
+import job from "./job.ts";
 import { runnerCommands } from "./runner.ts";
+import seedAap from "./seed-aap.ts";
+import status from "./status.ts";
+import sync from "./sync.ts";
+
+const c = (d: unknown) => d as CommandDefinition;
 
 /** Every chat command, listed explicitly. */
 export const COMMANDS: readonly CommandDefinition[] = [
-  deploy as CommandDefinition,
+  c(deploy),
+  c(seedAap),
+  c(sync),
   ...cleanupCommands,
   ...runnerCommands,
   ...appCommands,
+  c(status),
+  c(job),
+  c(cancel),
+  c(history),
+  c(help),
 ];

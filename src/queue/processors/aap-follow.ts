@@ -7,6 +7,8 @@ import type { ProcessorContext } from "../processor.ts";
 interface LaunchState {
   correlation: string;
   intentAt: number;
+  /** The correlation id went into extra_vars (the template prompts for variables). */
+  correlated?: boolean | undefined;
   jobId?: number | undefined;
 }
 
@@ -61,12 +63,13 @@ export async function launchOnce(ctx: ProcessorContext<unknown>, o: LaunchOnceOp
       }
     }
     if (jobId === undefined) {
-      if (!saved) await refuseIgnoredPrompts(o, template.id, ctx.signal);
-      const intent: LaunchState = { correlation: `${ctx.jobId}/${o.key}/${ctx.attempt}`, intentAt: Date.now() };
+      // The correlation id travels in extra_vars, which AAP accepts only when the template prompts for variables.
+      const prompts = await checkPrompts(o, template.id, ctx.signal);
+      const intent: LaunchState = { correlation: `${ctx.jobId}/${o.key}/${ctx.attempt}`, intentAt: Date.now(), correlated: prompts.variables };
       await ctx.save({ [o.key]: intent }); // checks ownership: a worker paused past its lock stops here
-      const extra = { ...o.body.extra_vars, labops_correlation: intent.correlation };
+      const body = prompts.variables ? { ...o.body, extra_vars: { ...o.body.extra_vars, labops_correlation: intent.correlation } } : o.body;
       try {
-        ({ jobId } = await o.aap.launch(template.id, { ...o.body, extra_vars: extra }, { signal: ctx.signal }));
+        ({ jobId } = await o.aap.launch(template.id, body, { signal: ctx.signal }));
       } catch (err) {
         if (err instanceof AapIgnoredFieldsError) {
           await ctx.save({ [o.key]: { ...intent, jobId: err.jobId } });
@@ -81,7 +84,8 @@ export async function launchOnce(ctx: ProcessorContext<unknown>, o: LaunchOnceOp
   return { ...(await follow(ctx, o, jobId)), reattached };
 }
 
-async function refuseIgnoredPrompts(o: LaunchOnceOptions, templateId: number, signal: AbortSignal): Promise<void> {
+/** Refuses a launch whose fields the template would silently drop; tells whether variables are prompted. */
+async function checkPrompts(o: LaunchOnceOptions, templateId: number, signal: AbortSignal): Promise<{ variables: boolean }> {
   const req = await o.aap.launchRequirements(templateId, { signal });
   const refused = Object.entries(PROMPTS).filter(
     ([field, ask]) => (o.body as Record<string, unknown>)[field] !== undefined && (req as Record<string, unknown>)[ask] !== true,
@@ -90,11 +94,18 @@ async function refuseIgnoredPrompts(o: LaunchOnceOptions, templateId: number, si
     const list = refused.map(([f, ask]) => `\`${f}\` (enable "${ask}")`).join(", ");
     throw new UserError("aap_prompt_disabled", `The AAP template "${o.template}" would silently ignore ${list}. Nothing was launched; enable the prompt on the template, or run /seed-aap.`);
   }
+  return { variables: req.ask_variables_on_launch === true };
 }
 
+/**
+ * After a crash between the launch POST and saving its id: the job launched by this intent, if AAP has
+ * one. With a correlation id in extra_vars the match is exact; a template that does not prompt for
+ * variables can only be matched by time (the first job of the template created after the intent).
+ */
 async function findByCorrelation(aap: AapClient, templateId: number, saved: LaunchState, signal: AbortSignal): Promise<number | undefined> {
-  const since = new Date(saved.intentAt - 120_000).toISOString();
-  const jobs = await aap.listJobs({ job_template: templateId, created__gt: since, order_by: "-id" }, { signal });
+  const since = new Date(saved.intentAt - (saved.correlated === false ? 5_000 : 120_000)).toISOString();
+  const jobs = await aap.listJobs({ job_template: templateId, created__gt: since, order_by: "id" }, { signal });
+  if (saved.correlated === false) return jobs[0]?.id;
   const match = jobs.find((j) => {
     try {
       return (JSON.parse(j.extra_vars || "{}") as Record<string, unknown>).labops_correlation === saved.correlation;

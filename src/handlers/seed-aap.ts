@@ -1,0 +1,12 @@
+import { z } from "zod";
+import { defineCommand } from "../core/command.ts";
+
+export default defineCommand({
+  name: "seed-aap",
+  description: "Sync the AAP project, run the Seeder, then update the Nautobot inventory source",
+  requires: "operator",
+  args: z.object({}),
+  job: "aap.seed",
+  mutating: true,
+  lock: () => "aap:project",
+});

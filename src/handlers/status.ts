@@ -1,0 +1,21 @@
+import { z } from "zod";
+import { defineCommand } from "../core/command.ts";
+
+/** Queue depth, running jobs, held locks and who waits. Reads Redis only. */
+export default defineCommand({
+  name: "status",
+  description: "Queue depth, running jobs, held locks and who waits",
+  requires: "viewer",
+  args: z.object({}),
+  async run({ deps }) {
+    const q = deps.jobs.queue;
+    const counts = await q.getJobCounts("waiting", "active", "delayed", "failed", "completed");
+    const active = await q.getJobs(["active"], 0, 19);
+    const locks = await deps.locks.list();
+    const lines = [`queue: ${counts.active} running · ${counts.waiting} waiting · ${counts.delayed} delayed (incl. waiting for a lock) · ${counts.failed} failed · ${counts.completed} completed (last 24 h)`];
+    for (const j of active) lines.push(`running: \`${j.id}\` /${String(j.data?.command)} by ${String(j.data?.actor?.name)} since ${new Date(j.processedOn ?? j.timestamp).toISOString().slice(11, 19)} UTC`);
+    for (const l of locks) lines.push(`lock \`${l.target}\`: held by \`${l.holder}\`${l.waiting.length ? `; waiting: ${l.waiting.map((w, i) => `${i + 1}. \`${w}\``).join(", ")}` : ""}`);
+    if (!active.length && !locks.length) lines.push("Nothing is running.");
+    return { title: "labops status", state: "info", lines, ephemeral: true };
+  },
+});
