@@ -17,6 +17,9 @@ import { tcpProbe, type ServiceProbe } from "./core/service-probe.ts";
 import { ACTION_HANDLERS } from "./handlers/actions.ts";
 import { COMMANDS } from "./handlers/index.ts";
 import type { Logger } from "./logger.ts";
+import { LabopsMetrics } from "./metrics/labops-metrics.ts";
+import type { Metrics } from "./metrics/metrics.ts";
+import { observeWorker } from "./metrics/observe-worker.ts";
 import { createWorker, type LabopsWorker } from "./queue/create-worker.ts";
 import { JobQueue } from "./queue/job-queue.ts";
 import { PROCESSORS } from "./queue/processors/index.ts";
@@ -36,6 +39,7 @@ export interface LabopsOptions {
   /** Worker tuning for tests (lock duration, stalled interval). */
   worker?: { lockDurationMs?: number; stalledIntervalMs?: number; lockRetryMs?: number } | undefined;
   onJobFailed?: WorkerDeps["onJobFailed"];
+  metrics?: LabopsMetrics | undefined;
 }
 
 export interface Labops {
@@ -48,6 +52,7 @@ export interface Labops {
   catalog: AppCatalog;
   worker?: LabopsWorker | undefined;
   workerDeps: WorkerDeps;
+  metrics: LabopsMetrics;
   redis: Redis;
   /** Resolves once the producer connection to Redis is up (or after `timeoutMs`, so a front end can start and report "queue unavailable"). */
   ready(timeoutMs?: number): Promise<boolean>;
@@ -57,9 +62,11 @@ export interface Labops {
 }
 
 /** Builds the clients from config: a system without config gets no client, and its commands say so. */
-export function createClients(config: Config, log: Logger): Labops["clients"] {
-  const onError = (e: { service: string; status?: number | undefined; method: string; path: string }) =>
+export function createClients(config: Config, log: Logger, metrics?: Metrics): Labops["clients"] {
+  const onError = (e: { service: string; status?: number | undefined; method: string; path: string }) => {
+    metrics?.backendError(e.service, e.status);
     log.debug({ service: e.service, status: e.status, method: e.method, path: e.path }, "backend request failed");
+  };
   return {
     aap: config.aap ? new AapClient({ url: config.aap.url, token: config.aap.token, apiPath: config.aap.apiPath, caPem: config.caPem, onError }) : undefined,
     nautobot: config.nautobot ? new NautobotClient({ url: config.nautobot.url, token: config.nautobot.token, caPem: config.caPem, onError }) : undefined,
@@ -75,11 +82,13 @@ export function createLabops(opts: LabopsOptions): Labops {
   const producer = createRedis(config.redis.url, "producer");
   producer.on("error", (err) => log.debug({ err: String(err) }, "redis producer connection error"));
   const notifiers = opts.notifiers ?? new NotifierRegistry();
-  const clients = createClients(config, log);
+  const metrics = opts.metrics ?? new LabopsMetrics({ commands: COMMANDS.map((c) => c.name), defaultMetrics: false });
+  const clients = createClients(config, log, metrics);
   const catalog: AppCatalog = clients.nautobot
     ? new NautobotCatalog(clients.nautobot)
     : new FileCatalog(`${REPO_ROOT}config_contexts/app_list.yml`);
   const queue = new JobQueue(producer, { prefix, attempts: config.limits.jobAttempts, backoffMs: config.limits.retryBackoff });
+  metrics.setQueue(queue.queue);
   const actions = new ActionStore(producer, prefix);
   const audit = new AuditLog(producer, prefix, config.audit.maxEntries);
   const ack: AckDeps = {
@@ -93,14 +102,15 @@ export function createLabops(opts: LabopsOptions): Labops {
     confirmTtlMs: config.limits.confirmTtl,
     actionHandlers: new Map<string, ActionHandler>(ACTION_HANDLERS.map((h) => [h.kind, h])),
     locks: new TargetLocks(producer, prefix, config.limits.lockLease),
+    metrics,
   };
   let workerRedis: Redis | undefined;
   const workerDeps: WorkerDeps = {
     config, log, redis: producer, notifier: notifiers, actions, audit, catalog, ...clients,
-    probe: opts.probe ?? tcpProbe(), onJobFailed: opts.onJobFailed,
+    probe: opts.probe ?? tcpProbe(), onJobFailed: opts.onJobFailed, metrics,
   };
   const labops: Labops = {
-    config, log, ack, queue, notifiers, clients, catalog, workerDeps, redis: producer,
+    config, log, ack, queue, notifiers, clients, catalog, workerDeps, metrics, redis: producer,
     async ready(timeoutMs = 5_000) {
       if (producer.status === "ready") return true;
       return new Promise<boolean>((resolve) => {
@@ -112,6 +122,7 @@ export function createLabops(opts: LabopsOptions): Labops {
       workerRedis ??= createRedis(config.redis.url, "worker");
       workerRedis.on("error", (err) => log.debug({ err: String(err) }, "redis worker connection error"));
       labops.worker = createWorker({ connection: workerRedis, prefix, processors: PROCESSORS, deps: workerDeps, ...opts.worker });
+      observeWorker(labops.worker.worker, metrics);
       return labops.worker;
     },
     async close() {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { UserError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
+import type { CommandOutcome, Metrics } from "../metrics/metrics.ts";
 import type { JobQueue } from "../queue/job-queue.ts";
 import type { TargetLocks } from "../queue/target-lock.ts";
 import type { ActionStore } from "./action-store.ts";
@@ -26,6 +27,7 @@ export interface AckDeps {
   actionHandlers: ReadonlyMap<string, ActionHandler>;
   /** Read-only views for /status (Redis, not a backend). */
   locks: TargetLocks;
+  metrics?: Metrics | undefined;
 }
 
 export interface CommandRequest {
@@ -54,7 +56,10 @@ export interface ActionHandler {
 
 /** Parses, authorises and enqueues one command. Always answers with a Message, never throws at the front end. */
 export async function dispatchCommand(deps: AckDeps, req: CommandRequest): Promise<Message> {
+  const t0 = performance.now();
   let cmd: RegisteredCommand | undefined;
+  let outcome: CommandOutcome = "error";
+  let reply: Message;
   try {
     const resolved = req.name ? deps.commands.get(req.name) : undefined;
     let text = req.text ?? "";
@@ -73,13 +78,22 @@ export async function dispatchCommand(deps: AckDeps, req: CommandRequest): Promi
       throw new UserError("forbidden", `\`/${cmd.def.name}\` needs the ${cmd.def.requires} role, which you do not have here. Ask an admin.`);
     }
     const args = parsed.data as Record<string, unknown>;
-    if (cmd.def.confirm) return await askConfirmation(deps, cmd, args, req);
-    if (cmd.def.mutating) await deps.cooldown.check(req.actor, cmd.def.name);
-    const ctx = ackContext(deps, cmd, args, req);
-    return cmd.def.run ? await cmd.def.run(ctx as never) : await ctx.enqueue();
+    if (cmd.def.confirm) {
+      reply = await askConfirmation(deps, cmd, args, req);
+      outcome = "confirm";
+    } else {
+      if (cmd.def.mutating) await deps.cooldown.check(req.actor, cmd.def.name);
+      const ctx = ackContext(deps, cmd, args, req);
+      reply = cmd.def.run ? await cmd.def.run(ctx as never) : await ctx.enqueue();
+      outcome = reply.jobId ? (reply.lines?.[0]?.startsWith("This request was already received") ? "duplicate" : "queued") : reply.state === "failure" ? "error" : "answered";
+    }
   } catch (err) {
-    return errorReply(deps.log, err, cmd ? `/${cmd.def.name}` : `/${req.root}`);
+    reply = errorReply(deps.log, err, cmd ? `/${cmd.def.name}` : `/${req.root}`);
+    outcome = err instanceof UserError ? (err.code === "forbidden" ? "refused" : err.code === "bad_args" || err.code === "unknown_command" ? "bad_input" : "error") : "error";
   }
+  deps.metrics?.commandHandled(cmd?.def.name ?? "other", outcome);
+  deps.metrics?.ackLatency(req.actor.platform, performance.now() - t0);
+  return reply;
 }
 
 /** The enqueue helper a command's run() gets. */

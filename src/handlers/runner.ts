@@ -1,4 +1,41 @@
-import type { CommandDefinition } from "../core/command.ts";
+import { defineCommand, type CommandDefinition } from "../core/command.ts";
+import { runnerCreateArgs, runnerDestroyArgs, runnerStatusArgs } from "../runner/runner-args.ts";
+
+const create = defineCommand({
+  name: "runner create",
+  description: "Create a GitHub Actions runner: Proxmox LXC, Nautobot record, AAP install",
+  requires: "operator",
+  args: runnerCreateArgs,
+  positional: ["name"],
+  job: "proxmox.runner-create",
+  mutating: true,
+  // Unnamed creates share one lock, so two of them never pick the same next free name.
+  lock: (a) => `proxmox:runner:${a.name ?? "auto"}`,
+});
+
+const status = defineCommand({
+  name: "runner status",
+  description: "List runner containers with node, status and uptime",
+  requires: "viewer",
+  args: runnerStatusArgs,
+  job: "proxmox.runner-status",
+});
+
+const destroy = defineCommand({
+  name: "runner destroy",
+  description: "Stop and delete a runner container and mark it decommissioned in Nautobot",
+  requires: "admin",
+  args: runnerDestroyArgs,
+  positional: ["name"],
+  job: "proxmox.runner-destroy",
+  mutating: true,
+  lock: (a) => `proxmox:runner:${a.name}`,
+  confirm: {
+    title: (a) => `Destroy runner ${a.name}?`,
+    lines: (a) => [`This stops and deletes the LXC \`${a.name}\` and its disk in Proxmox. It cannot be undone.`],
+    confirmLabel: "Destroy",
+  },
+});
 
 /** /runner create | status | destroy */
-export const runnerCommands: readonly CommandDefinition[] = [];
+export const runnerCommands: readonly CommandDefinition[] = [create, status, destroy] as CommandDefinition[];

@@ -84,10 +84,12 @@ export function createWorker(opts: WorkerOptions): LabopsWorker {
       if (!got.acquired) {
         const waiting: Message = {
           title, state: "waiting",
-          lines: [`Waiting for \`${payload.lockKey}\`: behind job \`${got.holder ?? "?"}\`, position ${got.position} in line.`],
+          lines: [`Job \`${jobId}\` is waiting for \`${payload.lockKey}\`: behind job \`${got.holder ?? "?"}\`, position ${got.position} in line.`],
         };
-        if (!progress.ref) await progress.start(waiting);
-        else progress.update(waiting);
+        if (!progress.ref) {
+          deps.metrics?.lockWaited(payload.lockKey);
+          await progress.start(waiting);
+        } else progress.update(waiting);
         await job.moveToDelayed(Date.now() + (opts.lockRetryMs ?? 1_000), token);
         throw new DelayedError();
       }

@@ -8,6 +8,7 @@ import type { Notifier } from "../core/notifier.ts";
 import type { ActionStore } from "../core/action-store.ts";
 import type { AuditLog } from "../core/audit-log.ts";
 import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics/metrics.ts";
 import type { AppCatalog } from "../core/app-catalog.ts";
 import type { ServiceProbe } from "../core/service-probe.ts";
 
@@ -26,6 +27,7 @@ export interface WorkerDeps {
   truenas?: TrueNasClient | undefined;
   /** Post-deploy service probe; absent: services are listed, not probed. */
   probe?: ServiceProbe | undefined;
+  metrics?: Metrics | undefined;
   /** Called when a job fails for good (after its retries), with the reference id shown to the person. */
   onJobFailed?: ((info: { jobId: string; command: string; ref: string; error: unknown; payload: unknown }) => void) | undefined;
 }

@@ -32,9 +32,9 @@ export class RecordingNotifier implements Notifier {
     return this.messages.get(messageId)?.history.at(-1);
   }
 
-  /** The message whose first state mentions this job id. */
+  /** The progress message of a job: its first state names it as "Job `<id>`". */
   forJob(jobId: string): Recorded | undefined {
-    return [...this.messages.values()].find((m) => m.history.some((h) => (h.lines ?? []).some((l) => l.includes(jobId))));
+    return [...this.messages.values()].find((m) => isFor(m, jobId));
   }
 
   async waitFor(pred: (m: Recorded) => boolean, timeoutMs = 20_000): Promise<Recorded> {
@@ -49,7 +49,11 @@ export class RecordingNotifier implements Notifier {
 
   /** Waits until the job's progress message reaches a final state. */
   async final(jobId: string, timeoutMs = 20_000): Promise<Message> {
-    const rec = await this.waitFor((m) => m.history.some((h) => (h.lines ?? []).some((l) => l.includes(jobId))) && isFinalState(m.history.at(-1)!.state), timeoutMs);
+    const rec = await this.waitFor((m) => isFor(m, jobId) && isFinalState(m.history.at(-1)!.state), timeoutMs);
     return rec.history.at(-1)!;
   }
+}
+
+function isFor(m: Recorded, jobId: string): boolean {
+  return (m.history[0]?.lines ?? []).some((l) => l.includes(`Job \`${jobId}\``));
 }

@@ -116,7 +116,8 @@ async function findByCorrelation(aap: AapClient, templateId: number, saved: Laun
   return match?.id;
 }
 
-async function follow(ctx: ProcessorContext<unknown>, o: LaunchOnceOptions, jobId: number): Promise<Omit<FollowedJob, "reattached">> {
+/** Polls AAP job `jobId` to its end (events folded, tail on failure); used by launchOnce and by re-attaching jobs such as aap.relaunch. */
+export async function follow(ctx: ProcessorContext<unknown>, o: LaunchOnceOptions, jobId: number): Promise<Omit<FollowedJob, "reattached">> {
   let progress: JobProgress | undefined;
   const deadline = Date.now() + o.timeoutMs;
   let terminalPolls = 0;

@@ -1,0 +1,37 @@
+import { appAddArgs } from "../../appcatalog/app-args.ts";
+import { applyAppChange } from "../../appcatalog/app-change.ts";
+import { appFields } from "../../appcatalog/app-view.ts";
+import { buildNewApp } from "../../appcatalog/app-validate.ts";
+import type { Message } from "../../core/message.ts";
+import { UserError } from "../../errors.ts";
+import { StepLines } from "../../runner/steps.ts";
+import { defineProcessor } from "../processor.ts";
+
+/** app.add: validate a new app_list entry, commit it to Git (or PATCH), sync Nautobot, wait until it shows. */
+export default defineProcessor({
+  name: "app.add",
+  args: appAddArgs,
+  title: (a) => `Add app ${a.app}`,
+  async run(ctx) {
+    const nb = ctx.deps.nautobot;
+    if (!nb) throw new UserError("nautobot_not_configured", "Nautobot is not configured (set NAUTOBOT_URL and NAUTOBOT_TOKEN), so labops cannot change app_list.");
+    const title = `Add app ${ctx.args.app}`;
+    const steps = new StepLines();
+    const show = (extra: Partial<Message> = {}) => ctx.progress.update({ title, state: "running", lines: steps.lines(), ...extra });
+    steps.running("Checking the entry against Nautobot…");
+    show();
+    const { context, apps } = await nb.appList({ signal: ctx.signal });
+    // A retry after our own change landed must not refuse the app as "already there".
+    const others = ctx.state.changeStarted ? Object.fromEntries(Object.entries(apps).filter(([n]) => n !== ctx.args.app)) : apps;
+    const entry = (ctx.state.entry as typeof apps[string] | undefined) ?? (await buildNewApp(ctx.args, others, nb, ctx.signal));
+    await ctx.save({ entry });
+    steps.done(`Entry valid: ${entry.image} on ${entry.host}`);
+    const r = await applyAppChange(ctx, nb, context, { kind: "add", app: ctx.args.app, entry }, steps, show);
+    const lines = [...steps.lines(), ...r.syncErrors.map((e) => `⚠️ sync: ${e}`), `Deploy it with \`/deploy ${ctx.args.app}\`.`];
+    return {
+      outcome: "success",
+      message: { title: `${title}: done${r.syncErrors.length ? " (sync reported errors)" : ""}`, state: "success", lines, fields: appFields(entry) },
+      details: { via: r.via, commit: r.sha, syncErrors: r.syncErrors.length },
+    };
+  },
+});

@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Actor } from "../../src/core/actor.ts";
+import { dispatchAction } from "../../src/core/dispatch.ts";
+import { renderText } from "../../src/core/message.ts";
+import { LAB_LXC_TEMPLATE } from "../../src/lab/homelab.ts";
+import { createHarness, type Harness } from "../helpers/harness.ts";
+
+const operator: Actor = { platform: "slack", id: "UOPERATOR", name: "olivia", groups: [] };
+const LXC_POST = /^\/api2\/json\/nodes\/[^/]+\/lxc$/;
+
+describe("/runner end to end (Proxmox LXC → Nautobot VM → AAP Deploy GitHub Runner)", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness({
+      tweak: (c) => {
+        c.proxmoxSettings.taskPollInterval = 20;
+        c.nautobotSettings.pollInterval = 20;
+        c.limits.jobAttempts = 4;
+        c.permissions.grants.push({ role: "operator", slackUsers: [operator.id], slackGroups: [], discordUsers: [], discordRoles: [], channels: [] });
+      },
+    });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  const guest = (name: string) => h.lab.proxmox.guests().filter((g) => g.name === name);
+  const runnerLaunches = (name: string) => h.lab.aap.launches().filter((l) => l.templateName === "Deploy GitHub Runner" && l.limit === name);
+
+  it("creates the next free runner: unprivileged LXC from the template, started, recorded in Nautobot, installed once by AAP", async () => {
+    const ack = await h.run("/runner create");
+    expect(ack.state).toBe("queued");
+    const final = await h.notifier.final(ack.jobId!);
+    expect(final.state).toBe("success");
+    expect(final.title).toBe("Create runner runner02: ready");
+
+    const [ct, ...more] = guest("runner02");
+    expect(more).toHaveLength(0);
+    expect(ct).toMatchObject({ type: "lxc", status: "running", tags: "labops;runner" });
+    expect(ct!.config).toMatchObject({
+      ostemplate: LAB_LXC_TEMPLATE, unprivileged: "1", hostname: "runner02", cores: "2", memory: "2048",
+      rootfs: "local-lvm:16", net0: "name=eth0,bridge=vmbr0,ip=dhcp",
+    });
+    expect(renderText(final)).toContain(`LXC ${ct!.vmid} created on ${ct!.node}`);
+
+    const vm = await h.labops.clients.nautobot!.getVirtualMachine("runner02");
+    expect(vm?.cluster?.name).toBe("pve");
+    expect(vm?.role?.name).toBe("ci-runner");
+    expect(vm?.vcpus).toBe(2);
+
+    const launches = runnerLaunches("runner02");
+    expect(launches).toHaveLength(1);
+    expect(launches[0]!.extraVars).toMatchObject({ runner_name: "runner02", runner_vmid: ct!.vmid, runner_node: ct!.node });
+  });
+
+  it("asks again when cluster/nextid hands out a VMID that is already taken", async () => {
+    h.lab.proxmox.http.inject({ method: "GET", path: "/api2/json/cluster/nextid", status: 200, body: { data: "161" }, times: 1 });
+    const posts = h.lab.proxmox.http.count("POST", LXC_POST);
+    const ack = await h.run("/runner create runner07 --node pve03");
+    const final = await h.notifier.final(ack.jobId!);
+    expect(final.state).toBe("success");
+    expect(h.lab.proxmox.http.count("POST", LXC_POST)).toBe(posts + 2); // 161 refused, then a free one
+    const [ct] = guest("runner07");
+    expect(ct!.vmid).not.toBe(161);
+    expect(ct!.node).toBe("pve03");
+    expect(guest("runner01")[0]!.vmid).toBe(161); // the existing container was not touched
+  });
+
+  it("reports a failed vzcreate task with its exit status and log, and goes no further", async () => {
+    h.lab.proxmox.failNextTask("vzcreate", "unable to create CT - no space left on device");
+    const launches = h.lab.aap.launches().length;
+    const ack = await h.run("/runner create runner08");
+    const final = await h.notifier.final(ack.jobId!);
+    expect(final.state).toBe("failure");
+    const text = renderText(final);
+    expect(text).toContain("Proxmox task failed");
+    expect(text).toContain("TASK ERROR: unable to create CT - no space left on device");
+    expect(text).toContain("extracting archive");
+    expect(guest("runner08")).toHaveLength(0);
+    expect(h.lab.nautobot.hostId("runner08")).toBeUndefined();
+    expect(h.lab.aap.launches().length).toBe(launches);
+  });
+
+  it("re-attaches after injected failures: no second LXC, no second Nautobot VM, no second AAP launch", async () => {
+    h.lab.nautobot.http.inject({ method: "POST", path: "/api/virtualization/virtual-machines/", status: 500, times: 1 });
+    h.lab.aap.http.inject({ method: "GET", path: /^\/api\/v2\/jobs\/\d+\/$/, status: 502, times: 3 });
+    const posts = h.lab.proxmox.http.count("POST", LXC_POST);
+    const ack = await h.run("/runner create runner09");
+    const final = await h.notifier.final(ack.jobId!);
+    expect(final.state).toBe("success");
+    const history = h.notifier.forJob(ack.jobId!)!.history.flatMap((m) => m.lines ?? []);
+    expect(history.filter((l) => l.includes("failed; retrying")).length).toBe(2);
+    expect(h.lab.proxmox.http.count("POST", LXC_POST)).toBe(posts + 1);
+    expect(guest("runner09")).toHaveLength(1);
+    expect(h.lab.proxmox.http.count("POST", /\/lxc\/\d+\/status\/start$/)).toBeGreaterThan(0);
+    expect(runnerLaunches("runner09")).toHaveLength(1);
+    const vms = await h.labops.clients.nautobot!.listHosts();
+    expect(vms.filter((v) => v.name === "runner09")).toHaveLength(1);
+  });
+
+  it("lists runners with node, status and uptime", async () => {
+    const ack = await h.run("/runner status");
+    const final = await h.notifier.final(ack.jobId!);
+    expect(final.state).toBe("success");
+    const text = renderText(final);
+    expect(text).toMatch(/`runner01` · CT 161 on pve02 · running · up \d+ d/);
+    expect(text).toMatch(/`runner02` · CT \d+ on pve0\d · running · up/);
+    expect(text).not.toContain("dns01");
+    expect(text).not.toContain("runner08");
+  });
+
+  it("destroys a runner only after confirmation by an admin, and journals it in Nautobot", async () => {
+    const refused = await h.run("/runner destroy runner07", operator);
+    expect(refused.state).toBe("failure");
+    expect(renderText(refused)).toContain("needs the admin role");
+
+    const ask = await h.run("/runner destroy runner07");
+    expect(ask.state).toBe("warning");
+    expect(ask.jobId).toBeUndefined();
+    expect(guest("runner07")).toHaveLength(1); // nothing happens before the click
+    const confirm = ask.buttons!.find((b) => b.label === "Destroy")!;
+    const stolen = await dispatchAction(h.labops.ack, { actionId: confirm.id, actor: operator, channel: h.channel });
+    expect(renderText(stolen.reply!)).toContain("Only tester can use this button.");
+
+    const clicked = await dispatchAction(h.labops.ack, { actionId: confirm.id, actor: h.admin, channel: h.channel });
+    const final = await h.notifier.final(clicked.reply!.jobId!);
+    expect(final.state).toBe("success");
+    expect(guest("runner07")).toHaveLength(0);
+    const vmId = h.lab.nautobot.hostId("runner07");
+    expect(h.lab.nautobot.journal().some((j) => j.objectId === vmId && j.comments.includes("decommissioned"))).toBe(true);
+  });
+
+  it("refuses to destroy a container that is not a runner, and suggests runners for a typo", async () => {
+    const ask = await h.run("/runner destroy dns01");
+    const clicked = await dispatchAction(h.labops.ack, { actionId: ask.buttons![0]!.id, actor: h.admin, channel: h.channel });
+    const final = await h.notifier.final(clicked.reply!.jobId!);
+    expect(final.state).toBe("failure");
+    expect(renderText(final)).toContain("not a runner");
+    expect(guest("dns01")).toHaveLength(1);
+
+    const typo = await h.run("/runner destroy runer02");
+    const c2 = await dispatchAction(h.labops.ack, { actionId: typo.buttons![0]!.id, actor: h.admin, channel: h.channel });
+    expect(renderText(await h.notifier.final(c2.reply!.jobId!))).toContain("Did you mean `runner02`");
+  });
+});

@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import type { ChannelRef, MessageRef } from "../../src/core/actor.ts";
+import type { Message } from "../../src/core/message.ts";
+import type { Notifier } from "../../src/core/notifier.ts";
+import { RateLimitedError, ThrottledNotifier } from "../../src/bot/throttled-notifier.ts";
+
+/** A platform that allows `limit` calls per `windowMs` per channel and answers 429 beyond, recording everything. */
+class StrictPlatform implements Notifier {
+  calls: { at: number; kind: string; id: string; msg: Message }[] = [];
+  overLimit = 0;
+  #n = 0;
+  injected429Left: number;
+  constructor(private readonly limit: number, private readonly windowMs: number, injected429 = 0) {
+    this.injected429Left = injected429;
+  }
+  #check(): void {
+    const now = Date.now();
+    if (this.injected429Left > 0) {
+      this.injected429Left--;
+      throw new RateLimitedError(30);
+    }
+    const recent = this.calls.filter((c) => now - c.at < this.windowMs).length;
+    if (recent >= this.limit) {
+      this.overLimit++;
+      throw new RateLimitedError(this.windowMs);
+    }
+  }
+  async post(t: ChannelRef, msg: Message): Promise<MessageRef> {
+    this.#check();
+    const ref = { ...t, messageId: `m${++this.#n}` };
+    this.calls.push({ at: Date.now(), kind: "post", id: ref.messageId, msg });
+    return ref;
+  }
+  async edit(ref: MessageRef, msg: Message): Promise<void> {
+    this.#check();
+    this.calls.push({ at: Date.now(), kind: "edit", id: ref.messageId, msg });
+  }
+}
+
+const running = (i: number): Message => ({ title: "job", state: "running", lines: [String(i)] });
+const done: Message = { title: "job", state: "success", lines: ["done"] };
+
+describe("ThrottledNotifier", () => {
+  it("keeps 20 concurrent jobs inside the platform's limit and delivers every final state", async () => {
+    const platform = new StrictPlatform(10, 200);
+    // A bucket of C tokens refilled every R ms stays under L per W when C + W/R <= L: 5 + 200/40 = 10.
+    const t = new ThrottledNotifier(platform, { perMessageMs: 40, bucketOf: (c) => c.channel, capacity: 5, refillMs: 40 });
+    const channel: ChannelRef = { platform: "slack", channel: "C1" };
+    await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const ref = await t.post(channel, running(0));
+        for (let i = 1; i <= 10; i++) {
+          void t.edit(ref, running(i));
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        await t.edit(ref, done);
+      }),
+    );
+    expect(platform.overLimit).toBe(0);
+    const finals = platform.calls.filter((c) => c.msg.state === "success");
+    expect(finals).toHaveLength(20);
+    // Edits of one message are at least perMessageMs apart.
+    const byId = new Map<string, number[]>();
+    for (const c of platform.calls) byId.set(c.id, [...(byId.get(c.id) ?? []), c.at]);
+    for (const times of byId.values()) for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(38);
+    expect(t.stats.coalesced).toBeGreaterThan(0);
+  });
+
+  it("honours a 429 by pausing and retrying, never losing the final state", async () => {
+    const platform = new StrictPlatform(1000, 1000, 3);
+    const t = new ThrottledNotifier(platform, { perMessageMs: 1, bucketOf: (c) => c.channel, capacity: 50, refillMs: 1 });
+    const ref = await t.post({ platform: "discord", channel: "1" }, running(0));
+    await t.edit(ref, done);
+    expect(t.stats.rateLimited).toBe(3);
+    expect(platform.calls.at(-1)!.msg.state).toBe("success");
+  });
+});
