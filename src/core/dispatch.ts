@@ -132,6 +132,14 @@ async function askConfirmation(deps: AckDeps, cmd: RegisteredCommand, args: Reco
 /** Handles a button click: claims the server-side action (owner, expiry, single use), re-checks the role, runs it. */
 export async function dispatchAction(deps: AckDeps, req: { actionId: string; actor: Actor; channel: ChannelRef; message?: MessageRef | undefined; requestId?: string | undefined }): Promise<ActionOutcome> {
   try {
+    // The role is checked before the click is claimed, so someone without it cannot use up a single-use button.
+    const seen = await deps.actions.peek(req.actionId).catch(() => undefined);
+    if (seen?.boundTo && seen.boundTo !== actorKey(req.actor)) {
+      throw new UserError("action_foreign", `Only ${seen.boundName ?? "the person who asked"} can use this button.`);
+    }
+    if (seen && !deps.permissions.allows(req.actor, req.channel, seen.requires)) {
+      throw new UserError("forbidden", `This button needs the ${seen.requires} role, which you do not have here.`);
+    }
     const rec = await deps.actions.take(req.actionId, req.actor);
     if (!deps.permissions.allows(req.actor, req.channel, rec.requires)) {
       throw new UserError("forbidden", `This button needs the ${rec.requires} role, which you do not have here.`);

@@ -1,4 +1,55 @@
-import type { ActionHandler } from "../core/dispatch.ts";
+import { z } from "zod";
+import { executeArgs, purgeArgs, restoreArgs } from "../cleanup/cleanup-plan.ts";
+import { actorKey } from "../core/actor.ts";
+import type { ActionHandler, AckDeps } from "../core/dispatch.ts";
+import type { Actor, ChannelRef } from "../core/actor.ts";
+import type { Message } from "../core/message.ts";
 
-/** Buttons of /cleanup-ocp (confirm, restore, purge). */
-export const cleanupActions: readonly ActionHandler[] = [];
+const common = z.object({ lockKey: z.string().regex(/^truenas:[A-Za-z0-9_.:/-]+$/), nonce: z.string().min(1) });
+
+/**
+ * Queues the job a cleanup button stands for. The request id comes from the button's own nonce, so even a
+ * race of two deliveries makes one job; the job's arguments are the plan kept server-side, never a new listing.
+ */
+async function enqueue(deps: AckDeps, o: { job: string; args: Record<string, unknown>; lockKey: string; nonce: string; actor: Actor; channel: ChannelRef; what: string }): Promise<{ reply: Message; update: Message }> {
+  const { jobId, duplicate } = await deps.jobs.enqueue(o.job, {
+    command: "cleanup-ocp", args: o.args, actor: o.actor, channel: o.channel, requestId: `${o.job}:${o.nonce}`, lockKey: o.lockKey, enqueuedAt: Date.now(),
+  });
+  if (!duplicate) await deps.audit.record({ event: "command", actor: actorKey(o.actor), command: "cleanup-ocp", jobId, target: o.lockKey, detail: o.job }).catch(() => {});
+  return {
+    reply: { title: `/cleanup-ocp: ${o.what} queued as job \`${jobId}\``, state: "queued", ephemeral: true, jobId,
+      lines: [duplicate ? "This was already queued; no second job was made." : "Progress follows in this channel."] },
+    update: { title: `/cleanup-ocp: ${o.what} by ${o.actor.name}`, state: "info", lines: [`Queued as job \`${jobId}\`.`] },
+  };
+}
+
+/** Confirm on a cleanup preview: delete exactly the previewed list. */
+const confirmCleanup: ActionHandler = {
+  kind: "cleanup-confirm",
+  async run({ payload, actor, channel, deps }) {
+    const p = common.extend({ plan: executeArgs }).parse(payload);
+    return enqueue(deps, { job: "truenas.cleanup-execute", args: p.plan, lockKey: p.lockKey, nonce: p.nonce, actor, channel, what: "cleanup confirmed" });
+  },
+};
+
+/** Restore on a cleanup result: bring back what that cleanup removed. */
+const restoreCleanup: ActionHandler = {
+  kind: "cleanup-restore",
+  async run({ payload, actor, channel, deps }) {
+    const p = common.extend({ plan: restoreArgs }).parse(payload);
+    const out = await enqueue(deps, { job: "truenas.cleanup-restore", args: p.plan, lockKey: p.lockKey, nonce: p.nonce, actor, channel, what: "restore requested" });
+    return { reply: out.reply };
+  },
+};
+
+/** Confirm on a purge preview: destroy exactly the listed held datasets. */
+const confirmPurge: ActionHandler = {
+  kind: "cleanup-purge-confirm",
+  async run({ payload, actor, channel, deps }) {
+    const p = common.extend({ plan: purgeArgs }).parse(payload);
+    return enqueue(deps, { job: "truenas.cleanup-purge", args: p.plan, lockKey: p.lockKey, nonce: p.nonce, actor, channel, what: "purge confirmed" });
+  },
+};
+
+/** Buttons of /cleanup-ocp (confirm, restore, purge). Cancel is the shared `cancel` action. */
+export const cleanupActions: readonly ActionHandler[] = [confirmCleanup, restoreCleanup, confirmPurge];

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AddressInfo } from "node:net";
 import { tcpProbe, type ServiceProbe } from "../core/service-probe.ts";
+import { cleanupOcpEffect } from "../cleanup/fake-cleanup-effect.ts";
 import { FakeAap, type FakeAapOptions } from "./fake-aap.ts";
 import { FakeNautobot, type FakeNautobotOptions } from "./fake-nautobot.ts";
 import { FakeProxmox } from "./fake-proxmox.ts";
@@ -45,6 +46,8 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
   const nautobot = new FakeNautobot({ gitRemote: git.remote, ...opts.nautobot, stepMs });
   const proxmox = new FakeProxmox({ stepMs });
   const truenas = new FakeTrueNas({ ...opts.truenas, stepMs });
+  // cleanup_ocp.yml removes (or restores from a snapshot) plain folders on the fake TrueNAS when its job succeeds.
+  if (!opts.aap?.effects?.["cleanup_ocp.yml"]) aap.setEffect("cleanup_ocp.yml", cleanupOcpEffect(truenas.fs));
   const [aapUrl, nautobotUrl, proxmoxUrl, truenasUrl] = await Promise.all([aap.start(), nautobot.start(), proxmox.start(), truenas.start()]);
   const services = await startServiceListeners();
   const probe = tcpProbe(1_000);

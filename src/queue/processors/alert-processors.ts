@@ -1,4 +1,162 @@
-import type { Processor } from "../processor.ts";
+import { z } from "zod";
+import type { AapClient } from "../../clients/aap.ts";
+import { formatWindow } from "../../alerts/alert-message.ts";
+import { muteKey } from "../../alerts/alert-store.ts";
+import { ApiError, UserError } from "../../errors.ts";
+import { defineProcessor, type Processor, type ProcessorContext } from "../processor.ts";
+import { follow } from "./aap-follow.ts";
+import { aapResultLines, aapStatusLine, hostCountsLine } from "./aap-view.ts";
 
-/** Jobs queued by alert buttons (e.g. relaunch failed hosts). */
-export const alertProcessors: readonly Processor[] = [];
+/** What aap.relaunch persists: the intent before the POST, the new AAP job id right after it. */
+interface RelaunchState {
+  intentAt: number;
+  jobId?: number | undefined;
+}
+
+const aapJobArgs = z.object({ aapJob: z.number().int().positive(), template: z.string().optional() });
+
+/**
+ * aap.relaunch (the alert's "Relaunch failed hosts"): POST jobs/{id}/relaunch/ {hosts: "failed"} exactly once,
+ * then follows the new job in its own progress message. The POST is not idempotent and takes no extra_vars
+ * (so no correlation id): the intent is saved before it and the new id right after; a retry re-attaches to the
+ * saved id, and with only an intent it looks for a relaunch of the same template created since, with the same
+ * extra_vars, relaunching only when AAP shows none. If AAP cannot be asked, it fails closed (retried later).
+ */
+export const aapRelaunch = defineProcessor({
+  name: "aap.relaunch",
+  args: aapJobArgs,
+  title: (a) => `Relaunch failed hosts of AAP job ${a.aapJob}${a.template ? ` (${a.template})` : ""}`,
+  async run(ctx) {
+    const { args, deps } = ctx;
+    const aap = deps.aap;
+    if (!aap) throw new UserError("aap_not_configured", "AAP is not configured (set AAP_URL and AAP_TOKEN), so labops cannot relaunch.");
+    const title = `Relaunch failed hosts of AAP job ${args.aapJob}${args.template ? ` (${args.template})` : ""}`;
+    const link = (id: number) => ({ label: `AAP job ${id}`, url: aap.jobUrl(id) });
+    ctx.progress.update({ title, state: "running", lines: [`Relaunching the failed hosts of AAP job ${args.aapJob}…`], link: link(args.aapJob) });
+    const { jobId, reattached } = await relaunchOnce(ctx, aap, args.aapJob);
+    const f = await follow(ctx, {
+      aap, key: "relaunch", template: args.template ?? "", body: {},
+      pollMs: deps.config.aapSettings.pollInterval, timeoutMs: deps.config.aapSettings.jobTimeout,
+      onProgress: (job, p) => ctx.progress.update({ title, state: "running", lines: [aapStatusLine(job, p), hostCountsLine(p)], link: link(job.id) }),
+    }, jobId);
+    const status = f.job.status;
+    const state = status === "successful" ? "success" : status === "canceled" ? "canceled" : "failure";
+    return {
+      outcome: state,
+      message: {
+        title: `${title}: ${status}`, state, link: link(jobId),
+        lines: [`New AAP job ${jobId} on ${f.job.limit || "all hosts"}${reattached ? " (re-attached after a retry)" : ""}`, ...aapResultLines({ ...f, reattached })],
+      },
+      details: { aapJob: jobId, relaunchOf: args.aapJob, status, reattached },
+    };
+  },
+});
+
+async function relaunchOnce(ctx: ProcessorContext<unknown>, aap: AapClient, from: number): Promise<{ jobId: number; reattached: boolean }> {
+  const saved = ctx.state.relaunch as RelaunchState | undefined;
+  if (saved?.jobId !== undefined) return { jobId: saved.jobId, reattached: true };
+  if (saved) {
+    const found = await findRelaunch(aap, from, saved.intentAt, ctx.signal);
+    if (found !== undefined) {
+      ctx.log.warn({ aapJob: found }, "re-attached to a relaunch made before a crash");
+      await ctx.save({ relaunch: { ...saved, jobId: found } });
+      return { jobId: found, reattached: true };
+    }
+  }
+  const intent: RelaunchState = { intentAt: Date.now() };
+  await ctx.save({ relaunch: intent }); // checks ownership: a worker paused past its lock stops here
+  let jobId: number;
+  try {
+    ({ jobId } = await aap.relaunchJob(from, { hosts: "failed", signal: ctx.signal }));
+  } catch (err) {
+    throw refusal(err, from);
+  }
+  await ctx.save({ relaunch: { ...intent, jobId } });
+  await ctx.deps.audit.record({ event: "remote", command: ctx.payload.command, jobId: ctx.jobId, detail: `aap job ${jobId} (relaunch of ${from}, failed hosts)` }).catch(() => {});
+  return { jobId, reattached: false };
+}
+
+/** A relaunch of `from` created since the intent: same template, launch_type relaunch, same extra_vars. */
+async function findRelaunch(aap: AapClient, from: number, intentAt: number, signal: AbortSignal): Promise<number | undefined> {
+  const original = await aap.getJob(from, { signal });
+  const jobs = await aap.listJobs({
+    launch_type: "relaunch", created__gt: new Date(intentAt - 120_000).toISOString(), order_by: "id",
+    ...(original.job_template ? { job_template: original.job_template } : {}),
+  }, { signal });
+  return jobs.find((j) => j.id > from && j.extra_vars === original.extra_vars)?.id;
+}
+
+/** AAP's 400s for a relaunch say what the person can do; anything else stays an ApiError (retried or reported). */
+function refusal(err: unknown, from: number): unknown {
+  if (!(err instanceof ApiError)) return err;
+  if (err.status === 404) return new UserError("aap_job_missing", `AAP has no job ${from} (it may have been deleted).`, { cause: err });
+  if (err.status !== 400) return err;
+  if (/0 failed hosts/i.test(err.reason)) return new UserError("aap_relaunch_nothing", `AAP job ${from} has no failed hosts to relaunch.`, { cause: err });
+  if (/stats not available/i.test(err.reason)) {
+    return new UserError("aap_relaunch_no_stats", `AAP cannot relaunch only the failed hosts of job ${from}: it has no play recap (it was canceled or errored before the play ended). Launch the template again instead.`, { cause: err });
+  }
+  if (/wait until job finishes/i.test(err.reason)) return new UserError("aap_relaunch_running", `AAP job ${from} is still running; relaunch its failed hosts once it has finished.`, { cause: err });
+  return err;
+}
+
+const MAX_LOG_CHARS = 3_500;
+
+/** aap.show-log (the alert's "Show log"): the last lines of a job's output (blank ones left out), posted as a new message. Read-only. */
+export const aapShowLog = defineProcessor({
+  name: "aap.show-log",
+  args: aapJobArgs.extend({ lines: z.number().int().min(1).max(500).default(60) }),
+  title: (a) => `Output of AAP job ${a.aapJob}`,
+  async run(ctx) {
+    const { args, deps } = ctx;
+    if (!deps.aap) throw new UserError("aap_not_configured", "AAP is not configured (set AAP_URL and AAP_TOKEN), so labops cannot read job output.");
+    let text: string;
+    try {
+      text = await deps.aap.stdoutTail(args.aapJob, args.lines, { signal: ctx.signal });
+    } catch (err) {
+      throw refusal(err, args.aapJob);
+    }
+    const all = text.split("\n").filter((l) => l.trim() !== "");
+    const kept: string[] = [];
+    let size = 0;
+    for (const line of [...all].reverse()) {
+      if (size + line.length + 1 > MAX_LOG_CHARS) break;
+      kept.unshift(line);
+      size += line.length + 1;
+    }
+    const cut = all.length - kept.length;
+    return {
+      outcome: "success",
+      message: {
+        title: `Output of AAP job ${args.aapJob}${args.template ? ` (${args.template})` : ""}: last ${kept.length} lines`,
+        state: "success", // a final state: every front end shows it in full
+        lines: [...(cut > 0 ? [`(${cut} earlier line(s) left out to fit the message; the full output is in AAP)`] : []), ...kept],
+        link: { label: `AAP job ${args.aapJob}`, url: deps.aap.jobUrl(args.aapJob) },
+      },
+      details: { aapJob: args.aapJob, lines: kept.length },
+    };
+  },
+});
+
+/** alert.mute (the alert's "Mute 1h"): no alerts for a template or command for a while; the message tells the channel. */
+export const alertMute = defineProcessor({
+  name: "alert.mute",
+  args: z.object({ group: z.string().regex(/^(aap|labops):.{1,200}$/), subject: z.string().max(200), ms: z.number().int().min(1_000).max(86_400_000) }),
+  title: (a) => `Mute alerts for ${a.subject}`,
+  async run(ctx) {
+    const { args, deps, payload } = ctx;
+    const until = Date.now() + args.ms;
+    await deps.redis.set(muteKey(deps.config.redis.prefix, args.group), JSON.stringify({ by: payload.actor.name, until }), "PX", args.ms);
+    return {
+      outcome: "success",
+      message: {
+        title: `Alerts for ${args.subject} muted for ${formatWindow(args.ms)} by ${payload.actor.name}`,
+        state: "success",
+        lines: [`Until ${new Date(until).toISOString().slice(11, 16)} UTC. Failures in that time are logged and listed with the next alert after it.`],
+      },
+      details: { group: args.group, until },
+    };
+  },
+});
+
+/** Jobs queued by alert buttons: relaunch failed hosts, show log, mute. */
+export const alertProcessors: readonly Processor[] = [aapRelaunch, aapShowLog, alertMute].map((p) => p as unknown as Processor);

@@ -1,0 +1,110 @@
+import type { Redis } from "ioredis";
+import type { MessageRef } from "../core/actor.ts";
+
+/** The Redis key that mutes a group (`aap:<template>`, `labops:<command>`); written by the alert.mute job. */
+export function muteKey(prefix: string, group: string): string {
+  return `${prefix}:alert:mute:${group}`;
+}
+
+/** What a grouped alert remembers: where it was posted and which failures it lists. */
+export interface AlertGroup {
+  openedAt: number;
+  refs: MessageRef[];
+  items: { id: string; summary: string }[];
+}
+
+export type ClaimResult = "claimed" | "done" | "in-flight";
+
+// KEYS[1] dedupe key. ARGV: now, staleMs, ttlMs. A claim older than staleMs (a crashed process) is taken over.
+const CLAIM = `
+local v = redis.call('GET', KEYS[1])
+if v == 'done' then return 'done' end
+if v then
+  local t = tonumber(string.sub(v, 9)) or 0
+  if tonumber(ARGV[1]) - t < tonumber(ARGV[2]) then return 'in-flight' end
+end
+redis.call('SET', KEYS[1], 'claimed:' .. ARGV[1], 'PX', ARGV[3])
+return 'claimed'
+`;
+
+/**
+ * The alerting state in Redis, under `<prefix>:alert:`:
+ * - `seen:<source>:<id>`: one alert per failure (`claimed:<ms>` while being posted, then `done`), kept `dedupeTtlMs`.
+ * - `mute:<group>`: set by the Mute button, expires on its own.
+ * - `group:<group>`: the open group message of a template, expires when its window closes.
+ * - `suppressed:<group>`: failures muted since the last posted alert, reported with the next one.
+ * - `aap-watermark`: the newest `finished` timestamp the poller has fully handled.
+ */
+export class AlertStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly opts: { dedupeTtlMs: number; staleClaimMs: number },
+  ) {}
+
+  /** Claims a failure for alerting; `done` when it was alerted before, `in-flight` while another path posts it. */
+  async claim(id: string): Promise<ClaimResult> {
+    return (await this.redis.eval(CLAIM, 1, this.#k(`seen:${id}`), Date.now(), this.opts.staleClaimMs, this.opts.dedupeTtlMs)) as ClaimResult;
+  }
+
+  async done(id: string): Promise<void> {
+    await this.redis.set(this.#k(`seen:${id}`), "done", "PX", this.opts.dedupeTtlMs);
+  }
+
+  /** Gives a claim back after a failed delivery, so the next poll tries again. */
+  async release(id: string): Promise<void> {
+    await this.redis.del(this.#k(`seen:${id}`));
+  }
+
+  muteKey(group: string): string {
+    return muteKey(this.prefix, group);
+  }
+
+  async mutedBy(group: string): Promise<{ by: string; until: number } | undefined> {
+    const raw = await this.redis.get(this.muteKey(group));
+    return raw ? (JSON.parse(raw) as { by: string; until: number }) : undefined;
+  }
+
+  async addSuppressed(group: string, label: string): Promise<void> {
+    const key = this.#k(`suppressed:${group}`);
+    await this.redis.multi().rpush(key, label).ltrim(key, -50, -1).pexpire(key, this.opts.dedupeTtlMs).exec();
+  }
+
+  async suppressed(group: string): Promise<string[]> {
+    return this.redis.lrange(this.#k(`suppressed:${group}`), 0, -1);
+  }
+
+  async clearSuppressed(group: string): Promise<void> {
+    await this.redis.del(this.#k(`suppressed:${group}`));
+  }
+
+  async group(group: string): Promise<AlertGroup | undefined> {
+    const raw = await this.redis.get(this.#k(`group:${group}`));
+    return raw ? (JSON.parse(raw) as AlertGroup) : undefined;
+  }
+
+  /** Stores the group until its window (counted from `openedAt`) closes. */
+  async saveGroup(group: string, state: AlertGroup, windowMs: number): Promise<void> {
+    const left = state.openedAt + windowMs - Date.now();
+    if (left <= 0) return;
+    await this.redis.set(this.#k(`group:${group}`), JSON.stringify(state), "PX", left);
+  }
+
+  async watermark(): Promise<string | undefined> {
+    return (await this.redis.get(this.#k("aap-watermark"))) ?? undefined;
+  }
+
+  /** Sets the watermark only if none exists (the poller's first run), and returns the one in force. */
+  async initWatermark(value: string): Promise<string> {
+    await this.redis.set(this.#k("aap-watermark"), value, "NX");
+    return (await this.watermark()) ?? value;
+  }
+
+  async setWatermark(value: string): Promise<void> {
+    await this.redis.set(this.#k("aap-watermark"), value);
+  }
+
+  #k(rest: string): string {
+    return `${this.prefix}:alert:${rest}`;
+  }
+}

@@ -1,0 +1,142 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { App, HTTPReceiver, SocketModeReceiver, webApi } from "@slack/bolt";
+import type { Config } from "../../config.ts";
+import type { AckDeps } from "../../core/dispatch.ts";
+import type { NotifierRegistry } from "../../core/notifier.ts";
+import { ConfigError } from "../../errors.ts";
+import type { HttpServer } from "../../http/http-server.ts";
+import type { Logger } from "../../logger.ts";
+import { ThrottledNotifier, type ThrottleOptions } from "../throttled-notifier.ts";
+import { boltLogger } from "./bolt-logger.ts";
+import { registerSlackHandlers } from "./slack-handlers.ts";
+import { SlackUserGroups } from "./slack-identity.ts";
+import { mapSlackError, SlackNotifier } from "./slack-notifier.ts";
+
+export const SLACK_EVENTS_PATH = "/slack/events";
+
+/**
+ * Web API retries: short and bounded (pitfall F1: web-api's default retries for ~30 min, and Socket Mode
+ * silently sets 100 retries when none is given). 429s are not retried here: the throttle owns them.
+ */
+export const DEFAULT_RETRY: webApi.RetryOptions = { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 1_000, randomize: true };
+
+/** R1: ≤ 1 chat.update per message per 3 s; ≤ 40 calls/min per workspace (80 % of Tier 3), bursts of 5. */
+export const DEFAULT_THROTTLE = { perMessageMs: 3_000, capacity: 5, refillMs: 1_500, maxRetries: 3 };
+
+export interface CreateSlackBotOptions {
+  config: NonNullable<Config["slack"]>;
+  ack: AckDeps;
+  log: Logger;
+  /** labops' HTTP server: required in HTTP mode, where Bolt's receiver is mounted at /slack/events. */
+  http?: HttpServer | undefined;
+  /** If given, the throttled notifier is registered here under "slack". */
+  notifiers?: NotifierRegistry | undefined;
+  /** Throttle timings (tests compress them). The bucket is always the workspace. */
+  throttle?: Partial<Omit<ThrottleOptions, "bucketOf">> | undefined;
+  retryConfig?: webApi.RetryOptions | undefined;
+  /** Per Web API request timeout. Default 3000 ms (with DEFAULT_RETRY a progress edit gives up within ~10 s, R4). */
+  timeoutMs?: number | undefined;
+  /** User-group cache refresh interval. Default 5 min. */
+  groupsRefreshMs?: number | undefined;
+  /** Socket Mode ping timeout, which is also the reconnect back-off step. Default 5000 ms. */
+  socketPingTimeoutMs?: number | undefined;
+  /** Answer the slash command within this, whatever happens (Slack's limit is 3000 ms). Default 2500 ms. */
+  ackBudgetMs?: number | undefined;
+}
+
+export interface SlackBot {
+  /** The throttled notifier to register under "slack" (already registered when `notifiers` was given). */
+  notifier: ThrottledNotifier;
+  groups: SlackUserGroups;
+  /** The workspace (from auth.test), once started. */
+  readonly teamId: string | undefined;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The Slack front end on the real @slack/bolt: Socket Mode (default; no inbound URL needed) or HTTP mode
+ * mounted on labops' HTTP port. `config.apiUrl` points both the Web API and the Socket Mode handshake at
+ * another server (the fake Slack in tests and the demo).
+ */
+export function createSlackBot(opts: CreateSlackBotOptions): SlackBot {
+  const { config, log } = opts;
+  if (config.mode === "socket" && !config.appToken) throw new ConfigError(["SLACK_APP_TOKEN: required for SLACK_MODE=socket"]);
+  if (config.mode === "http" && !config.signingSecret) throw new ConfigError(["SLACK_SIGNING_SECRET: required for SLACK_MODE=http"]);
+  if (config.mode === "http" && !opts.http) throw new ConfigError(["SLACK_MODE=http: the labops HTTP server (HTTP_PORT) must be running"]);
+  const slackApiUrl = withSlash(config.apiUrl ?? "https://slack.com/api/");
+  const logger = boltLogger(log);
+  const retryConfig = opts.retryConfig ?? DEFAULT_RETRY;
+  const timeout = opts.timeoutMs ?? 3_000;
+  // The notifier's own client rejects 429s instead of pausing (the throttle waits, latest-wins).
+  const client = new webApi.WebClient(config.botToken, { slackApiUrl, retryConfig, timeout, rejectRateLimitedCalls: true, logger });
+  let teamId: string | undefined;
+  const notifier = new ThrottledNotifier(new SlackNotifier(client), {
+    ...DEFAULT_THROTTLE,
+    ...opts.throttle,
+    bucketOf: () => teamId ?? "slack",
+  });
+  opts.notifiers?.register("slack", notifier);
+  const groups = new SlackUserGroups({ client, log, refreshMs: opts.groupsRefreshMs });
+  let app: App | undefined;
+  let stopped = false;
+
+  return {
+    notifier,
+    groups,
+    get teamId() {
+      return teamId;
+    },
+    async start() {
+      const who = await client.auth.test().catch((err: unknown) => {
+        throw new Error(`slack auth.test failed (${mapSlackError("auth.test", err).message}); check SLACK_BOT_TOKEN`);
+      });
+      teamId = who.team_id;
+      await groups.start();
+      // One clientOptions object for Bolt, its per-request clients and the Socket Mode handshake (pitfalls F1, F2).
+      const clientOptions = { slackApiUrl, retryConfig, timeout, logger };
+      const common = { token: config.botToken, botId: who.bot_id, botUserId: who.user_id, logger, clientOptions };
+      if (config.mode === "socket") {
+        const receiver = new SocketModeReceiver({
+          appToken: config.appToken!, logger, clientPingTimeout: opts.socketPingTimeoutMs ?? 5_000,
+          installerOptions: { clientOptions },
+        });
+        app = new App({ ...common, receiver });
+      } else {
+        const receiver = new HTTPReceiver({ signingSecret: config.signingSecret!, endpoints: SLACK_EVENTS_PATH, logger });
+        app = new App({ ...common, receiver });
+        opts.http!.mount(SLACK_EVENTS_PATH, (req, res) => mounted(receiver, req, res, () => stopped));
+      }
+      app.error(async (err) => {
+        log.error({ err: { type: err.name, message: err.message, code: (err as { code?: string }).code } }, "slack listener failed");
+      });
+      registerSlackHandlers(app, { ack: opts.ack, notifier, groups, log, ackBudgetMs: opts.ackBudgetMs ?? 2_500 });
+      if (config.mode === "socket") await app.start();
+      log.info({ mode: config.mode, team: teamId, bot: who.user_id }, "slack front end started");
+    },
+    async stop() {
+      stopped = true;
+      groups.stop();
+      if (config.mode === "socket") await app?.stop().catch((err: unknown) => log.debug({ err: String(err) }, "slack socket stop"));
+    },
+  };
+}
+
+/** Bolt's HTTPReceiver on our server: it verifies the signature (401 when bad or > 5 min old) and answers within 3 s. */
+function mounted(receiver: HTTPReceiver, req: IncomingMessage, res: ServerResponse, stopped: () => boolean): void {
+  if (stopped()) {
+    res.writeHead(503, { "content-type": "text/plain" }).end("slack front end stopped");
+    return;
+  }
+  try {
+    receiver.requestListener(req, res);
+  } catch {
+    // HTTPReceiverDeferredRequestError: a non-POST or a sub-path under /slack/events.
+    req.resume();
+    res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+  }
+}
+
+function withSlash(url: string): string {
+  return url.endsWith("/") ? url : `${url}/`;
+}

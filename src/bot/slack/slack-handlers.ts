@@ -1,0 +1,85 @@
+import type { App, BlockAction } from "@slack/bolt";
+import type { Actor, ChannelRef, MessageRef } from "../../core/actor.ts";
+import { dispatchAction, dispatchCommand, type AckDeps } from "../../core/dispatch.ts";
+import type { Message } from "../../core/message.ts";
+import type { Notifier } from "../../core/notifier.ts";
+import type { Logger } from "../../logger.ts";
+import { toSlackMessage } from "./block-kit.ts";
+import type { SlackUserGroups } from "./slack-identity.ts";
+
+export interface SlackHandlerDeps {
+  ack: AckDeps;
+  /** The throttled notifier: edits of clicked messages share the workspace budget with job progress. */
+  notifier: Notifier;
+  groups: SlackUserGroups;
+  log: Logger;
+  /** The acknowledgement must leave within this many ms (Slack allows 3000). */
+  ackBudgetMs: number;
+}
+
+const TOO_SLOW: Message = {
+  title: "labops is slow to answer",
+  state: "warning",
+  ephemeral: true,
+  lines: ["The queue did not answer in time, so this request may or may not have been queued. Check the channel before trying again."],
+};
+
+/**
+ * Slash commands (one listener per command root) and labops buttons (`act:` action ids). Both answer
+ * from the acknowledgement path only: dispatch touches Redis, never a backend, and user groups come
+ * from the in-memory cache.
+ */
+export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): void {
+  const roots = deps.ack.commands.roots();
+  const onCommand = (root: string | undefined) =>
+    async ({ command, ack }: { command: { command: string; text: string; user_id: string; user_name: string; channel_id: string; trigger_id: string }; ack: (r: object) => Promise<void> }) => {
+      const actor = actorOf(deps.groups, command.user_id, command.user_name);
+      const channel: ChannelRef = { platform: "slack", channel: command.channel_id };
+      const dispatched = dispatchCommand(deps.ack, { root: root ?? command.command.replace(/^\//, ""), text: command.text, actor, channel, requestId: command.trigger_id });
+      const msg = await withBudget(dispatched, deps.ackBudgetMs, deps.log);
+      await ack({ response_type: "ephemeral", ...toSlackMessage(msg) });
+    };
+  for (const root of roots) app.command(`/${root}`, onCommand(root));
+  // A command in the manifest that this build does not know still gets a prompt, helpful answer.
+  const known = roots.map((r) => r.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
+  app.command(new RegExp(`^/(?!(?:${known})$)`), onCommand(undefined));
+
+  app.action<BlockAction>({ type: "block_actions", action_id: /^act:/ }, async ({ ack, body, action, respond }) => {
+    await ack();
+    const actionId = "action_id" in action ? action.action_id : "";
+    const actor = actorOf(deps.groups, body.user.id, body.user.username ?? body.user.name ?? body.user.id);
+    const channelId = body.channel?.id ?? body.container?.channel_id ?? "";
+    const channel: ChannelRef = { platform: "slack", channel: channelId };
+    const ts: string | undefined = body.container?.message_ts ?? body.message?.ts;
+    // Ephemeral messages have no ts chat.update could use; they are replaced through response_url.
+    const message: MessageRef | undefined = !body.container?.is_ephemeral && ts ? { ...channel, messageId: ts } : undefined;
+    const outcome = await dispatchAction(deps.ack, { actionId, actor, channel, message, requestId: body.trigger_id });
+    const jobs: Promise<unknown>[] = [];
+    if (outcome.reply) jobs.push(respond({ response_type: "ephemeral", replace_original: false, ...toSlackMessage(outcome.reply) }));
+    if (outcome.update) {
+      jobs.push(message ? deps.notifier.edit(message, outcome.update) : respond({ replace_original: true, ...toSlackMessage(outcome.update) }));
+    }
+    for (const r of await Promise.allSettled(jobs)) {
+      if (r.status === "rejected") deps.log.warn({ err: String(r.reason), actionId: actionId.slice(0, 8) }, "slack button answer not delivered");
+    }
+  });
+}
+
+function actorOf(groups: SlackUserGroups, id: string, name: string): Actor {
+  return { platform: "slack", id, name, groups: groups.groupsOf(id) };
+}
+
+async function withBudget(p: Promise<Message>, ms: number, log: Logger): Promise<Message> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<Message>((resolve) => {
+    timer = setTimeout(() => {
+      log.warn({ budgetMs: ms }, "slack ack budget exceeded; answering before dispatch finished");
+      resolve(TOO_SLOW);
+    }, ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
