@@ -13,6 +13,12 @@ import { redisServerInstalled, startPrivateRedis, type PrivateRedis } from "./la
 import { createLogger } from "./logger.ts";
 import { redisAnswers } from "./queue/redis.ts";
 import { NotifierRegistry } from "./core/notifier.ts";
+import { randomBytes } from "node:crypto";
+import { createAlerting } from "./alerts/create-alerting.ts";
+import { HttpServer } from "./http/http-server.ts";
+import { addHealthRoutes } from "./http/health-routes.ts";
+import { addMetricsRoute } from "./metrics/metrics-route.ts";
+import { readinessChecks } from "./readiness-checks.ts";
 
 async function main(): Promise<number> {
   const out = process.stdout;
@@ -30,37 +36,59 @@ async function main(): Promise<number> {
     process.stderr.write(`(no Redis at the default URL: started a private redis-server on ${redisUrl})\n`);
   }
 
-  const lab = await createLab({ stepMs: Number(process.env.LAB_STEP_MS ?? 250) });
+  // labops' HTTP port first (health, metrics, POST /hooks/aap), so the fake AAP can send it webhooks.
+  const log = createLogger({ level: process.env.LOG_LEVEL ?? "warn", destination: process.stderr });
+  const http = new HttpServer(log);
+  const webhookToken = process.env.ALERT_WEBHOOK_TOKEN || `demo-${randomBytes(12).toString("hex")}`;
+  const httpUrl = await http.listen(Number(process.env.HTTP_PORT ?? 3000), "127.0.0.1").catch(() => http.listen(0, "127.0.0.1"));
+
+  const lab = await createLab({
+    stepMs: Number(process.env.LAB_STEP_MS ?? 250),
+    aap: { webhookUrl: `${httpUrl}/hooks/aap`, webhookHeaders: { authorization: `Bearer ${webhookToken}` } },
+  });
   const config = loadConfig({
     ...lab.env,
     REDIS_URL: redisUrl,
     LABOPS_CONFIG: process.env.LABOPS_CONFIG ?? "config/labops.yaml",
     LABOPS_QUEUE_PREFIX: `labops-demo-${process.pid}`,
     LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+    ALERT_WEBHOOK_TOKEN: webhookToken,
   });
   config.limits.cooldown = 0;
   config.limits.progressEditInterval = 1_000;
   config.aapSettings.pollInterval = 500;
-  const log = createLogger({ level: config.logLevel, secrets: config.secrets, destination: process.stderr });
   const notifier = new ConsoleNotifier(out);
   const notifiers = new NotifierRegistry().register("terminal", notifier);
-  const labops = createLabops({ config, log, notifiers, probe: lab.probe });
+  let alerting: ReturnType<typeof createAlerting> | undefined;
+  const labops = createLabops({ config, log, notifiers, probe: lab.probe, onJobFailed: (i) => alerting?.onJobFailed(i) });
+  alerting = createAlerting({
+    config, log, redis: labops.redis, prefix: config.redis.prefix, notifier: notifiers, actions: labops.ack.actions, aap: labops.clients.aap,
+    channels: [{ platform: "terminal", channel: "alerts" }], pollIntervalMs: config.alerts.pollIntervalMs, webhookToken,
+  });
+  addHealthRoutes(http, readinessChecks(labops));
+  addMetricsRoute(http, labops.metrics);
+  alerting.addRoutes(http);
   await labops.ready();
   labops.startWorker();
 
   if (interactive) {
     out.write("labops demo: a simulated homelab (AAP, Nautobot, Proxmox, TrueNAS) is running.\n" +
-      "Try: /deploy traefik   /deploy traefik --check   /deploy nextcloud   /help   (Ctrl-D to quit)\n");
+      "Try: /deploy traefik   /deploy nextcloud   /app add homepage --image ghcr.io/gethomepage/homepage:v0.9.6 --host docker01\n" +
+      "     /cleanup-ocp   /runner create   /seed-aap   /sync all   /status   /help   (Ctrl-D to quit)\n" +
+      `HTTP: ${httpUrl}/healthz  ${httpUrl}/metrics  POST ${httpUrl}/hooks/aap (Authorization: Bearer ${webhookToken})\n`);
   }
   const user = userInfo().username;
   const summary = await runConsoleBot({
     deps: labops.ack, notifier, queue: labops.queue.queue, input: process.stdin, sequential: !interactive,
     actor: { platform: "terminal", id: user, name: user, groups: [] },
   });
+  await alerting.settled();
+  await alerting.stop();
   await labops.queue.queue.obliterate({ force: true }).catch(() => {});
   await labops.redis.eval("for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end", 0, `${config.redis.prefix}:*`).catch(() => {});
   await labops.close();
   await lab.close();
+  await http.close();
   await privateRedis?.stop();
   out.write(`\n${summary.commands} command(s), ${summary.failures} failed.\n`);
   return summary.failures === 0 ? 0 : 1;

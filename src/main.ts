@@ -6,13 +6,17 @@
 import { loadConfig } from "./config.ts";
 import { ConfigError } from "./errors.ts";
 import { createLabops } from "./create-labops.ts";
-import { addHealthRoutes, type ReadinessCheck } from "./http/health-routes.ts";
+import { addHealthRoutes } from "./http/health-routes.ts";
+import { readinessChecks } from "./readiness-checks.ts";
+import { alertChannels } from "./alerts/alert-channels.ts";
 import { HttpServer } from "./http/http-server.ts";
 import { createLogger } from "./logger.ts";
 import { mountAdminDashboard } from "./http/admin-dashboard.ts";
 import { LabopsMetrics } from "./metrics/labops-metrics.ts";
 import { addMetricsRoute } from "./metrics/metrics-route.ts";
 import { COMMANDS } from "./handlers/index.ts";
+import { createAlerting, type Alerting } from "./alerts/create-alerting.ts";
+import { createSlackBot } from "./bot/slack/create-slack-bot.ts";
 
 async function main(): Promise<void> {
   let config;
@@ -26,18 +30,38 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger({ level: config.logLevel, secrets: config.secrets });
-  const labops = createLabops({ config, log, metrics: new LabopsMetrics({ commands: COMMANDS.map((c) => c.name) }) });
+  let alerting: Alerting | undefined;
+  const labops = createLabops({
+    config, log, metrics: new LabopsMetrics({ commands: COMMANDS.map((c) => c.name) }),
+    onJobFailed: (info) => alerting?.onJobFailed(info),
+  });
   const http = new HttpServer(log);
   addHealthRoutes(http, readinessChecks(labops));
   addMetricsRoute(http, labops.metrics);
-  if (config.role !== "worker") mountAdminDashboard(http, { queues: [labops.queue.queue], token: config.http.adminToken, log });
 
   const runsBot = config.role !== "worker";
   const runsWorker = config.role !== "bot";
   if (!(await labops.ready())) log.warn("redis is not answering yet; commands are refused until it does");
+
+  // Chat platforms: the bot listens; a worker-only process still needs the notifiers to post progress.
+  const frontEnds: { name: string; start(): Promise<void>; stop(): Promise<void> }[] = [];
+  if (config.slack) {
+    const slack = createSlackBot({ config: config.slack, ack: labops.ack, log, http, notifiers: labops.notifiers });
+    if (runsBot) frontEnds.push({ name: "slack", start: () => slack.start(), stop: () => slack.stop() });
+  }
+  alerting = createAlerting({
+    config, log, redis: labops.redis, prefix: config.redis.prefix, notifier: labops.notifiers, actions: labops.ack.actions,
+    aap: labops.clients.aap, channels: alertChannels(config), pollIntervalMs: config.alerts.pollIntervalMs,
+    webhookToken: config.http.alertWebhookToken,
+  });
+  if (runsBot) {
+    mountAdminDashboard(http, { queues: [labops.queue.queue], token: config.http.adminToken, log });
+    alerting.addRoutes(http);
+    alerting.start();
+  }
   if (runsWorker) labops.startWorker();
-  const frontEnds: { name: string; stop(): Promise<void> }[] = [];
-  if (runsBot && !config.slack && !config.discord) {
+  for (const f of frontEnds) await f.start();
+  if (runsBot && !frontEnds.length) {
     log.warn("no chat platform is configured (SLACK_BOT_TOKEN or DISCORD_TOKEN): the bot only serves HTTP; try `npm run demo` for a terminal chat");
   }
   const url = await http.listen(config.http.port);
@@ -55,6 +79,7 @@ async function main(): Promise<void> {
     }, 10_000);
     force.unref();
     for (const f of frontEnds) await f.stop().catch((err) => log.warn({ err: String(err), frontEnd: f.name }, "front end did not stop cleanly"));
+    await alerting?.stop();
     await labops.close();
     await http.close();
     clearTimeout(force);
@@ -62,22 +87,6 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
-}
-
-/** /readyz: Redis, and one cheap authenticated call to each configured backend. */
-export function readinessChecks(labops: ReturnType<typeof createLabops>): Record<string, ReadinessCheck> {
-  const { aap, nautobot, proxmox, truenas } = labops.clients;
-  const s = labops.config;
-  const checks: Record<string, ReadinessCheck> = {
-    redis: async () => {
-      if ((await labops.redis.ping()) !== "PONG") throw new Error("no PONG");
-    },
-  };
-  if (aap) checks.aap = async (signal) => void (await aap.findProject(s.aapSettings.project, { signal }));
-  if (nautobot) checks.nautobot = async (signal) => void (await nautobot.getGitRepository(s.nautobotSettings.gitRepository, { signal }));
-  if (proxmox) checks.proxmox = async (signal) => void (await proxmox.version({ signal }));
-  if (truenas) checks.truenas = async (signal) => void (await truenas.stat(s.truenasSettings.share, { signal }));
-  return checks;
 }
 
 main().catch((err) => {
