@@ -61,7 +61,7 @@ const envSchema = z.object({
 });
 
 /** The YAML file: everything that is not a secret or an endpoint. Every key is documented in config/labops.example.yaml. */
-const fileSchema = z.object({
+const fileSchema = z.strictObject({
   aap: z
     .object({
       templates: z
@@ -128,7 +128,7 @@ const fileSchema = z.object({
     .object({
       grants: z
         .array(
-          z.object({
+          z.strictObject({
             role,
             slackUsers: z.array(z.string()).default([]),
             slackGroups: z.array(z.string()).default([]),
@@ -152,7 +152,7 @@ const fileSchema = z.object({
       workerConcurrency: z.number().int().min(1).max(200).default(20),
     })
     .prefault({}),
-  audit: z.object({ maxEntries: z.number().int().min(100).default(10_000) }).prefault({}),
+  audit: z.strictObject({ maxEntries: z.number().int().min(100).default(10_000) }).prefault({}),
 });
 
 export type Env = z.infer<typeof envSchema>;

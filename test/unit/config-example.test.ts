@@ -1,0 +1,20 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.ts";
+
+const EXAMPLE = new URL("../../config/labops.example.yaml", import.meta.url).pathname;
+
+describe("config/labops.example.yaml", () => {
+  it("loads, and every value shown is the default", () => {
+    const fromExample = loadConfig({ LABOPS_CONFIG: EXAMPLE });
+    const defaults = loadConfig({ LABOPS_CONFIG: "/nonexistent.yaml" });
+    for (const key of ["aapSettings", "nautobotSettings", "git", "proxmoxSettings", "truenasSettings", "permissions", "limits", "audit"] as const) {
+      expect(fromExample[key], key).toEqual(defaults[key]);
+    }
+  });
+
+  it("refuses an unknown key, so a typo is reported", () => {
+    const text = readFileSync(EXAMPLE, "utf8").replace("limits:", "limts:");
+    expect(() => loadConfig({ LABOPS_CONFIG: "/x.yaml" }, () => text)).toThrow(/Unrecognized key.*limts|limts/);
+  });
+});
