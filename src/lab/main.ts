@@ -1,0 +1,41 @@
+/**
+ * `npm run lab`: the simulated homelab alone (fake AAP, Nautobot, Proxmox, TrueNAS), printing each
+ * system's URL and token, so curl or a labops started elsewhere can be pointed at it. Ctrl-C stops it.
+ */
+import { createLab } from "./create-lab.ts";
+
+async function main(): Promise<void> {
+  const stepMs = Number(process.argv.find((a) => a.startsWith("--step-ms="))?.split("=")[1] ?? 300);
+  const lab = await createLab({ stepMs });
+  const e = lab.env;
+  const out = [
+    "labops simulated lab is running (Ctrl-C to stop).",
+    "",
+    `AAP       ${e.AAP_URL}/api/v2/          Authorization: Bearer ${e.AAP_TOKEN}`,
+    `Nautobot  ${e.NAUTOBOT_URL}/api/             Authorization: Token ${e.NAUTOBOT_TOKEN}`,
+    `Proxmox   ${e.PROXMOX_URL}/api2/json/        Authorization: PVEAPIToken=${e.PROXMOX_TOKEN}`,
+    `TrueNAS   ${e.TRUENAS_URL}   JSON-RPC 2.0 over WebSocket, auth.login_ex API_KEY_PLAIN ${e.TRUENAS_API_KEY}`,
+    `Git       ${e.GIT_REMOTE}   (the repository Nautobot syncs config_contexts/ from)`,
+    "",
+    "Try:",
+    `  curl -s -H 'Authorization: Bearer ${e.AAP_TOKEN}' '${e.AAP_URL}/api/v2/job_templates/?name=Master%20Deploy'`,
+    `  curl -s -H 'Authorization: Token ${e.NAUTOBOT_TOKEN}' '${e.NAUTOBOT_URL}/api/dcim/devices/?name=pve01'`,
+    `  curl -s -H 'Authorization: PVEAPIToken=${e.PROXMOX_TOKEN}' '${e.PROXMOX_URL}/api2/json/nodes'`,
+    "",
+    "Point labops at it with these variables:",
+    ...Object.entries(e).map(([k, v]) => `  ${k}=${v}`),
+    "",
+  ];
+  process.stdout.write(out.join("\n"));
+  const stop = async () => {
+    await lab.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop());
+  process.on("SIGTERM", () => void stop());
+}
+
+main().catch((err) => {
+  process.stderr.write(`lab failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
