@@ -18,12 +18,21 @@ export function jobIdFor(requestId: string): string {
 }
 
 export class QueueUnavailableError extends UserError {
-  constructor(options?: ErrorOptions) {
-    super("queue_unavailable", "The job queue is unavailable right now (Redis is not answering), so nothing was queued. Try again in a minute.", options);
+  constructor(options?: ErrorOptions & { uncertain?: boolean }) {
+    super(
+      "queue_unavailable",
+      options?.uncertain
+        ? "The job queue is answering too slowly (Redis took more than 2 s), so this request may not have been queued. Check `/status` before you try again."
+        : "The job queue is unavailable right now (Redis is not answering), so nothing was queued. Try again in a minute.",
+      options,
+    );
   }
 }
 
-/** The producer side, used on the acknowledgement path. Fails within `timeoutMs` when Redis is down. */
+/**
+ * The producer side, used on the acknowledgement path. Refuses at once when the connection to Redis is
+ * down; gives up after `timeoutMs` (default 2 s, inside the platforms' 3 s) when Redis hangs.
+ */
 export class JobQueue {
   readonly queue: Queue;
 
@@ -42,7 +51,7 @@ export class JobQueue {
       },
     });
     this.queue.on("error", () => {});
-    this.#timeoutMs = opts.timeoutMs ?? 1_000;
+    this.#timeoutMs = opts.timeoutMs ?? 2_000;
     this.prefix = opts.prefix;
   }
   readonly prefix: string;
@@ -63,8 +72,10 @@ export class JobQueue {
       await withTimeout(this.queue.add(name, data, { jobId }), this.#timeoutMs);
       return { jobId, duplicate: false };
     } catch (err) {
-      this.connection.del(`${this.prefix}:request:${jobId}`).catch(() => {});
-      throw new QueueUnavailableError({ cause: err });
+      // A command the connection refused was never sent; a slow answer may still have been applied.
+      const uncertain = err instanceof Error && err.message.startsWith("timed out");
+      if (!uncertain) this.connection.del(`${this.prefix}:request:${jobId}`).catch(() => {});
+      throw new QueueUnavailableError({ cause: err, uncertain });
     }
   }
 
