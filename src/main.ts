@@ -17,6 +17,8 @@ import { addMetricsRoute } from "./metrics/metrics-route.ts";
 import { COMMANDS } from "./handlers/index.ts";
 import { createAlerting, type Alerting } from "./alerts/create-alerting.ts";
 import { createSlackBot } from "./bot/slack/create-slack-bot.ts";
+import { createDiscordBot } from "./bot/discord/create-discord-bot.ts";
+import { LookupCache } from "./core/lookup-cache.ts";
 
 async function main(): Promise<void> {
   let config;
@@ -48,6 +50,18 @@ async function main(): Promise<void> {
   if (config.slack) {
     const slack = createSlackBot({ config: config.slack, ack: labops.ack, log, http, notifiers: labops.notifiers });
     if (runsBot) frontEnds.push({ name: "slack", start: () => slack.start(), stop: () => slack.stop() });
+  }
+  if (config.discord) {
+    const lookups = new LookupCache(labops, log);
+    const discord = createDiscordBot({ config: config.discord, ack: labops.ack, log, autocomplete: { apps: () => lookups.apps(), hosts: () => lookups.hosts(), nodes: () => lookups.nodes() } });
+    labops.notifiers.register("discord", discord.notifier);
+    if (runsBot) {
+      frontEnds.push({
+        name: "discord",
+        start: async () => (lookups.start(), await discord.start()),
+        stop: async () => (lookups.stop(), await discord.stop()),
+      });
+    }
   }
   alerting = createAlerting({
     config, log, redis: labops.redis, prefix: config.redis.prefix, notifier: labops.notifiers, actions: labops.ack.actions,

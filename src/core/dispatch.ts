@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { UserError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { CommandOutcome, Metrics } from "../metrics/metrics.ts";
-import type { JobQueue } from "../queue/job-queue.ts";
+import { QueueUnavailableError, type JobQueue } from "../queue/job-queue.ts";
 import type { TargetLocks } from "../queue/target-lock.ts";
 import type { ActionStore } from "./action-store.ts";
 import { actorKey, type Actor, type ChannelRef, type MessageRef } from "./actor.ts";
@@ -87,7 +87,8 @@ export async function dispatchCommand(deps: AckDeps, req: CommandRequest): Promi
       reply = cmd.def.run ? await cmd.def.run(ctx as never) : await ctx.enqueue();
       outcome = reply.jobId ? (reply.lines?.[0]?.startsWith("This request was already received") ? "duplicate" : "queued") : reply.state === "failure" ? "error" : "answered";
     }
-  } catch (err) {
+  } catch (caught) {
+    const err = unavailable(deps, caught);
     reply = errorReply(deps.log, err, cmd ? `/${cmd.def.name}` : `/${req.root}`);
     outcome = err instanceof UserError ? (err.code === "forbidden" ? "refused" : err.code === "bad_args" || err.code === "unknown_command" ? "bad_input" : "error") : "error";
   }
@@ -149,8 +150,16 @@ export async function dispatchAction(deps: AckDeps, req: { actionId: string; act
     await deps.audit.record({ event: "action", actor: actorKey(req.actor), detail: rec.kind }).catch(() => {});
     return await handler.run({ payload: rec.payload, actor: req.actor, channel: req.channel, message: req.message, requestId: req.requestId ?? randomUUID(), deps });
   } catch (err) {
-    return { reply: errorReply(deps.log, err, "Button") };
+    return { reply: errorReply(deps.log, unavailable(deps, err), "Button") };
   }
+}
+
+/**
+ * Any Redis step on the ack path (cooldown, confirmation buttons, action claims, reads) fails at once
+ * while the producer connection is down: tell the person the queue is unavailable, not "something went wrong".
+ */
+function unavailable(deps: AckDeps, err: unknown): unknown {
+  return !(err instanceof UserError) && !deps.jobs.ready ? new QueueUnavailableError({ cause: err }) : err;
 }
 
 function describeIssues(error: z.ZodError, cmd: RegisteredCommand): string {

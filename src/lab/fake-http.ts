@@ -24,7 +24,7 @@ export interface FakeResponse {
 
 export type FakeHandler = (req: FakeRequest, params: Record<string, string>) => FakeResponse | Promise<FakeResponse>;
 
-/** A fault to inject on matching requests: a status, a delay, or a request that never answers. */
+/** A fault to inject on matching requests: a status, a delay, a request that never answers, or one processed whose answer is held. */
 export interface Fault {
   method?: string | undefined;
   path: RegExp | string;
@@ -36,6 +36,15 @@ export interface Fault {
   hang?: boolean | undefined;
   /** How many matching requests it applies to; default every one until cleared. */
   times?: number | undefined;
+  /**
+   * Process the request (its side effects happen), then never send the response: the request reached the
+   * server but the client never saw the answer (it times out, or dies waiting).
+   */
+  holdResponse?: boolean | undefined;
+  /** Process the request, then wait this long before sending its response. */
+  delayResponseMs?: number | undefined;
+  /** Called with the request when the fault is applied, before anything else: a test acts at that exact moment. */
+  onMatch?: ((req: FakeRequest) => void) | undefined;
 }
 
 interface Route {
@@ -123,30 +132,39 @@ export class FakeHttpServer {
     if (this.requests.length > MAX_RECORDED) this.requests.splice(0, this.requests.length - MAX_RECORDED);
 
     const fault = this.#takeFault(freq);
-    if (fault?.hang) {
-      this.#hung.add(res);
-      res.on("close", () => this.#hung.delete(res));
-      return;
-    }
+    fault?.onMatch?.(freq);
+    if (fault?.hang) return this.#hold(res);
     if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault?.status) {
       return send(res, { status: fault.status, body: fault.body ?? { detail: "injected fault" }, headers: fault.headers });
     }
+    const response = await this.#respond(freq);
+    if (fault?.holdResponse) return this.#hold(res);
+    if (fault?.delayResponseMs) await new Promise((r) => setTimeout(r, fault.delayResponseMs));
+    send(res, response);
+  }
 
+  /** Keeps the response open, unanswered, until the client goes away or the server closes. */
+  #hold(res: ServerResponse): void {
+    this.#hung.add(res);
+    res.on("close", () => this.#hung.delete(res));
+  }
+
+  async #respond(freq: FakeRequest): Promise<FakeResponse> {
     try {
       const guarded = this.guard?.(freq);
-      if (guarded) return send(res, guarded);
+      if (guarded) return guarded;
       for (const route of this.#routes) {
         if (route.method !== freq.method) continue;
         const m = route.regex.exec(freq.path);
         if (!m) continue;
         const params: Record<string, string> = {};
         route.keys.forEach((k, i) => (params[k] = m[i + 1] ?? ""));
-        return send(res, await route.handler(freq, params));
+        return await route.handler(freq, params);
       }
-      send(res, { status: 404, body: { detail: "Not found." } });
+      return { status: 404, body: { detail: "Not found." } };
     } catch (err) {
-      send(res, { status: 500, body: { detail: `fake ${this.name} error: ${(err as Error).message}` } });
+      return { status: 500, body: { detail: `fake ${this.name} error: ${(err as Error).message}` } };
     }
   }
 

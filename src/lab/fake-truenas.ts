@@ -40,6 +40,12 @@ export interface TrueNasFault {
   error?: { code?: number | undefined; errname: string; reason: string } | undefined;
   hangMs?: number | undefined;
   times?: number | undefined;
+  /** The call is recorded but neither processed nor answered (as if it never left the client). */
+  drop?: boolean | undefined;
+  /** The call is processed (its side effects happen) but its answer is never sent. */
+  holdResponse?: boolean | undefined;
+  /** Called with the call's params when the fault is applied, before anything else: a test acts at that exact moment. */
+  onMatch?: ((params: unknown[]) => void) | undefined;
 }
 
 const ERRNO: Record<string, number> = {
@@ -480,14 +486,18 @@ export class FakeTrueNas {
     if (!handler) return this.#sendError(conn, id, -32601, "Method does not exist");
     try {
       const fault = this.#faults.get(method);
-      if (fault && fault.left > 0) {
-        fault.left--;
-        if (fault.hangMs) await new Promise<void>((r) => this.#timer(r, fault.hangMs ?? 0));
-        if (fault.error) throw new RpcFail(fault.error.code ?? -32001, "Method call error", fault.error.errname, fault.error.reason);
+      const applied = fault && fault.left > 0 ? fault : undefined;
+      if (applied) {
+        applied.left--;
+        applied.onMatch?.(params);
+        if (applied.drop) return;
+        if (applied.hangMs) await new Promise<void>((r) => this.#timer(r, applied.hangMs ?? 0));
+        if (applied.error) throw new RpcFail(applied.error.code ?? -32001, "Method call error", applied.error.errname, applied.error.reason);
       }
       const open = method.startsWith("auth.login") || method === "core.ping" || method === "core.set_options";
       if (!open && !conn.authenticated) throw callError("ENOTAUTHENTICATED", "Not authenticated");
       const result = await handler(params, conn, id);
+      if (applied?.holdResponse) return;
       this.#send(conn, { jsonrpc: "2.0", result: result === undefined ? null : result, id });
     } catch (err) {
       if (err instanceof RpcFail) this.#sendError(conn, id, err.code, err.message, err.data);

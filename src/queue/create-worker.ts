@@ -3,6 +3,7 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { ApiError, describeForUser, UserError } from "../errors.ts";
 import type { Message } from "../core/message.ts";
+import type { Notifier } from "../core/notifier.ts";
 import { jobPayloadSchema, messageRefSchema, type JobPayload } from "./job-payload.ts";
 import { QUEUE_NAME } from "./job-queue.ts";
 import { LostOwnershipError, type Processor, type ProcessorResult } from "./processor.ts";
@@ -61,9 +62,20 @@ export function createWorker(opts: WorkerOptions): LabopsWorker {
       Object.assign(state, patch);
       await job.updateData({ ...payload, state });
     };
+    // Once the job runs, every chat edit is fenced by the job lock: a worker paused past its lock (GC, SIGSTOP)
+    // must not overwrite the message the new owner keeps, least of all its final state.
+    let fenced = false;
+    let lost = false;
+    const fence = async () => {
+      if (fenced) await ensureOwner();
+    };
+    const notifier: Notifier = {
+      post: async (channel, msg) => (await fence(), deps.notifier.post(channel, msg)),
+      edit: async (ref, msg) => (await fence(), deps.notifier.edit(ref, msg)),
+    };
     const storedRef = messageRefSchema.safeParse(state.progressRef);
     const progress = new ProgressMessage({
-      notifier: deps.notifier,
+      notifier,
       channel: payload.channel,
       ref: storedRef.success ? storedRef.data : undefined,
       onPosted: (ref) => save({ progressRef: ref }),
@@ -98,21 +110,26 @@ export function createWorker(opts: WorkerOptions): LabopsWorker {
       ? setInterval(() => void locks.renew(payload.lockKey!, jobId).catch(() => {}), Math.max(500, locks.leaseMs / 3))
       : undefined;
     try {
+      fenced = true;
       if (!progress.ref) await progress.start({ title, state: "queued", lines: [`Job \`${jobId}\` started by ${payload.actor.name}.`] });
-      else if (job.attemptsMade > 0 || state.handedBack) progress.update({ title, state: "running", lines: ["Resuming…"] });
+      // A stalled job (its worker died) is counted in stalledCounter, not attemptsMade.
+      else if (job.attemptsMade > 0 || job.stalledCounter > 0 || state.handedBack) progress.update({ title, state: "running", lines: ["Resuming…"] });
       if (state.handedBack) await save({ handedBack: false });
       const result = await processor.run({
         args: args.data, payload, jobId, attempt: job.attemptsMade + 1, log, signal: abort, deps, state, save, ensureOwner, progress,
       });
+      await ensureOwner(); // a worker that lost the job delivers no final state (the new owner does)
       await progress.finish(result.message);
       await deps.audit.record({ event: "result", command: payload.command, jobId, target: payload.lockKey, actor: `${payload.actor.platform}:${payload.actor.id}`,
         detail: `${result.outcome}${result.details ? ` ${JSON.stringify(result.details)}` : ""}` }).catch(() => {});
       return { outcome: result.outcome, details: result.details ?? {} } satisfies Omit<ProcessorResult, "message">;
     } catch (err) {
       if (err instanceof DelayedError) throw err;
-      if (err instanceof LostOwnershipError) {
+      // Any error seen by a worker that no longer owns the job (e.g. its stale poll failed) is the new owner's business.
+      if (err instanceof LostOwnershipError || !(await ensureOwner().then(() => true, () => false))) {
+        lost = true;
         log.warn("lost ownership of the job; another worker continues it");
-        throw err;
+        throw err instanceof LostOwnershipError ? err : new LostOwnershipError(jobId);
       }
       if (shutdown.signal.aborted) {
         log.info({ state }, "handing job back on shutdown");
@@ -123,7 +140,8 @@ export function createWorker(opts: WorkerOptions): LabopsWorker {
       return await fail(job, payload, progress, title, err, log);
     } finally {
       if (renew) clearInterval(renew);
-      if (payload.lockKey && !shutdown.signal.aborted) await locks.release(payload.lockKey, jobId).catch(() => {});
+      // The new owner of a lost job holds the target lock under the same job id: never release it from here.
+      if (payload.lockKey && !shutdown.signal.aborted && !lost) await locks.release(payload.lockKey, jobId).catch(() => {});
     }
   };
 
@@ -134,7 +152,7 @@ export function createWorker(opts: WorkerOptions): LabopsWorker {
     if (err instanceof UserError) log.info({ code: err.code, ref }, "job refused");
     else log.error({ err: errorFields(err), ref, attempt: job.attemptsMade + 1, permanent }, "job failed");
     if (!permanent) {
-      progress.update({ title, state: "running", lines: [`Attempt ${job.attemptsMade + 1} of ${attempts} failed; retrying. ${describeForUser(err, ref)}`] });
+      await progress.now({ title, state: "running", lines: [`Attempt ${job.attemptsMade + 1} of ${attempts} failed; retrying. ${describeForUser(err, ref)}`] });
       throw err;
     }
     await progress.finish(failure(title, describeForUser(err, ref))).catch((e) => log.error({ err: String(e) }, "final message lost"));

@@ -14,7 +14,9 @@ export interface EnqueueResult {
 
 /** The job id is derived from the platform's request id, so a delivered-twice request makes one job. */
 export function jobIdFor(requestId: string): string {
-  return createHash("sha256").update(requestId).digest("hex").slice(0, 12);
+  const id = createHash("sha256").update(requestId).digest("hex").slice(0, 12);
+  // BullMQ refuses custom ids that are integers ("Custom Id cannot be integers"): about 1 hash in 280 is all digits.
+  return /^\d+$/.test(id) ? `a${id.slice(1)}` : id;
 }
 
 export class QueueUnavailableError extends UserError {

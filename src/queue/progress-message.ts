@@ -57,6 +57,15 @@ export class ProgressMessage {
     await (this.#chain = this.#chain.then(() => this.#flush(false)));
   }
 
+  /** Shows `msg` at once, skipping the coalescing (a retry notice must go out while the job still owns its lock). */
+  async now(msg: Message): Promise<void> {
+    if (this.#finished) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#pending = msg;
+    await (this.#chain = this.#chain.then(() => this.#flush(false)));
+  }
+
   /** Delivers the final state, waiting out the edit interval, retrying failures with backoff. */
   async finish(msg: Message, { retries = 5 }: { retries?: number } = {}): Promise<void> {
     this.#finished = true;

@@ -128,6 +128,13 @@ function mounted(receiver: HTTPReceiver, req: IncomingMessage, res: ServerRespon
     res.writeHead(503, { "content-type": "text/plain" }).end("slack front end stopped");
     return;
   }
+  // Bolt refuses timestamps more than 5 min in the past but not in the future; Slack's rule is 5 min either way.
+  const ts = Number(req.headers["x-slack-request-timestamp"]);
+  if (req.method === "POST" && Number.isFinite(ts) && ts - Date.now() / 1000 > 300) {
+    req.resume();
+    res.writeHead(401, { "content-type": "text/plain" }).end("unauthorized");
+    return;
+  }
   try {
     receiver.requestListener(req, res);
   } catch {
