@@ -2,7 +2,7 @@ import type { JobOutcome, NautobotClient } from "../clients/nautobot.ts";
 import type { AppEntry, ConfigContext } from "../clients/nautobot-schemas.ts";
 import { UserError } from "../errors.ts";
 import type { ProcessorContext } from "../queue/processor.ts";
-import { sleep } from "../queue/processors/aap-follow.ts";
+import { sleep } from "../sleep.ts";
 import type { StepLines } from "../runner/steps.ts";
 import { commitAppChange, type AppChange } from "./app-git-commit.ts";
 

@@ -2,6 +2,7 @@ import axios, { type AxiosInstance, type AxiosResponse, type Method } from "axio
 import { Agent as HttpsAgent } from "node:https";
 import type { z } from "zod";
 import { ApiError, type Service } from "../errors.ts";
+import { sleep } from "../sleep.ts";
 
 /** One HTTP request to an upstream API. `path` is relative to the client's base URL unless it starts with `/`. */
 export interface ApiRequest {
@@ -33,12 +34,6 @@ export interface HttpApiOptions {
   http?: AxiosInstance | undefined;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const onAbort = () => (clearTimeout(t), reject(signal!.reason));
-    const t = setTimeout(() => (signal?.removeEventListener("abort", onAbort), resolve()), ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 
 /** The shared request path of every REST client: auth headers, timeout, abort, zod parsing and error mapping. */
 export class HttpApi {

@@ -24,6 +24,7 @@ import {
   type JobResult,
   type VirtualMachine,
 } from "./nautobot-schemas.ts";
+import { sleep } from "../sleep.ts";
 
 export interface NautobotClientOptions {
   /** Origin of the Nautobot server, e.g. `https://nautobot.lab.home.arpa`. */
@@ -343,12 +344,3 @@ function nautobotReason(res: AxiosResponse): string | undefined {
   return undefined;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    }, { once: true });
-  });

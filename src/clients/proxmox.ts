@@ -19,6 +19,7 @@ import {
   type TaskStatus,
   type Version,
 } from "./proxmox-schemas.ts";
+import { sleep } from "../sleep.ts";
 
 export type { LxcStatus, Node, Resource, TaskLogLine, TaskStatus, Version };
 
@@ -205,15 +206,6 @@ function lxcForm(spec: LxcSpec): [string, string][] {
   return fields;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    }, { once: true });
-  });
 
 /** Proxmox VE REST client (`/api2/json`, API-token auth). */
 export class ProxmoxClient {

@@ -12,6 +12,7 @@ import {
   Stat,
   TERMINAL_JOB_STATES,
 } from "./truenas-schemas.ts";
+import { sleep } from "../sleep.ts";
 
 export type { Dataset, DirEntry, Job, Snapshot, Stat } from "./truenas-schemas.ts";
 
@@ -423,9 +424,3 @@ export class TrueNasClient {
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
-  });
-}

@@ -3,7 +3,7 @@ import type { Config } from "../config.ts";
 import { closeMatches } from "../core/suggest.ts";
 import { UserError } from "../errors.ts";
 import type { ProcessorContext } from "../queue/processor.ts";
-import { sleep } from "../queue/processors/aap-follow.ts";
+import { sleep } from "../sleep.ts";
 import { nextRunnerName, RUNNER_TAGS } from "./runner-names.ts";
 
 /** Where a new runner goes, fixed on the first attempt and kept across retries. */

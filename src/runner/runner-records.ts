@@ -2,7 +2,7 @@ import { TERMINAL_JOB_STATUSES, type AapClient } from "../clients/aap.ts";
 import type { NautobotClient } from "../clients/nautobot.ts";
 import { UserError } from "../errors.ts";
 import type { ProcessorContext } from "../queue/processor.ts";
-import { sleep } from "../queue/processors/aap-follow.ts";
+import { sleep } from "../sleep.ts";
 import type { RunnerPlan } from "./runner-lxc.ts";
 
 type Ctx = ProcessorContext<unknown>;

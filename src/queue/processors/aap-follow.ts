@@ -2,6 +2,7 @@ import { AapIgnoredFieldsError, TERMINAL_JOB_STATUSES, type AapClient, type Job,
 import { foldEvents, type JobProgress } from "../../clients/aap-progress.ts";
 import { UserError } from "../../errors.ts";
 import type { ProcessorContext } from "../processor.ts";
+import { sleep } from "../../sleep.ts";
 
 /** What a job persists about one AAP launch, under its own key in `state`. */
 interface LaunchState {
@@ -140,11 +141,3 @@ export async function follow(ctx: ProcessorContext<unknown>, o: LaunchOnceOption
   }
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => (clearTimeout(t), reject(signal!.reason));
-    const t = setTimeout(() => (signal?.removeEventListener("abort", onAbort), resolve()), ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}

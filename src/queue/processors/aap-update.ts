@@ -1,6 +1,6 @@
 import { TERMINAL_JOB_STATUSES, type AapClient, type UnifiedJob } from "../../clients/aap.ts";
 import type { ProcessorContext } from "../processor.ts";
-import { sleep } from "./aap-follow.ts";
+import { sleep } from "../../sleep.ts";
 
 export type UpdateKind = "project" | "inventory";
 
