@@ -150,6 +150,7 @@ const fileSchema = z.strictObject({
       jobAttempts: z.number().int().min(1).max(10).default(3),
       retryBackoff: duration.prefault("2s"),
       workerConcurrency: z.number().int().min(1).max(200).default(20),
+      backendTimeout: duration.prefault("15s"),
     })
     .prefault({}),
   audit: z.strictObject({ maxEntries: z.number().int().min(100).default(10_000) }).prefault({}),

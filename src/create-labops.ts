@@ -67,11 +67,12 @@ export function createClients(config: Config, log: Logger, metrics?: Metrics): L
     metrics?.backendError(e.service, e.status);
     log.debug({ service: e.service, status: e.status, method: e.method, path: e.path }, "backend request failed");
   };
+  const timeoutMs = config.limits.backendTimeout;
   return {
-    aap: config.aap ? new AapClient({ url: config.aap.url, token: config.aap.token, apiPath: config.aap.apiPath, caPem: config.caPem, onError }) : undefined,
-    nautobot: config.nautobot ? new NautobotClient({ url: config.nautobot.url, token: config.nautobot.token, caPem: config.caPem, onError }) : undefined,
-    proxmox: config.proxmox ? new ProxmoxClient({ url: config.proxmox.url, token: config.proxmox.token, caPem: config.caPem, onError }) : undefined,
-    truenas: config.truenas ? new TrueNasClient({ url: config.truenas.url, apiKey: config.truenas.apiKey, caPem: config.caPem, onError }) : undefined,
+    aap: config.aap ? new AapClient({ url: config.aap.url, token: config.aap.token, apiPath: config.aap.apiPath, caPem: config.caPem, onError, timeoutMs }) : undefined,
+    nautobot: config.nautobot ? new NautobotClient({ url: config.nautobot.url, token: config.nautobot.token, caPem: config.caPem, onError, timeoutMs }) : undefined,
+    proxmox: config.proxmox ? new ProxmoxClient({ url: config.proxmox.url, token: config.proxmox.token, caPem: config.caPem, onError, timeoutMs }) : undefined,
+    truenas: config.truenas ? new TrueNasClient({ url: config.truenas.url, apiKey: config.truenas.apiKey, caPem: config.caPem, onError, timeoutMs }) : undefined,
   };
 }
 

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { DelayedError, UnrecoverableError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { ApiError, describeForUser, UserError } from "../errors.ts";
+import { scrub } from "../logger.ts";
 import type { Message } from "../core/message.ts";
 import type { Notifier } from "../core/notifier.ts";
 import { jobPayloadSchema, messageRefSchema, type JobPayload } from "./job-payload.ts";
@@ -153,12 +154,12 @@ export function createWorker(opts: WorkerOptions): LabopsWorker {
     else log.error({ err: errorFields(err), ref, attempt: job.attemptsMade + 1, permanent }, "job failed");
     if (!permanent) {
       await progress.now({ title, state: "running", lines: [`Attempt ${job.attemptsMade + 1} of ${attempts} failed; retrying. ${describeForUser(err, ref)}`] });
-      throw err;
+      throw withoutSecrets(err, deps.config.secrets);
     }
     await progress.finish(failure(title, describeForUser(err, ref))).catch((e) => log.error({ err: String(e) }, "final message lost"));
     await deps.audit.record({ event: "result", command: payload.command, jobId: job.id, target: payload.lockKey, detail: `error ref ${ref}` }).catch(() => {});
     if (!(err instanceof UserError)) deps.onJobFailed?.({ jobId: job.id!, command: payload.command, ref, error: err, payload });
-    throw err instanceof UserError || err instanceof ApiError ? new UnrecoverableError(err.message) : err;
+    throw err instanceof UserError || err instanceof ApiError ? new UnrecoverableError(scrub(err.message, deps.config.secrets)) : withoutSecrets(err, deps.config.secrets);
   };
 
   const worker = new Worker(QUEUE_NAME, processJob, {
@@ -181,6 +182,18 @@ export function createWorker(opts: WorkerOptions): LabopsWorker {
       await closing;
     },
   };
+}
+
+/**
+ * BullMQ stores a thrown error's message and stack in Redis (failedReason, stacktrace; shown on the dashboard).
+ * An upstream may echo the credential it was sent in its error body, which ApiError keeps as its reason: scrub
+ * every configured secret before the error leaves the worker.
+ */
+function withoutSecrets(err: unknown, secrets: readonly string[]): unknown {
+  if (!(err instanceof Error) || !secrets.length) return err;
+  err.message = scrub(err.message, secrets);
+  if (err.stack) err.stack = scrub(err.stack, secrets);
+  return err;
 }
 
 function failure(title: string, text: string): Message {
