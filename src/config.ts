@@ -75,6 +75,8 @@ const fileSchema = z.strictObject({
       project: z.string().default("HomeLab Ops"),
       inventorySource: z.string().default("Nautobot"),
       pollInterval: duration.default(2_000),
+      /** Job-event reads per poll, shared by every running job (statuses of all of them take one request). */
+      eventsPerPoll: z.number().int().min(1).max(50).default(5),
       jobTimeout: duration.prefault("2h"),
     })
     .prefault({}),

@@ -24,6 +24,7 @@ import { createWorker, type LabopsWorker } from "./queue/create-worker.ts";
 import { JobQueue } from "./queue/job-queue.ts";
 import { PROCESSORS } from "./queue/processors/index.ts";
 import { TargetLocks } from "./queue/target-lock.ts";
+import { AapJobWatcher } from "./queue/aap-job-watcher.ts";
 import { createRedis } from "./queue/redis.ts";
 import type { WorkerDeps } from "./queue/worker-deps.ts";
 
@@ -109,6 +110,9 @@ export function createLabops(opts: LabopsOptions): Labops {
   const workerDeps: WorkerDeps = {
     config, log, redis: producer, notifier: notifiers, actions, audit, catalog, ...clients,
     probe: opts.probe ?? tcpProbe(), onJobFailed: opts.onJobFailed, metrics,
+    aapWatcher: clients.aap
+      ? new AapJobWatcher(clients.aap, { intervalMs: config.aapSettings.pollInterval, eventBudget: config.aapSettings.eventsPerPoll, log })
+      : undefined,
   };
   const labops: Labops = {
     config, log, ack, queue, notifiers, clients, catalog, workerDeps, metrics, redis: producer,
@@ -128,6 +132,7 @@ export function createLabops(opts: LabopsOptions): Labops {
     },
     async close() {
       await labops.worker?.close();
+      workerDeps.aapWatcher?.stop();
       await queue.close();
       await clients.truenas?.close().catch(() => {});
       producer.disconnect();

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { AapClient } from "../clients/aap.ts";
+import type { AapJobWatcher } from "./aap-job-watcher.ts";
 import type { NautobotClient } from "../clients/nautobot.ts";
 import type { ProxmoxClient } from "../clients/proxmox.ts";
 import type { TrueNasClient } from "../clients/truenas.ts";
@@ -22,6 +23,8 @@ export interface WorkerDeps {
   audit: AuditLog;
   catalog: AppCatalog;
   aap?: AapClient | undefined;
+  /** Polls every AAP job this worker follows in one request per interval (see aap-job-watcher.ts). */
+  aapWatcher?: AapJobWatcher | undefined;
   nautobot?: NautobotClient | undefined;
   proxmox?: ProxmoxClient | undefined;
   truenas?: TrueNasClient | undefined;

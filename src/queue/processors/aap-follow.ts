@@ -122,9 +122,13 @@ export async function follow(ctx: ProcessorContext<unknown>, o: LaunchOnceOption
   let progress: JobProgress | undefined;
   const deadline = Date.now() + o.timeoutMs;
   let terminalPolls = 0;
+  // The worker's watcher polls all followed jobs together; without one (a bare client), poll this job alone.
+  const watcher = o.aap === ctx.deps.aap ? ctx.deps.aapWatcher : undefined;
   for (;;) {
-    const job = await o.aap.getJob(jobId, { signal: ctx.signal });
-    const events = await o.aap.jobEvents(jobId, { afterCounter: progress?.lastCounter ?? 0, signal: ctx.signal });
+    const after = progress?.lastCounter ?? 0;
+    const { job, events } = watcher
+      ? await watcher.next(jobId, after, ctx.signal)
+      : { job: await o.aap.getJob(jobId, { signal: ctx.signal }), events: await o.aap.jobEvents(jobId, { afterCounter: after, signal: ctx.signal }) };
     progress = foldEvents(progress, events);
     o.onProgress(job, progress);
     if (TERMINAL_JOB_STATUSES.includes(job.status)) {
@@ -137,7 +141,7 @@ export async function follow(ctx: ProcessorContext<unknown>, o: LaunchOnceOption
     if (Date.now() > deadline) {
       throw new UserError("aap_timeout", `AAP job ${jobId} did not finish within ${Math.round(o.timeoutMs / 60_000)} min; it is still running in AAP: ${o.aap.jobUrl(jobId)}`);
     }
-    await sleep(o.pollMs, ctx.signal);
+    if (!watcher) await sleep(o.pollMs, ctx.signal);
   }
 }
 
