@@ -48,12 +48,12 @@ async function main(): Promise<void> {
   // Chat platforms: the bot listens; a worker-only process still needs the notifiers to post progress.
   const frontEnds: { name: string; start(): Promise<void>; stop(): Promise<void> }[] = [];
   if (config.slack) {
-    const slack = createSlackBot({ config: config.slack, ack: labops.ack, log, http, notifiers: labops.notifiers });
+    const slack = createSlackBot({ config: config.slack, ack: labops.ack, log, http, notifiers: labops.notifiers, metrics: labops.metrics });
     if (runsBot) frontEnds.push({ name: "slack", start: () => slack.start(), stop: () => slack.stop() });
   }
   if (config.discord) {
     const lookups = new LookupCache(labops, log);
-    const discord = createDiscordBot({ config: config.discord, ack: labops.ack, log, autocomplete: { apps: () => lookups.apps(), hosts: () => lookups.hosts(), nodes: () => lookups.nodes() } });
+    const discord = createDiscordBot({ config: config.discord, ack: labops.ack, log, metrics: labops.metrics, autocomplete: { apps: () => lookups.apps(), hosts: () => lookups.hosts(), nodes: () => lookups.nodes() } });
     labops.notifiers.register("discord", discord.notifier);
     if (runsBot) {
       frontEnds.push({

@@ -70,6 +70,9 @@ describe("npm start (src/main.ts) with Slack and Discord", () => {
     expect(ready.status).toBe(200);
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toMatch(/labops_commands_total\{command="deploy",outcome="queued"\} 2/);
+    expect(metrics).toMatch(/labops_chat_api_calls_total\{platform="slack",outcome="ok"\} [1-9]/);
+    expect(metrics).toMatch(/labops_chat_api_calls_total\{platform="discord",outcome="ok"\} [1-9]/);
+    expect(metrics).toMatch(/labops_job_duration_seconds_count\{kind="aap.deploy",outcome="success"\} 2/);
   });
 
   it("stops on SIGTERM within 10 s with exit code 0", async () => {

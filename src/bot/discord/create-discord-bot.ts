@@ -6,6 +6,8 @@ import { ThrottledNotifier, type ThrottleOptions } from "../throttled-notifier.t
 import { CHANNEL_MESSAGE_ROUTES, DiscordNotifier } from "./discord-notifier.ts";
 import { handleInteraction, type AutocompleteSources } from "./interaction-handlers.ts";
 import { registerGuildCommands } from "./slash-commands.ts";
+import { MeteredNotifier } from "../../metrics/metered-notifier.ts";
+import { NoopMetrics, type Metrics } from "../../metrics/metrics.ts";
 
 export type { AutocompleteSources };
 
@@ -29,6 +31,8 @@ export interface DiscordBotOptions {
   rest?: { timeoutMs?: number | undefined; retries?: number | undefined } | undefined;
   /** Wait at most this long for the gateway's READY in start() (ms). */
   readyTimeoutMs?: number | undefined;
+  /** Counts every channel-message call to Discord (ok, rate_limited, error). */
+  metrics?: Metrics | undefined;
 }
 
 export interface DiscordBot {
@@ -70,7 +74,7 @@ export function createDiscordBot(opts: DiscordBotOptions): DiscordBot {
     );
   });
 
-  const notifier = new ThrottledNotifier(new DiscordNotifier(client.rest), {
+  const notifier = new ThrottledNotifier(new MeteredNotifier(new DiscordNotifier(client.rest), "discord", opts.metrics ?? new NoopMetrics()), {
     ...DEFAULT_DISCORD_THROTTLE,
     ...opts.throttle,
     bucketOf: (t) => `discord:${t.thread ?? t.channel}`,

@@ -11,6 +11,8 @@ import { boltLogger } from "./bolt-logger.ts";
 import { registerSlackHandlers } from "./slack-handlers.ts";
 import { SlackUserGroups } from "./slack-identity.ts";
 import { mapSlackError, SlackNotifier } from "./slack-notifier.ts";
+import { MeteredNotifier } from "../../metrics/metered-notifier.ts";
+import { NoopMetrics, type Metrics } from "../../metrics/metrics.ts";
 
 export const SLACK_EVENTS_PATH = "/slack/events";
 
@@ -42,6 +44,8 @@ export interface CreateSlackBotOptions {
   socketPingTimeoutMs?: number | undefined;
   /** Answer the slash command within this, whatever happens (Slack's limit is 3000 ms). Default 2500 ms. */
   ackBudgetMs?: number | undefined;
+  /** Counts every call to Slack's Web API (ok, rate_limited, error). */
+  metrics?: Metrics | undefined;
 }
 
 export interface SlackBot {
@@ -71,7 +75,7 @@ export function createSlackBot(opts: CreateSlackBotOptions): SlackBot {
   // The notifier's own client rejects 429s instead of pausing (the throttle waits, latest-wins).
   const client = new webApi.WebClient(config.botToken, { slackApiUrl, retryConfig, timeout, rejectRateLimitedCalls: true, logger });
   let teamId: string | undefined;
-  const notifier = new ThrottledNotifier(new SlackNotifier(client), {
+  const notifier = new ThrottledNotifier(new MeteredNotifier(new SlackNotifier(client), "slack", opts.metrics ?? new NoopMetrics()), {
     ...DEFAULT_THROTTLE,
     ...opts.throttle,
     bucketOf: () => teamId ?? "slack",
