@@ -40,6 +40,7 @@ export async function ensureSnapshot(ctx: Ctx, s: CleanupSettings, p: ProgressLi
       }
     }
     await ctx.save({ snapshot: { name, intentAt: saved?.intentAt ?? Date.now(), done: true } satisfies SnapshotState });
+    await ctx.deps.audit.record({ event: "remote", command: ctx.payload.command, jobId: ctx.jobId, target: `truenas:${s.dataset}`, detail: `snapshot ${s.dataset}@${name}` }).catch(() => {});
   }
   if (!(await hasSnapshot(truenas, s.dataset, name, ctx.signal))) {
     throw new UserError("cleanup_no_snapshot", `The snapshot ${s.dataset}@${name} is missing, so nothing is deleted.`);
@@ -96,6 +97,7 @@ export async function holdDatasets(ctx: Ctx, s: CleanupSettings, p: ProgressLine
     await ctx.save({ renames: { ...renames, [f.name]: { from, to } } });
     await truenas.renameDataset(from, to, { force: true, signal: ctx.signal });
     await ctx.save({ renames: { ...(ctx.state.renames as Record<string, RenameState>), [f.name]: { from, to, done: true } } });
+    await ctx.deps.audit.record({ event: "remote", command: ctx.payload.command, jobId: ctx.jobId, target: `truenas:${from}`, detail: `dataset renamed ${from} -> ${to}` }).catch(() => {});
     out.moved.push({ name: f.name, heldId: to });
     p.set(`hold:${f.name}`, `✅ Moved dataset ${from} → ${to}`);
   }

@@ -39,6 +39,7 @@ export default defineProcessor({
       }
       p.set(id, `🔄 Destroying ${id}…`);
       const existed = await deps.truenas.deleteDataset(id, { recursive: true, signal: ctx.signal });
+      await deps.audit.record({ event: "remote", command: ctx.payload.command, jobId: ctx.jobId, target: `truenas:${id}`, detail: `dataset destroyed ${id}` }).catch(() => {});
       destroyed.push(id);
       p.set(id, `✅ Destroyed ${id}${existed ? "" : " (was already gone)"}`);
     }
