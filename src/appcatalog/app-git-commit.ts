@@ -53,7 +53,7 @@ export async function commitAppChange(ctx: Ctx, c: AppChange, onStep: (text: str
       onStep(`Pushing ${sha.slice(0, 8)} to ${git.branch}…`);
       if ((await ws.push()) === "pushed") {
         await ctx.save({ pushed: true });
-        await ctx.deps.audit.record({ event: "remote", command: ctx.payload.command, jobId: ctx.jobId, detail: `git commit ${sha}` }).catch(() => {});
+        await ctx.deps.audit.record({ event: "remote", command: ctx.payload.command, jobId: ctx.jobId, target: ctx.payload.lockKey, detail: `git commit ${sha}` }).catch(() => {});
         return { sha, reused: false };
       }
       if (round >= 2) throw new UserError("git_push_rejected", `The push to ${git.branch} was rejected twice (the branch keeps moving). Nothing was changed; try again.`);

@@ -86,7 +86,7 @@ export async function createLxcOnce(ctx: Ctx, px: ProxmoxClient, plan: RunnerPla
     try {
       const upid = await px.createLxc(plan.node, runnerSpec(settings, plan.name, vmid, ctx.jobId), { signal: ctx.signal });
       await ctx.save({ createUpid: upid });
-      await ctx.deps.audit.record({ event: "remote", command: ctx.payload.command, jobId: ctx.jobId, detail: `proxmox vzcreate ${vmid} ${upid}` }).catch(() => {});
+      await ctx.deps.audit.record({ event: "remote", command: ctx.payload.command, jobId: ctx.jobId, target: ctx.payload.lockKey, detail: `proxmox vzcreate ${vmid} ${upid}` }).catch(() => {});
       return { upid, vmid };
     } catch (err) {
       if (!isVmidTaken(err) || attempt >= MAX_VMID_TRIES) throw err;

@@ -85,4 +85,29 @@ describe("/deploy end to end (dispatch → Redis queue → worker → fake AAP a
       h.lab.aap.patchTemplate("Master Deploy", { ask_job_type_on_launch: true });
     }
   });
+
+  it("answers /history, /job and /status from Redis: the command, the AAP job id and the result", async () => {
+    const ack = await h.run("/deploy uptime-kuma");
+    await h.notifier.final(ack.jobId!);
+    const history = renderText(await h.run("/history uptime-kuma"));
+    expect(history).toMatch(/command · \/deploy · terminal:tester · job [0-9a-f]{12} · app:uptime-kuma/);
+    expect(history).toMatch(/remote · \/deploy · job [0-9a-f]{12} · app:uptime-kuma · aap job \d+ \(Master Deploy\)/);
+    expect(history).toMatch(/result · \/deploy · terminal:tester · job [0-9a-f]{12} · app:uptime-kuma · success/);
+    const job = renderText(await h.run(`/job ${ack.jobId}`));
+    expect(job).toContain("state: completed");
+    expect(job).toMatch(/remote: deploy: \{"correlation":.*"jobId":\d+/);
+    expect(job).toContain("outcome: success");
+    expect(renderText(await h.run("/status"))).toMatch(/queue: 0 running/);
+    expect(renderText(await h.run("/job 000000000000"))).toContain("No job `000000000000`");
+  });
+
+  it("cancels a running deploy: the AAP job is canceled and the message ends canceled", async () => {
+    const slow = await h.run("/deploy vaultwarden");
+    await h.notifier.waitFor((m) => (m.history[0]?.lines ?? []).some((l) => l.includes(slow.jobId!)) && m.history.some((x) => (x.lines ?? []).some((l) => l.includes("running"))));
+    const cancel = await h.run(`/cancel ${slow.jobId}`);
+    expect(cancel.jobId).toBeDefined();
+    const final = await h.notifier.final(slow.jobId!);
+    expect(["canceled", "success"]).toContain(final.state); // a fast fake job can finish before the cancel lands
+    if (final.state === "canceled") expect(renderText(final)).toContain("canceled");
+  });
 });

@@ -79,7 +79,7 @@ export async function launchOnce(ctx: ProcessorContext<unknown>, o: LaunchOnceOp
         throw err;
       }
       await ctx.save({ [o.key]: { ...intent, jobId } });
-      await ctx.deps.audit.record({ event: "remote", command: ctx.payload.command, jobId: ctx.jobId, detail: `aap job ${jobId} (${o.template})` }).catch(() => {});
+      await ctx.deps.audit.record({ event: "remote", command: ctx.payload.command, jobId: ctx.jobId, target: ctx.payload.lockKey, detail: `aap job ${jobId} (${o.template})` }).catch(() => {});
     }
   }
   return { ...(await follow(ctx, o, jobId)), reattached };

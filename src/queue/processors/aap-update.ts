@@ -27,7 +27,7 @@ export async function runAapUpdate(
       ({ updateId: id } = await aap.updateInventorySource(source.id, { signal: ctx.signal }));
     }
     await ctx.save({ [key]: id });
-    await ctx.deps.audit.record({ event: "remote", command: ctx.payload.command, jobId: ctx.jobId, detail: `aap ${kind} update ${id}` }).catch(() => {});
+    await ctx.deps.audit.record({ event: "remote", command: ctx.payload.command, jobId: ctx.jobId, target: ctx.payload.lockKey, detail: `aap ${kind} update ${id}` }).catch(() => {});
   }
   const deadline = Date.now() + ctx.deps.config.aapSettings.jobTimeout;
   for (;;) {

@@ -72,7 +72,7 @@ async function relaunchOnce(ctx: ProcessorContext<unknown>, aap: AapClient, from
     throw refusal(err, from);
   }
   await ctx.save({ relaunch: { ...intent, jobId } });
-  await ctx.deps.audit.record({ event: "remote", command: ctx.payload.command, jobId: ctx.jobId, detail: `aap job ${jobId} (relaunch of ${from}, failed hosts)` }).catch(() => {});
+  await ctx.deps.audit.record({ event: "remote", command: ctx.payload.command, jobId: ctx.jobId, target: ctx.payload.lockKey, detail: `aap job ${jobId} (relaunch of ${from}, failed hosts)` }).catch(() => {});
   return { jobId, reattached: false };
 }
 

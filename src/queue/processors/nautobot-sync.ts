@@ -17,7 +17,7 @@ export async function syncNautobotRepository(ctx: ProcessorContext<unknown>, onP
     await ctx.ensureOwner();
     resultId = (await nautobot.syncGitRepository(repo.id, { signal: ctx.signal })).id;
     await ctx.save({ nautobotSync: resultId });
-    await ctx.deps.audit.record({ event: "remote", command: ctx.payload.command, jobId: ctx.jobId, detail: `nautobot sync ${resultId}` }).catch(() => {});
+    await ctx.deps.audit.record({ event: "remote", command: ctx.payload.command, jobId: ctx.jobId, target: ctx.payload.lockKey, detail: `nautobot sync ${resultId}` }).catch(() => {});
   }
   const outcome = await nautobot.waitForJobResult(resultId, {
     signal: ctx.signal,

@@ -78,7 +78,7 @@ async function deleteOnce(ctx: ProcessorContext<unknown>, px: ProxmoxClient, ct:
     await ctx.ensureOwner();
     upid = await px.deleteLxc(ct.node, ct.vmid, { signal: ctx.signal });
     await ctx.save({ deleteUpid: upid });
-    await ctx.deps.audit.record({ event: "remote", command: ctx.payload.command, jobId: ctx.jobId, detail: `proxmox vzdestroy ${ct.vmid} ${upid}` }).catch(() => {});
+    await ctx.deps.audit.record({ event: "remote", command: ctx.payload.command, jobId: ctx.jobId, target: ctx.payload.lockKey, detail: `proxmox vzdestroy ${ct.vmid} ${upid}` }).catch(() => {});
   }
   await px.waitForTask(upid, taskWait(ctx));
 }
