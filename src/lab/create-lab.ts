@@ -44,6 +44,8 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
   const aap = new FakeAap({ failures: { nextcloud: { host: "docker02", task: "docker_app : Wait for healthcheck", msg: "Status code was 503 and not [200]: HTTP Error 503: Service Unavailable" } }, ...opts.aap, stepMs });
   const git = createGitRemote();
   const nautobot = new FakeNautobot({ gitRemote: git.remote, ...opts.nautobot, stepMs });
+  // AAP's inventory comes from Nautobot (the dynamic inventory source), as in the real homelab.
+  aap.setInventorySource(() => nautobot.hostNames());
   const proxmox = new FakeProxmox({ stepMs });
   const truenas = new FakeTrueNas({ ...opts.truenas, stepMs });
   // cleanup_ocp.yml removes (or restores from a snapshot) plain folders on the fake TrueNAS when its job succeeds.

@@ -34,6 +34,11 @@ export interface FakeAapOptions {
    * to simulate), applied when the job succeeds (e.g. cleanup_ocp.yml removes folders on the fake TrueNAS).
    */
   effects?: Record<string, PlaybookEffect> | undefined;
+  /**
+   * The inventory source behind "Homelab (Nautobot)": read when an inventory update succeeds, so hosts
+   * added in Nautobot (a new runner LXC) become launchable. Default: the seeded homelab only.
+   */
+  inventorySource?: (() => string[]) | undefined;
   /** Return true to drop the notification of this job (simulates a lost webhook). */
   dropWebhooks?: ((jobId: number) => boolean) | undefined;
 }
@@ -90,6 +95,8 @@ interface Tpl {
 interface JobRec {
   id: number;
   tpl: Tpl;
+  /** The inventory's host names when the job was launched. */
+  inventory: string[];
   jobType: "run" | "check";
   limit: string;
   extraVars: Obj;
@@ -219,6 +226,9 @@ export class FakeAap {
   readonly #opts: FakeAapOptions;
   readonly #failures = new Map<string, FakeAapFailure>();
   readonly #effects = new Map<string, PlaybookEffect>();
+  /** Host names in the inventory, as of the last inventory update. */
+  #inventory: string[] = LAB_HOSTS.map((h) => h.name);
+  #inventorySource: (() => string[]) | undefined;
   readonly #applies = new Map<number, () => void>();
   readonly #failNext = new Map<string, FakeAapFailure[]>();
   readonly #templates: Tpl[];
@@ -241,6 +251,7 @@ export class FakeAap {
     this.#pendingMs = opts.pendingMs ?? this.#stepMs;
     for (const [app, spec] of Object.entries(opts.failures ?? {})) this.#failures.set(app, spec);
     for (const [playbook, effect] of Object.entries(opts.effects ?? {})) this.#effects.set(playbook, effect);
+    this.#inventorySource = opts.inventorySource;
     const ask = (variables: boolean, limit: boolean, job_type = false) => ({ variables, limit, job_type, inventory: false });
     this.#templates = [
       { id: 7, name: "Master Deploy", playbook: "master_deploy.yml", description: "Deploy any app of Nautobot's app_list", inventory: INVENTORY.id, ask: ask(true, true, true) },
@@ -288,6 +299,11 @@ export class FakeAap {
 
   setFailure(app: string, spec: FakeAapFailure): void {
     this.#failures.set(app, spec);
+  }
+
+  /** Sets where inventory updates read their hosts from (the lab: the fake Nautobot). */
+  setInventorySource(source: () => string[]): void {
+    this.#inventorySource = source;
   }
 
   /** Sets (or with undefined, removes) the effect of a playbook on the simulated lab. */
@@ -509,7 +525,7 @@ export class FakeAap {
     const app = typeof o.extraVars.app === "string" ? o.extraVars.app : undefined;
     const effect = this.#effects.get(t.playbook)?.({ extraVars: o.extraVars, limit: o.limit, jobType: o.jobType });
     const job: JobRec = {
-      id: this.#nextId++, tpl: t, ...o, status: "pending", created: now, modified: now, eventsFinished: false,
+      id: this.#nextId++, tpl: t, ...o, inventory: this.#inventory, status: "pending", created: now, modified: now, eventsFinished: false,
       cancelRequested: false, events: [], lines: 0, tally: new Map(), playCount: 0, taskCount: 0, hostStatusCounts: {},
       failure: queued?.shift() ?? effect?.failure ?? (app ? this.#failures.get(app) : undefined),
     };
@@ -649,6 +665,7 @@ export class FakeAap {
         set("running");
         this.#later(2 * this.#stepMs, () => {
           if (kind === "project_update") this.#project.revision = randomHex(40);
+          else if (this.#inventorySource) this.#inventory = [...new Set(this.#inventorySource())].sort();
           u.revision = this.#project.revision;
           u.finished = new Date();
           owner.lastUpdated = u.finished;
@@ -910,7 +927,7 @@ function* playbookSteps(job: JobRec): Generator<EventInput[], void> {
   const playbookUuid = randomUUID();
   const playName = pb.play(job.extraVars);
   const playUuid = randomUUID();
-  const hosts = selectHosts(pb.hosts(), job.limit);
+  const hosts = selectHosts(pb.hosts(), job.limit, job.inventory);
   const playData = { playbook_uuid: playbookUuid, play: playName, play_uuid: playUuid, play_pattern: "all" };
   const first: EventInput[] = [
     { event: "playbook_on_start", level: 0, stdout: "", data: { playbook_uuid: playbookUuid, uuid: playbookUuid } },
@@ -979,10 +996,10 @@ function statsEvent(job: JobRec, playbookUuid: string): EventInput {
 }
 
 /** Ansible's `--limit`: comma/colon separated inventory host names; empty or `all` means the play's default hosts. */
-function selectHosts(playHosts: string[], limit: string): string[] {
+function selectHosts(playHosts: string[], limit: string, inventory: string[]): string[] {
   const wanted = limit.split(/[,:]/).map((s) => s.trim()).filter(Boolean);
   if (wanted.length === 0 || wanted.includes("all")) return playHosts;
-  const known = new Set([...LAB_HOSTS.map((h) => h.name), "localhost"]);
+  const known = new Set([...inventory, "localhost"]);
   return [...new Set(wanted)].filter((h) => known.has(h));
 }
 

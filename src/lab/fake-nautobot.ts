@@ -247,6 +247,11 @@ export class FakeNautobot {
     }));
   }
 
+  /** Names of every device and virtual machine: what the Nautobot dynamic inventory gives AAP. */
+  hostNames(): string[] {
+    return [...this.#ofType("dcim.device"), ...this.#ofType("virtualization.virtualmachine")].map((r) => r.display).sort();
+  }
+
   /** Id of a device or VM by name (undefined when absent). */
   hostId(name: string): string | undefined {
     return this.#find("dcim.device", name)?.id ?? this.#find("virtualization.virtualmachine", name)?.id;
