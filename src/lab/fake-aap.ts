@@ -153,7 +153,8 @@ interface PlaybookSpec {
   play: (vars: Obj) => string;
   hosts: () => string[];
   gatherFacts: boolean;
-  tasks: TaskSpec[];
+  /** The task names of the real playbook in playbooks/ (checked by test/iac/playbooks.test.ts). */
+  tasks: TaskSpec[] | ((vars: Obj) => TaskSpec[]);
 }
 
 const role = (r: string) => LAB_HOSTS.filter((h) => h.role === r).map((h) => h.name);
@@ -167,40 +168,58 @@ const PLAYBOOKS: Record<string, PlaybookSpec> = {
     gatherFacts: true,
     tasks: [
       docker("Ensure network", "community.docker.docker_network"),
-      docker("Ensure volumes", "ansible.builtin.file", true),
+      docker("Ensure volumes", "community.docker.docker_volume", true),
       docker("Pull image", "community.docker.docker_image", true),
       docker("Run container", "community.docker.docker_container", true),
       { ...docker("Wait for healthcheck", "ansible.builtin.uri"), msg: "OK (unknown bytes)" },
     ],
   },
   "setup_aap.yml": {
-    play: () => "Seed AAP objects",
+    play: () => "Setup AAP (Seeder)",
     hosts: () => ["localhost"],
     gatherFacts: false,
-    tasks: ["organization", "project", "inventory", "job_template"].map((m) => ({
-      name: `Ensure ${m.replace("_", " ")}`,
-      action: `ansible.controller.${m}`,
-    })),
+    tasks: [
+      ["Ensure organization", "awx.awx.organization"], ["Ensure credential types", "awx.awx.credential_type"],
+      ["Ensure Nautobot API credential", "awx.awx.credential"], ["Ensure GitHub Runner Token credential", "awx.awx.credential"],
+      ["Ensure SSH credentials", "awx.awx.credential"], ["Ensure AAP Controller credential", "awx.awx.credential"],
+      ["Ensure project", "awx.awx.project"], ["Ensure inventory", "awx.awx.inventory"], ["Ensure inventory source", "awx.awx.inventory_source"],
+      ["Ensure webhook notification", "awx.awx.notification_template"], ["Ensure job templates", "awx.awx.job_template"],
+    ].map(([name, action]) => ({ name: name!, action: action! })),
   },
   "github_runner.yml": {
-    play: () => "Deploy GitHub runner",
+    play: () => "Deploy GitHub Runner",
     hosts: () => role("ci-runner"),
     gatherFacts: true,
     tasks: [
-      { name: "Install dependencies", role: "github_runner", action: "ansible.builtin.apt" },
-      { name: "Download runner", role: "github_runner", action: "ansible.builtin.unarchive", changes: true },
-      { name: "Register runner", role: "github_runner", action: "ansible.builtin.command", changes: true },
-      { name: "Start runner service", role: "github_runner", action: "ansible.builtin.systemd", changes: true },
+      { name: "Check the runner registration inputs", action: "ansible.builtin.assert" },
+      { name: "Install packages the runner needs", action: "ansible.builtin.apt" },
+      { name: "Create the runner user", action: "ansible.builtin.user", changes: true },
+      { name: "Create the runner directory", action: "ansible.builtin.file", changes: true },
+      { name: "Download the runner release", action: "ansible.builtin.get_url", changes: true },
+      { name: "Unpack the runner", action: "ansible.builtin.unarchive", changes: true },
+      { name: "Register the runner", action: "ansible.builtin.command", changes: true },
+      { name: "Start the runner service", action: "ansible.builtin.systemd_service", changes: true },
     ],
   },
   "cleanup_ocp.yml": {
-    play: () => "Cleanup OCP folders",
+    play: (v) => (v.cleanup_action === "restore" ? "Restore OCP folders" : "Delete OCP folders"),
     hosts: () => role("storage"),
     gatherFacts: false,
-    tasks: [
-      { name: "Find OCP folders", action: "ansible.builtin.find" },
-      { name: "Remove OCP folders", action: "ansible.builtin.file", changes: true },
-    ],
+    tasks: (v) =>
+      v.cleanup_action === "restore"
+        ? [
+          { name: "Validate the request", action: "ansible.builtin.assert" },
+          { name: "Inspect the snapshot directory", action: "ansible.builtin.stat" },
+          { name: "Copy folders back from the snapshot", action: "ansible.builtin.command", changes: true },
+          { name: "Move restored folders into place", action: "ansible.builtin.command", changes: true },
+          { name: "Report the restore", action: "ansible.builtin.set_stats" },
+        ]
+        : [
+          { name: "Validate the request", action: "ansible.builtin.assert" },
+          { name: "Validate the folders", action: "ansible.builtin.stat" },
+          { name: "Delete folders", action: "ansible.builtin.file", changes: true },
+          { name: "Report the cleanup", action: "ansible.builtin.set_stats" },
+        ],
   },
 };
 
@@ -938,7 +957,8 @@ function* playbookSteps(job: JobRec): Generator<EventInput[], void> {
     first.push({ event: "playbook_on_no_hosts_matched", level: 2, play: playName, stdout: "\u001b[1;35mskipping: no hosts matched\u001b[0m", data: { ...playData, parent_uuid: playUuid } });
   }
   yield first;
-  const tasks: TaskSpec[] = pb.gatherFacts ? [{ name: "Gathering Facts", action: "gather_facts" }, ...pb.tasks] : pb.tasks;
+  const own = typeof pb.tasks === "function" ? pb.tasks(job.extraVars) : pb.tasks;
+  const tasks: TaskSpec[] = pb.gatherFacts ? [{ name: "Gathering Facts", action: "gather_facts" }, ...own] : own;
   const alive = new Set(hosts);
   for (const h of hosts) job.tally.set(h, { ok: 0, changed: 0, failures: 0, dark: 0, skipped: 0 });
   for (const [i, task] of tasks.entries()) {
