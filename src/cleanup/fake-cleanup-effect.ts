@@ -16,15 +16,15 @@ export function cleanupOcpEffect(fs: FakeZfs, host = "truenas01"): PlaybookEffec
   return ({ extraVars, jobType }) => {
     const fail = (task: string, msg: string): { failure: FakeAapFailure } => ({ failure: { host, task, msg } });
     const plan = readPlan(extraVars);
-    if (typeof plan === "string") return fail("Find OCP folders", plan);
+    if (typeof plan === "string") return fail("Validate the request", plan);
     const shareNode = fs.resolve(plan.share);
     if (!shareNode?.node || shareNode.node.type !== "DIRECTORY" || !shareNode.isMount) {
-      return fail("Find OCP folders", `Refusing: ${plan.share} is not a directory with a canonical path.`);
+      return fail("Validate the request", `Refusing: ${plan.share} is not a directory with a canonical path.`);
     }
     for (const name of plan.folders) {
       const r = fs.resolve(`${plan.share}/${name}`);
       if (r?.node && (r.node.type !== "DIRECTORY" || r.isMount)) {
-        return fail("Find OCP folders", `Refusing ${JSON.stringify(name)}: it must be a plain directory directly inside ${plan.share}.`);
+        return fail("Validate the request", `Refusing ${JSON.stringify(name)}: it must be a plain directory directly inside ${plan.share}.`);
       }
     }
     if (jobType !== "run") return undefined;
@@ -38,7 +38,7 @@ export function cleanupOcpEffect(fs: FakeZfs, host = "truenas01"): PlaybookEffec
     };
     if (!plan.restore) return { apply: () => plan.folders.forEach(remove) };
     const snapshotId = `${shareNode.ds.id}@${plan.snapshot ?? ""}`;
-    if (!fs.snapshots.has(snapshotId)) return fail("Find OCP folders", `No snapshot ${plan.snapshot} under ${plan.share}/.zfs/snapshot/.`);
+    if (!fs.snapshots.has(snapshotId)) return fail("Validate the request", `No snapshot ${plan.snapshot} under ${plan.share}/.zfs/snapshot/.`);
     return {
       apply: () => plan.folders.forEach((n) => fs.exists(`${plan.share}/${n}`) || fs.restorePath(`${plan.share}/${n}`, snapshotId)),
     };

@@ -41,7 +41,7 @@ describe("alert grouping and muting (Slack and Discord alert channels)", () => {
 
   /** A failed Master Deploy job (webhook delivered) and the moment its alert work has settled. */
   async function fail(template = "Master Deploy"): Promise<number> {
-    const spec = template === "Master Deploy" ? { host: "docker02", task: "Wait for healthcheck", msg: "Status code was 503" } : { task: "Register runner", msg: "token expired" };
+    const spec = template === "Master Deploy" ? { host: "docker02", task: "Wait for healthcheck", msg: "Status code was 503" } : { task: "Register the runner", msg: "token expired" };
     h.lab.aap.failNextJob(template, spec);
     const tpl = await aap().findJobTemplate(template);
     const { jobId } = await aap().launch(tpl.id, { extra_vars: { app: "whoami" } });
