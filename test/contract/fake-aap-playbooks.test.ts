@@ -6,6 +6,8 @@ import { AapClient, TERMINAL_JOB_STATUSES } from "../../src/clients/aap.ts";
 import { FakeAap } from "../../src/lab/fake-aap.ts";
 
 const ROOT = new URL("../../playbooks/", import.meta.url).pathname;
+/** Ansible's `!unsafe` marks a string as not templated; for names it is just a string. */
+const yamlOptions = { customTags: [{ tag: "!unsafe", resolve: (s: string) => s }] };
 
 /** Every play and task name in a playbook, its imported task files and the roles it uses. */
 function realNames(file: string): { plays: string[]; tasks: Set<string> } {
@@ -17,13 +19,13 @@ function realNames(file: string): { plays: string[]; tasks: Set<string> } {
       for (const k of ["block", "rescue", "always"]) walk(t?.[k], prefix);
     }
   };
-  for (const play of parse(readFileSync(join(ROOT, file), "utf8")) as Record<string, unknown>[]) {
+  for (const play of parse(readFileSync(join(ROOT, file), "utf8"), yamlOptions) as Record<string, unknown>[]) {
     if (typeof play.name === "string") plays.push(play.name);
     for (const k of ["pre_tasks", "tasks", "post_tasks"]) walk(play[k]);
     for (const r of (play.roles ?? []) as (string | { role: string })[]) {
       const role = typeof r === "string" ? r : r.role;
       const dir = join(ROOT, "roles", role, "tasks");
-      for (const f of readdirSync(dir)) walk(parse(readFileSync(join(dir, f), "utf8")), `${role} : `);
+      for (const f of readdirSync(dir)) walk(parse(readFileSync(join(dir, f), "utf8"), yamlOptions), `${role} : `);
     }
   }
   return { plays, tasks };
