@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { UserError } from "../../errors.ts";
 import { defineProcessor } from "../processor.ts";
+import { QUEUE_NAME } from "../job-queue.ts";
 
 /** labops.cancel: cancels the AAP job a running labops job follows; that job then reports "canceled". */
 export default defineProcessor({
@@ -9,7 +10,8 @@ export default defineProcessor({
   title: (a) => `Cancel job ${a.id}`,
   async run(ctx) {
     const { aap } = ctx.deps;
-    const raw = await ctx.deps.redis.hget(`${ctx.deps.config.redis.prefix}:jobs:${ctx.args.id}`, "data");
+    // BullMQ keeps a job's data in the hash <prefix>:<queue>:<id>.
+    const raw = await ctx.deps.redis.hget(`${ctx.deps.config.redis.prefix}:${QUEUE_NAME}:${ctx.args.id}`, "data");
     if (!raw) throw new UserError("job_unknown", `No job \`${ctx.args.id}\`.`);
     const state = (JSON.parse(raw) as { state?: Record<string, { jobId?: number } | unknown> }).state ?? {};
     const aapJobs = Object.values(state).flatMap((v) => (v && typeof v === "object" && typeof (v as { jobId?: unknown }).jobId === "number" ? [(v as { jobId: number }).jobId] : []));
