@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AddressInfo } from "node:net";
 import { tcpProbe, type ServiceProbe } from "../core/service-probe.ts";
-import { cleanupOcpEffect } from "../cleanup/fake-cleanup-effect.ts";
+import { cleanupOcpEffect } from "./fake-cleanup-effect.ts";
 import { FakeAap, type FakeAapOptions } from "./fake-aap.ts";
 import { FakeNautobot, type FakeNautobotOptions } from "./fake-nautobot.ts";
 import { FakeProxmox } from "./fake-proxmox.ts";

@@ -4,14 +4,11 @@ import { RateLimitedError, ThrottledNotifier } from "../../src/bot/throttled-not
 import { NautobotClient } from "../../src/clients/nautobot.ts";
 import type { Actor } from "../../src/core/actor.ts";
 import { dispatchCommand } from "../../src/core/dispatch.ts";
-import { COMMANDS } from "../../src/handlers/index.ts";
 import { HttpServer } from "../../src/http/http-server.ts";
-import { commandOutcomeOf } from "../../src/metrics/command-outcome.ts";
 import { LabopsMetrics } from "../../src/metrics/labops-metrics.ts";
 import { MeteredNotifier } from "../../src/metrics/metered-notifier.ts";
 import { NoopMetrics, type Metrics } from "../../src/metrics/metrics.ts";
 import { addMetricsRoute } from "../../src/metrics/metrics-route.ts";
-import { observeWorker } from "../../src/metrics/observe-worker.ts";
 import { RecordingNotifier } from "../helpers/recording-notifier.ts";
 import { createHarness, type Harness } from "../helpers/harness.ts";
 
@@ -126,30 +123,24 @@ describe("metrics wired around labops (harness: real Redis, worker, simulated la
   let server: HttpServer;
   let url: string;
   let metrics: LabopsMetrics;
-  let detach: () => void;
 
   beforeAll(async () => {
     h = await createHarness();
-    metrics = new LabopsMetrics({ commands: COMMANDS.map((c) => c.name), defaultMetrics: false }).setQueue(h.labops.queue.queue);
-    detach = observeWorker(h.labops.worker!.worker, metrics);
+    // The composition root's own metrics: dispatch, the worker and the clients record into them.
+    metrics = h.labops.metrics;
     server = new HttpServer(h.labops.log);
     addMetricsRoute(server, metrics);
     url = await server.listen(0, "127.0.0.1");
   });
   afterAll(async () => {
-    detach();
     await server.close();
     await h.close();
   });
 
-  /** What a front end does on its ack path: time the dispatch, classify the reply. */
+  /** A command on the ack path, as a front end sends it (dispatch records the outcome and the latency). */
   async function ack(line: string, actor?: Actor, requestId = randomUUID()) {
     const [root = "", ...rest] = line.replace(/^\//, "").split(" ");
-    const t0 = performance.now();
-    const reply = await dispatchCommand(h.labops.ack, { root, text: rest.join(" "), actor: actor ?? h.admin, channel: h.channel, requestId });
-    metrics.ackLatency("terminal", performance.now() - t0);
-    metrics.commandHandled(root, commandOutcomeOf(reply));
-    return reply;
+    return dispatchCommand(h.labops.ack, { root, text: rest.join(" "), actor: actor ?? h.admin, channel: h.channel, requestId });
   }
 
   it("counts /deploy traefik from ack to finished job, and reads the queue at scrape time", async () => {
@@ -179,11 +170,10 @@ describe("metrics wired around labops (harness: real Redis, worker, simulated la
   });
 
   it("classifies bad input, unknown commands and refusals on the ack path", async () => {
-    expect(commandOutcomeOf(await ack("/deploy"))).toBe("bad_input");
-    expect(commandOutcomeOf(await ack("/deploi traefik"))).toBe("bad_input");
+    expect((await ack("/deploy")).state).toBe("failure");
+    expect((await ack("/deploi traefik")).state).toBe("failure");
     const stranger: Actor = { platform: "slack", id: "U0STRANGER", name: "stranger", groups: [] };
-    const refused = await ack("/deploy traefik", stranger);
-    expect(commandOutcomeOf(refused)).toBe("refused");
+    expect((await ack("/deploy traefik", stranger)).state).toBe("failure");
     const samples = (await scrape(url)).samples;
     expect(value(samples, "labops_commands_total", { command: "deploy", outcome: "bad_input" })).toBe(1);
     expect(value(samples, "labops_commands_total", { command: "other", outcome: "bad_input" })).toBe(1);

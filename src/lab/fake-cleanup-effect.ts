@@ -3,8 +3,8 @@
  * TrueNAS. It repeats the playbook's own checks (tasks/cleanup_check_request.yml, cleanup_check_paths.yml), so
  * a bad request fails the job with nothing touched, as the real play would; it never uses labops' own checks.
  */
-import type { FakeAapFailure, PlaybookEffect } from "../lab/fake-aap.ts";
-import type { FakeZfs } from "../lab/fake-truenas.ts";
+import type { FakeAapFailure, PlaybookEffect } from "./fake-aap.ts";
+import type { FakeZfs } from "./fake-truenas.ts";
 
 const SAFE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const DEFAULT_PATTERN = "^ocp-[a-z0-9]+(-[a-z0-9]+)*-[0-9]{4}-[0-9]{2}-[0-9]{2}$";
