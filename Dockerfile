@@ -1,10 +1,18 @@
 # syntax=docker/dockerfile:1
 # labops image: one image, two roles (LABOPS_ROLE=bot|worker), see docker-compose.yml.
 
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY src/ ./src/
+# TypeScript to plain JavaScript (dist/): the image runs node on it, without a TypeScript loader.
+RUN npm run build
+
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Production dependencies only; tsx is one of them (the app runs TypeScript directly).
+# Production dependencies only.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 FROM node:20-bookworm-slim AS runtime
@@ -17,8 +25,8 @@ ENV NODE_ENV=production \
     LABOPS_CONFIG=/app/config/labops.yaml
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json tsconfig.json ./
-COPY src/ ./src/
+COPY package.json ./
+COPY --from=build /app/dist/ ./dist/
 COPY config/ ./config/
 COPY config_contexts/ ./config_contexts/
 # Non-root: the node image's "node" user (uid 1000); .labops/ holds the worker's Git checkout.
@@ -27,4 +35,4 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.HTTP_PORT || 3000) + '/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "--import", "tsx", "src/main.ts"]
+CMD ["node", "--enable-source-maps", "dist/main.js"]
