@@ -151,7 +151,7 @@ const fileSchema = z.strictObject({
       lockLease: duration.prefault("30s"),
       jobAttempts: z.number().int().min(1).max(10).default(3),
       retryBackoff: duration.prefault("2s"),
-      workerConcurrency: z.number().int().min(1).max(200).default(20),
+      workerConcurrency: z.number().int().min(1).max(200).default(50),
       backendTimeout: duration.prefault("15s"),
     })
     .prefault({}),

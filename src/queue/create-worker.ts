@@ -112,7 +112,9 @@ export function createWorker(opts: WorkerOptions): LabopsWorker {
       : undefined;
     try {
       fenced = true;
-      if (!progress.ref) await progress.start({ title, state: "queued", lines: [`Job \`${jobId}\` started by ${payload.actor.name}.`] });
+      // The first post is not awaited: the work starts at once, even when the chat platform's budget makes
+      // posts queue up (50 jobs at once would otherwise launch behind 50 posts at Slack's pace).
+      if (!progress.ref) void progress.start({ title, state: "queued", lines: [`Job \`${jobId}\` started by ${payload.actor.name}.`] });
       // A stalled job (its worker died) is counted in stalledCounter, not attemptsMade.
       else if (job.attemptsMade > 0 || job.stalledCounter > 0 || state.handedBack) progress.update({ title, state: "running", lines: ["Resuming…"] });
       if (state.handedBack) await save({ handedBack: false });

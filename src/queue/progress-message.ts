@@ -51,10 +51,19 @@ export class ProgressMessage {
     this.#timer.unref?.();
   }
 
-  /** Posts the first state at once (no coalescing): the person sees life within the ack budget. */
+  /**
+   * Posts the first state at once (no coalescing): the person sees life within the ack budget. The
+   * returned promise may be ignored: later updates and the final state queue behind the post.
+   */
   async start(msg: Message): Promise<void> {
-    this.#pending = msg;
-    await (this.#chain = this.#chain.then(() => this.#flush(false)));
+    // This exact message goes first, even if an update arrives before the post is under way.
+    await (this.#chain = this.#chain.then(async () => {
+      try {
+        await this.#send(msg);
+      } catch (err) {
+        this.opts.log.warn({ err: String(err) }, "progress post failed");
+      }
+    }));
   }
 
   /** Shows `msg` at once, skipping the coalescing (a retry notice must go out while the job still owns its lock). */
@@ -66,15 +75,16 @@ export class ProgressMessage {
     await (this.#chain = this.#chain.then(() => this.#flush(false)));
   }
 
-  /** Delivers the final state, waiting out the edit interval, retrying failures with backoff. */
+  /**
+   * Delivers the final state at once (the platform's throttle spaces it from the last edit), retrying
+   * failures with backoff. Anything still pending is dropped: the final state supersedes it.
+   */
   async finish(msg: Message, { retries = 5 }: { retries?: number } = {}): Promise<void> {
     this.#finished = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#pending = msg;
     await this.#chain;
-    const wait = Math.max(0, this.#lastSent + this.opts.minIntervalMs - this.#now());
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     for (let attempt = 0; ; attempt++) {
       try {
         await this.#send(msg);
