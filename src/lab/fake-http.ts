@@ -45,6 +45,8 @@ export interface Fault {
   delayResponseMs?: number | undefined;
   /** Called with the request when the fault is applied, before anything else: a test acts at that exact moment. */
   onMatch?: ((req: FakeRequest) => void) | undefined;
+  /** A further condition on the request (query, body); the fault applies only when it returns true. */
+  match?: ((req: FakeRequest) => boolean) | undefined;
 }
 
 interface Route {
@@ -172,7 +174,8 @@ export class FakeHttpServer {
     const i = this.#faults.findIndex(
       (f) =>
         (!f.method || f.method.toUpperCase() === req.method) &&
-        (typeof f.path === "string" ? req.path === f.path : f.path.test(req.path)),
+        (typeof f.path === "string" ? req.path === f.path : f.path.test(req.path)) &&
+        (!f.match || f.match(req)),
     );
     if (i < 0) return undefined;
     const f = this.#faults[i]!;

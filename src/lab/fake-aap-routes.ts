@@ -1,0 +1,98 @@
+import type { FakeRequest, FakeResponse } from "./fake-http.ts";
+import { ACTIVE, INV_SOURCE_ID, PROJECT_ID, UNAUTHENTICATED } from "./fake-aap-records.ts";
+import type { AapState } from "./fake-aap-state.ts";
+import { page } from "./fake-aap-list.ts";
+import { stdoutResponse } from "./fake-aap-events.ts";
+import { launchJob, relaunchJob } from "./fake-aap-jobs.ts";
+import { jobBody } from "./fake-aap-job-serializers.ts";
+import { launchInfo, tplBody } from "./fake-aap-template-serializers.ts";
+import { projectBody, sourceBody, startUpdate, updateBody } from "./fake-aap-syncs.ts";
+
+/** The controller's auth and URL rules: APPEND_SLASH redirects first, then the Bearer token. */
+export function aapGuard(token: string, req: FakeRequest): FakeResponse | undefined {
+  if (!req.path.startsWith("/api/")) return undefined;
+  if (!req.path.endsWith("/")) {
+    // Django's APPEND_SLASH, before authentication.
+    const qs = req.query.toString();
+    return { status: 301, headers: { location: `${req.path}/${qs ? `?${qs}` : ""}` } };
+  }
+  if (req.headers.authorization !== `Bearer ${token}`) {
+    return { status: 401, body: { detail: UNAUTHENTICATED }, headers: { "www-authenticate": 'Bearer realm="api" authorization_url="/api/o/authorize/"' } };
+  }
+  return undefined;
+}
+
+/** The API v2 routes of the fake controller. */
+export function registerRoutes(s: AapState): void {
+  const p = s.p;
+  const h = s.http;
+  const byId = <T>(m: Map<number, T> | T[], id: string | undefined): T | undefined => {
+    const n = Number(id);
+    return Array.isArray(m) ? m.find((x) => (x as { id: number }).id === n) : m.get(n);
+  };
+  const notFound: FakeResponse = { status: 404, body: { detail: "Not found." } };
+  const notAllowed: FakeResponse = { status: 405, body: { detail: 'Method "POST" not allowed.' } };
+
+  h.route("GET", `${p}job_templates/`, (req) => page(req, s.templates.map((t) => tplBody(s, t))));
+  h.route("GET", `${p}job_templates/:id/`, (_r, a) => {
+    const t = byId(s.templates, a.id);
+    return t ? { status: 200, body: tplBody(s, t) } : notFound;
+  });
+  h.route("GET", `${p}job_templates/:id/launch/`, (_r, a) => {
+    const t = byId(s.templates, a.id);
+    return t ? { status: 200, body: launchInfo(t) } : notFound;
+  });
+  h.route("POST", `${p}job_templates/:id/launch/`, (req, a) => {
+    const t = byId(s.templates, a.id);
+    return t ? launchJob(s, t, req) : notFound;
+  });
+
+  h.route("GET", `${p}jobs/`, (req) => page(req, [...s.jobs.values()].map((j) => jobBody(s, j, true))));
+  h.route("GET", `${p}jobs/:id/`, (_r, a) => {
+    const j = byId(s.jobs, a.id);
+    return j ? { status: 200, body: jobBody(s, j) } : notFound;
+  });
+  h.route("GET", `${p}jobs/:id/job_events/`, (req, a) => {
+    const j = byId(s.jobs, a.id);
+    if (!j) return notFound;
+    const res = page(req, j.events, ["limit"]);
+    return { ...res, headers: { "x-ui-max-events": "4000" } };
+  });
+  h.route("GET", `${p}jobs/:id/stdout/`, (req, a) => {
+    const j = byId(s.jobs, a.id);
+    return j ? stdoutResponse(j, req.query.get("format")) : notFound;
+  });
+  h.route("GET", `${p}jobs/:id/cancel/`, (_r, a) => {
+    const j = byId(s.jobs, a.id);
+    return j ? { status: 200, body: { can_cancel: ACTIVE.includes(j.status) } } : notFound;
+  });
+  h.route("POST", `${p}jobs/:id/cancel/`, (_r, a) => {
+    const j = byId(s.jobs, a.id);
+    if (!j) return notFound;
+    if (!ACTIVE.includes(j.status)) return notAllowed;
+    j.cancelRequested = true;
+    return { status: 202 };
+  });
+  h.route("POST", `${p}jobs/:id/relaunch/`, (req, a) => {
+    const j = byId(s.jobs, a.id);
+    return j ? relaunchJob(s, j, req) : notFound;
+  });
+
+  h.route("GET", `${p}projects/`, (req) => page(req, [projectBody(s)]));
+  h.route("GET", `${p}projects/:id/`, (_r, a) => (Number(a.id) === PROJECT_ID ? { status: 200, body: projectBody(s) } : notFound));
+  h.route("GET", `${p}projects/:id/update/`, (_r, a) => (Number(a.id) === PROJECT_ID ? { status: 200, body: { can_update: true } } : notFound));
+  h.route("POST", `${p}projects/:id/update/`, (_r, a) => (Number(a.id) === PROJECT_ID ? startUpdate(s, "project_update") : notFound));
+  h.route("GET", `${p}project_updates/:id/`, (_r, a) => {
+    const u = byId(s.updates, a.id);
+    return u?.kind === "project_update" ? { status: 200, body: updateBody(s, u) } : notFound;
+  });
+
+  h.route("GET", `${p}inventory_sources/`, (req) => page(req, [sourceBody(s)]));
+  h.route("GET", `${p}inventory_sources/:id/`, (_r, a) => (Number(a.id) === INV_SOURCE_ID ? { status: 200, body: sourceBody(s) } : notFound));
+  h.route("GET", `${p}inventory_sources/:id/update/`, (_r, a) => (Number(a.id) === INV_SOURCE_ID ? { status: 200, body: { can_update: true } } : notFound));
+  h.route("POST", `${p}inventory_sources/:id/update/`, (_r, a) => (Number(a.id) === INV_SOURCE_ID ? startUpdate(s, "inventory_update") : notFound));
+  h.route("GET", `${p}inventory_updates/:id/`, (_r, a) => {
+    const u = byId(s.updates, a.id);
+    return u?.kind === "inventory_update" ? { status: 200, body: updateBody(s, u) } : notFound;
+  });
+}

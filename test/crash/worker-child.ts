@@ -1,0 +1,103 @@
+/**
+ * A labops WORKER in its own process, for crash tests: `node --import tsx test/crash/worker-child.ts '<json>'`
+ * (the JSON is a ChildOptions; see test/helpers/crash-harness.ts). Only the worker runs here; the lab
+ * (fake AAP, Nautobot, TrueNAS) lives in the parent test so it survives `kill -9` of this process.
+ *
+ * Every notifier post/edit is appended, synchronously, as one JSON line to `events` so the parent sees the
+ * progress messages of every worker generation in order; logs go (synchronously) to `log`. SIGTERM closes
+ * labops (hands running jobs back) and exits 0, as src/main.ts does.
+ */
+import { appendFileSync } from "node:fs";
+import { Writable } from "node:stream";
+import { loadConfig } from "../../src/config.ts";
+import type { ChannelRef, MessageRef } from "../../src/core/actor.ts";
+import type { Message } from "../../src/core/message.ts";
+import { NotifierRegistry, type Notifier } from "../../src/core/notifier.ts";
+import { createLabops } from "../../src/create-labops.ts";
+import { createLogger } from "../../src/logger.ts";
+
+/** What the parent passes (as the first argument, JSON). */
+export interface ChildOptions {
+  /** Label of this worker generation ("w1", "w2"...): it prefixes every message id it posts. */
+  label: string;
+  /** `lab.env` of the parent's lab. */
+  labEnv: Record<string, string>;
+  redisUrl: string;
+  prefix: string;
+  events: string;
+  log: string;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  progressEditMs: number;
+  pollMs: number;
+  /** Stage the post → save(progressRef) window: SIGKILL this process right after its N-th post. */
+  dieAfterPosts?: number | undefined;
+}
+
+/** One line of the events file. */
+export type ChildEvent =
+  | { t: number; child: string; pid: number; kind: "ready" }
+  | { t: number; child: string; pid: number; kind: "exit" }
+  | { t: number; child: string; pid: number; kind: "post" | "edit"; ref: MessageRef; msg: Message };
+
+const opts = JSON.parse(process.argv[2] ?? "{}") as ChildOptions;
+const emit = (e: Record<string, unknown>) => appendFileSync(opts.events, `${JSON.stringify({ t: Date.now(), child: opts.label, pid: process.pid, ...e })}\n`);
+
+/** Writes each post/edit as a JSON line; message ids carry the worker label, so they are unique across generations. */
+class JsonlNotifier implements Notifier {
+  #next = 1;
+  async post(target: ChannelRef, msg: Message): Promise<MessageRef> {
+    const ref: MessageRef = { ...target, messageId: `${opts.label}-m${this.#next++}` };
+    emit({ kind: "post", ref, msg });
+    if (opts.dieAfterPosts !== undefined && this.#next > opts.dieAfterPosts) process.kill(process.pid, "SIGKILL");
+    return ref;
+  }
+  async edit(ref: MessageRef, msg: Message): Promise<void> {
+    emit({ kind: "edit", ref, msg });
+  }
+}
+
+/** pino destination that appends synchronously: a SIGKILL loses no line already logged. */
+class SyncFile extends Writable {
+  override _write(chunk: Buffer, _enc: string, cb: () => void) {
+    appendFileSync(opts.log, chunk);
+    cb();
+  }
+}
+
+const config = loadConfig({
+  ...opts.labEnv, REDIS_URL: opts.redisUrl, LABOPS_CONFIG: "/nonexistent/labops.yaml", LABOPS_QUEUE_PREFIX: opts.prefix, LABOPS_ROLE: "worker",
+});
+config.limits.cooldown = 0;
+config.limits.progressEditInterval = opts.progressEditMs;
+config.limits.retryBackoff = 200;
+config.aapSettings.pollInterval = opts.pollMs;
+const log = createLogger({ level: "info", secrets: config.secrets, destination: new SyncFile(), name: opts.label });
+const jsonl = new JsonlNotifier();
+const notifiers = new NotifierRegistry().register("terminal", jsonl).register("slack", jsonl).register("discord", jsonl);
+const labops = createLabops({
+  config, log, notifiers,
+  // The lab's service listeners live in the parent; a probe here must never leave loopback, so it answers "open".
+  probe: async () => ({ open: true, ms: 0 }),
+  worker: { lockDurationMs: opts.lockDurationMs, stalledIntervalMs: opts.stalledIntervalMs, lockRetryMs: 200 },
+});
+
+let stopping = false;
+process.on("SIGTERM", () => {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal: "SIGTERM" }, "shutting down");
+  const force = setTimeout(() => process.exit(1), 10_000);
+  force.unref();
+  void labops.close().then(() => {
+    clearTimeout(force);
+    emit({ kind: "exit" });
+    process.exit(0);
+  });
+});
+
+await labops.ready();
+const worker = labops.startWorker();
+await worker.worker.waitUntilReady();
+log.info({ pid: process.pid }, "crash child ready");
+emit({ kind: "ready" });
