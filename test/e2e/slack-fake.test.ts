@@ -65,7 +65,7 @@ describe("FakeSlack (Web API, response_url, Socket Mode) through @slack/web-api"
   });
 
   it("limits chat.postMessage to a burst, then about one per (scaled) second per channel", async () => {
-    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => web.chat.postMessage({ channel: "C0OPS", text: `b${i}` }).then(() => "ok", (e: { code?: string }) => e.code)));
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => web.chat.postMessage({ channel: "C0OPS", text: `b${i}` }).then(() => "ok", (e: { code?: string }) => e.code)));
     expect(results.filter((r) => r === webApi.ErrorCode.RateLimitedError).length).toBeGreaterThan(0);
   });
 
