@@ -149,7 +149,12 @@ class Lane {
       const state = msg.entries.at(-1)!.msg.state;
       if (state !== "success") tally.violations.push(`${jobId} (${what}): final state ${state}`);
       const messages = c.book.forJob(jobId).length;
-      if (messages !== 1) (tally.extraMessages += messages - 1, tally.violations.push(`${jobId}: ${messages} messages`));
+      if (messages !== 1) {
+        tally.extraMessages += messages - 1;
+        const kills = this.#kills.filter((k) => k.jobId === jobId).map((k) => `${k.tKill % 100_000} → ${k.next}`).join(", ");
+        const seen = c.book.forJob(jobId).map((m) => `${m.messageId}: ${m.entries.map((e) => `${e.t % 100_000} ${e.child} ${e.kind} ${e.msg.state}`).join("; ")}`).join(" | ");
+        tally.violations.push(`${jobId} (${what}): ${messages} messages; kills ${kills}; ${seen}`);
+      }
       const finals = c.book.finals(msg).length;
       if (finals !== 1) (tally.extraFinals += finals - 1, tally.violations.push(`${jobId}: ${finals} final states`));
       this.samples.push(...this.reattachTimes(jobId));

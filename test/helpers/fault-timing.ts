@@ -9,7 +9,7 @@ export function quantile(values: readonly number[], q: number): number {
 }
 
 /** Polls `pred` every `everyMs` until it returns a truthy value; throws after `timeoutMs`. */
-export async function waitUntil<T>(pred: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what: string, everyMs = 20): Promise<T> {
+export async function waitUntil<T>(pred: () => T | undefined | false | null | Promise<T | undefined | false | null>, timeoutMs = 10_000, what = "a condition", everyMs = 10): Promise<T> {
   const t0 = Date.now();
   for (;;) {
     const v = await pred();

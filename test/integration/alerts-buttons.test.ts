@@ -8,6 +8,7 @@ import { HttpServer } from "../../src/http/http-server.ts";
 import { createLogger } from "../../src/logger.ts";
 import type { Recorded } from "../helpers/recording-notifier.ts";
 import { createHarness, type Harness } from "../helpers/harness.ts";
+import { waitUntil } from "../helpers/fault-timing.ts";
 
 const TOKEN = "alert-webhook-secret-3e2f1a0b";
 const ALERTS: ChannelRef = { platform: "slack", channel: "C0ALERTS" };
@@ -156,18 +157,8 @@ describe("alert buttons end to end: Show log, Relaunch failed hosts (exactly onc
 
     h.lab.aap.failNextJob("Master Deploy", { host: "docker02", task: "Wait for healthcheck", msg: "still down" });
     const { jobId } = await aap().launch(7, { extra_vars: { app: "whoami" } });
-    await until(() => h.logs.lines.some((l) => l.includes("alert muted") && l.includes(`aap:${jobId}`)));
+    await waitUntil(() => h.logs.lines.some((l) => l.includes("alert muted") && l.includes(`aap:${jobId}`)));
     await alerting.settled();
     expect([...h.notifier.messages.values()].some((m) => m.history[0]!.title.startsWith(`AAP job ${jobId} `))).toBe(false);
   });
 });
-
-async function until<T>(fn: () => T | undefined | false | null, timeoutMs = 10_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

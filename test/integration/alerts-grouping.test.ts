@@ -8,6 +8,7 @@ import { HttpServer } from "../../src/http/http-server.ts";
 import { createLogger } from "../../src/logger.ts";
 import type { Recorded } from "../helpers/recording-notifier.ts";
 import { createHarness, type Harness } from "../helpers/harness.ts";
+import { waitUntil } from "../helpers/fault-timing.ts";
 
 const TOKEN = "alert-webhook-secret-9d8e7f6a";
 const SLACK: ChannelRef = { platform: "slack", channel: "C0ALERTS" };
@@ -45,7 +46,7 @@ describe("alert grouping and muting (Slack and Discord alert channels)", () => {
     h.lab.aap.failNextJob(template, spec);
     const tpl = await aap().findJobTemplate(template);
     const { jobId } = await aap().launch(tpl.id, { extra_vars: { app: "whoami" } });
-    await until(() => h.logs.lines.some((l) => /"msg":"alert (posted|grouped|muted)"/.test(l) && l.includes(`"aap:${jobId}"`)));
+    await waitUntil(() => h.logs.lines.some((l) => /"msg":"alert (posted|grouped|muted)"/.test(l) && l.includes(`"aap:${jobId}"`)));
     return jobId;
   }
 
@@ -116,13 +117,3 @@ describe("alert grouping and muting (Slack and Discord alert channels)", () => {
     expect(inChannel(CH)[1]!.history[0]!.title).toBe("labops job j3 failed: /deploy");
   });
 });
-
-async function until<T>(fn: () => T | undefined | false | null, timeoutMs = 10_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -6,6 +6,7 @@ import { renderText } from "../../src/core/message.ts";
 import { HttpServer } from "../../src/http/http-server.ts";
 import { createLogger } from "../../src/logger.ts";
 import { createHarness, type Harness } from "../helpers/harness.ts";
+import { waitUntil } from "../helpers/fault-timing.ts";
 
 const TOKEN = "alert-webhook-secret-0a9b8c7d";
 const ALERTS: ChannelRef = { platform: "terminal", channel: "alerts" };
@@ -48,7 +49,7 @@ describe("AAP reconciliation poller and worker failures: one alert per failure, 
     h.lab.aap.failNextJob("Master Deploy", { host: "docker02", task: "Wait for healthcheck", msg: "Status code was 503 and not [200]" });
     const { jobId } = await aap().launch(7, { extra_vars: { app: "whoami" } });
     if (o.drop) dropped.add(jobId);
-    await until(() => h.lab.aap.job(jobId)?.eventProcessingFinished);
+    await waitUntil(() => h.lab.aap.job(jobId)?.eventProcessingFinished);
     return jobId;
   }
 
@@ -127,13 +128,3 @@ describe("AAP reconciliation poller and worker failures: one alert per failure, 
     expect(msg.buttons?.map((b) => b.label)).toEqual(["Mute 1h"]);
   });
 });
-
-async function until<T>(fn: () => T | undefined | false | null, timeoutMs = 10_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -6,6 +6,7 @@ import { HttpServer } from "../../src/http/http-server.ts";
 import { createLogger } from "../../src/logger.ts";
 import { createHarness, type Harness } from "../helpers/harness.ts";
 import { upstreamJson } from "../helpers/upstream.ts";
+import { waitUntil } from "../helpers/fault-timing.ts";
 
 const TOKEN = "alert-webhook-secret-7c1d9e4b";
 const ALERTS: ChannelRef = { platform: "terminal", channel: "alerts" };
@@ -113,7 +114,7 @@ describe("AAP failure webhook: POST /hooks/aap (real HTTP, fake AAP sending its 
     h.lab.aap.failNextJob("Master Deploy", { host: "docker02", task: "Wait for healthcheck", msg: "Status code was 503 and not [200]: HTTP Error 503: Service Unavailable" });
     const aap = h.labops.clients.aap!;
     const { jobId } = await aap.launch(7, { extra_vars: { app: "whoami" } });
-    await until(() => h.lab.aap.job(jobId)?.eventProcessingFinished);
+    await waitUntil(() => h.lab.aap.job(jobId)?.eventProcessingFinished);
     const t0 = Date.now();
     const alert = await h.notifier.waitFor((m) => m.ref.channel === "alerts" && m.history[0]!.title.startsWith(`AAP job ${jobId} `), 5_000);
     expect(Date.now() - t0).toBeLessThan(2_000);
@@ -154,13 +155,3 @@ describe("AAP failure webhook: POST /hooks/aap (real HTTP, fake AAP sending its 
     }
   });
 });
-
-async function until<T>(fn: () => T | undefined | false | null, timeoutMs = 10_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

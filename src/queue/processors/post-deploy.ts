@@ -1,4 +1,4 @@
-import type { ProcessorContext } from "../processor.ts";
+import { LostOwnershipError, type ProcessorContext } from "../processor.ts";
 import { errorFields } from "../create-worker.ts";
 
 /**
@@ -30,6 +30,7 @@ export async function postDeployChecks(
       }
     }
     if (!ctx.state.journaled) {
+      await ctx.ensureOwner(); // a worker paused past its lock writes no second entry
       const status = o.failed ? "failed" : "successful";
       await nautobot.createJournalEntry({
         objectType: h.kind === "device" ? "dcim.device" : "virtualization.virtualmachine",
@@ -41,6 +42,7 @@ export async function postDeployChecks(
       lines.push(`Journal entry written on ${o.host} in Nautobot.`);
     }
   } catch (err) {
+    if (err instanceof LostOwnershipError) throw err;
     ctx.log.warn({ err: errorFields(err) }, "post-deploy checks failed");
     lines.push("Post-deploy checks could not complete (Nautobot did not answer); the deploy itself is done.");
   }
