@@ -109,7 +109,8 @@ export function ackContext(deps: AckDeps, cmd: RegisteredCommand, args: Record<s
         ...(lockKey ? { lockKey } : {}), enqueuedAt: Date.now(),
       });
       if (!duplicate) {
-        await deps.audit.record({ event: "command", actor: actorKey(req.actor), command: cmd.def.name, jobId, target: lockKey, detail: JSON.stringify(args) }).catch(() => {});
+        // Not awaited: the job is already queued, and the acknowledgement should not wait on the audit write.
+        void deps.audit.record({ event: "command", actor: actorKey(req.actor), command: cmd.def.name, jobId, target: lockKey, detail: JSON.stringify(args) }).catch(() => {});
       }
       return { title: `/${cmd.def.name}: queued as job \`${jobId}\``, state: "queued", ephemeral: true, jobId,
         lines: duplicate ? ["This request was already received; no second job was made."] : ["Progress follows in this channel."] };
