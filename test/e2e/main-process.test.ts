@@ -5,6 +5,7 @@ import { createLab, type Lab } from "../../src/lab/create-lab.ts";
 import { FakeDiscord } from "../../src/lab/fake-discord.ts";
 import { FakeSlack } from "../../src/lab/fake-slack.ts";
 import { freePort } from "../../src/lab/private-redis.ts";
+import { Redis } from "ioredis";
 import { REDIS_URL } from "../helpers/harness.ts";
 
 /**
@@ -49,6 +50,10 @@ describe("npm start (src/main.ts) with Slack and Discord", () => {
     await slack.close();
     await discord.close();
     await lab.close();
+    // The process's queue, locks and audit stream live under this run's prefix: leave nothing behind.
+    const redis = new Redis(REDIS_URL);
+    await redis.eval("for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end", 0, `${prefix}:*`);
+    redis.disconnect();
   });
 
   it("deploys from Slack: ack within 3 s, then one message edited to success", async () => {
