@@ -57,6 +57,8 @@ export interface Labops {
   redis: Redis;
   /** Resolves once the producer connection to Redis is up (or after `timeoutMs`, so a front end can start and report "queue unavailable"). */
   ready(timeoutMs?: number): Promise<boolean>;
+  /** Whether the worker's Redis connection is up; undefined when this process runs no worker. */
+  workerConnected(): boolean | undefined;
   /** Starts the worker (for role all|worker). */
   startWorker(): LabopsWorker;
   close(): Promise<void>;
@@ -122,6 +124,9 @@ export function createLabops(opts: LabopsOptions): Labops {
         const t = setTimeout(() => resolve(false), timeoutMs);
         producer.once("ready", () => (clearTimeout(t), resolve(true)));
       });
+    },
+    workerConnected() {
+      return labops.worker ? workerRedis?.status === "ready" : undefined;
     },
     startWorker() {
       workerRedis ??= createRedis(config.redis.url, "worker");

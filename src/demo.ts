@@ -65,11 +65,11 @@ async function main(): Promise<number> {
     config, log, redis: labops.redis, prefix: config.redis.prefix, notifier: notifiers, actions: labops.ack.actions, aap: labops.clients.aap,
     channels: [{ platform: "terminal", channel: "alerts" }], pollIntervalMs: config.alerts.pollIntervalMs, webhookToken,
   });
-  addHealthRoutes(http, readinessChecks(labops));
   addMetricsRoute(http, labops.metrics);
   alerting.addRoutes(http);
   await labops.ready();
   labops.startWorker();
+  addHealthRoutes(http, readinessChecks(labops));
 
   if (interactive) {
     out.write("labops demo: a simulated homelab (AAP, Nautobot, Proxmox, TrueNAS) is running.\n" +

@@ -38,7 +38,6 @@ async function main(): Promise<void> {
     onJobFailed: (info) => alerting?.onJobFailed(info),
   });
   const http = new HttpServer(log);
-  addHealthRoutes(http, readinessChecks(labops));
   addMetricsRoute(http, labops.metrics);
 
   const runsBot = config.role !== "worker";
@@ -74,6 +73,7 @@ async function main(): Promise<void> {
     alerting.start();
   }
   if (runsWorker) labops.startWorker();
+  addHealthRoutes(http, readinessChecks(labops)); // after the worker: /readyz also checks its connection
   for (const f of frontEnds) await f.start();
   if (runsBot && !frontEnds.length) {
     log.warn("no chat platform is configured (SLACK_BOT_TOKEN or DISCORD_TOKEN): the bot only serves HTTP; try `npm run demo` for a terminal chat");

@@ -10,6 +10,11 @@ export function readinessChecks(labops: Labops): Record<string, ReadinessCheck> 
       if ((await labops.redis.ping()) !== "PONG") throw new Error("no PONG");
     },
   };
+  if (labops.workerConnected() !== undefined) {
+    checks.worker = async () => {
+      if (!labops.workerConnected()) throw new Error("the worker's Redis connection is down");
+    };
+  }
   if (aap) checks.aap = async (signal) => void (await aap.findProject(s.aapSettings.project, { signal }));
   if (nautobot) checks.nautobot = async (signal) => void (await nautobot.getGitRepository(s.nautobotSettings.gitRepository, { signal }));
   if (proxmox) checks.proxmox = async (signal) => void (await proxmox.version({ signal }));

@@ -73,6 +73,7 @@ describe("npm start (src/main.ts) with Slack and Discord", () => {
   it("serves /readyz and /metrics", async () => {
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { checks: Record<string, string> }).checks).toEqual({ redis: "ok", worker: "ok", aap: "ok", nautobot: "ok", proxmox: "ok", truenas: "ok" });
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toMatch(/labops_commands_total\{command="deploy",outcome="queued"\} 2/);
     expect(metrics).toMatch(/labops_chat_api_calls_total\{platform="slack",outcome="ok"\} [1-9]/);
