@@ -1,6 +1,6 @@
 /**
  * zod schemas for the TrueNAS SCALE JSON-RPC 2.0 API (25.04 / 25.10), checked at the client boundary.
- * Shapes follow truenas/middleware `api/v25_04_2` and `api/v25_10_0` (see shared/docs/api-contracts.md §4).
+ * Shapes follow truenas/middleware `api/v25_04_2` and `api/v25_10_0` .
  * Objects are loose: the middleware sends more keys than labops reads, and new keys must not break us.
  */
 import { z } from "zod";

@@ -7,7 +7,7 @@ import { createAapState, type AapState } from "./fake-aap-state.ts";
 export type { FakeAapFailure, FakeAapJobView, FakeAapLaunch, FakeAapOptions, FakeAapTemplatePatch, PlaybookEffect } from "./fake-aap-options.ts";
 
 /**
- * A faithful fake of the AWX / AAP controller API v2 (see shared/docs/api-contracts.md §1): Bearer auth,
+ * A faithful fake of the AWX / AAP controller API v2 : Bearer auth,
  * DRF pagination with host-relative `next`, Django-style filters, job launch with `ignored_fields`,
  * timed job runs that emit Ansible job events, stdout, cancel, relaunch, project/inventory syncs and
  * the job notification webhook. The routes, job runs and serializers live in the `fake-aap-*` modules.

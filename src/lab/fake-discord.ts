@@ -9,7 +9,7 @@ import {
 export type { InteractionResult, InteractionAs, FakeDiscordUser };
 
 /**
- * A faithful fake of Discord for discord.js 14 (see shared/docs/chat-protocols.md B and E3): REST under
+ * A faithful fake of Discord for discord.js 14 : REST under
  * /api/v10 (bot-token routes, interaction callbacks with the 3 s deadline and single ack, webhook-token
  * routes with the 15 min token lifetime, per-channel message buckets with X-RateLimit-* headers and 429s)
  * and the JSON gateway WebSocket. Every REST call and gateway frame is recorded.

@@ -1,7 +1,7 @@
 // ---------------------------------------------------------------------------------------------
 // Parameter schemas: the validation-relevant keys of PVE 9.1.3's apidoc (names, types, ranges,
 // enums, patterns, formats), without the descriptions. The contract test compares them with
-// ../shared/fixtures/upstream/proxmox/apidoc-subset.json so they cannot drift.
+// test/fixtures/upstream/proxmox/apidoc-subset.json so they cannot drift.
 // ---------------------------------------------------------------------------------------------
 
 /** One property in PVE's JSONSchema dialect (booleans are 0/1, patterns are Perl regexes anchored by the server). */

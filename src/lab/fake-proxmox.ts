@@ -12,7 +12,7 @@ export { validatePveParams } from "./fake-proxmox-validate.ts";
  * The simulated Proxmox VE 9.1 cluster behind `/api2/json`: the `{"data": ...}` envelope, API-token auth,
  * parameter verification the way pve-common's JSONSchema.pm does it (same messages, 400 with `errors`),
  * asynchronous worker tasks with UPIDs, task logs and exit statuses, and the error shapes of
- * pve-http-server before and after 5.2.0 (`legacyErrors`). See ../shared/docs/api-contracts.md §3.
+ * pve-http-server before and after 5.2.0 (`legacyErrors`). (pve-http-server).
  *
  * The parameter schemas and validator, routes, containers, resources and tasks live in the `fake-proxmox-*` modules.
  */

@@ -1,7 +1,7 @@
 /**
  * Fake TrueNAS SCALE (25.04 or 25.10): JSON-RPC 2.0 over WebSocket at `/api/current`, backed by an in-memory ZFS.
  * Wire formats follow truenas/middleware (`api/base/server/ws_handler/rpc.py`, `service_exception.py`, `job.py`)
- * as summarised in shared/docs/api-contracts.md §4.
+ * as the TrueNAS API documentation describes it.
  *
  * Seeded share (LAB_SHARE, `Media/docker-media` at `/mnt/Media/docker-media`): the current Docker app folders, and
  * old OpenShift config folders named `ocp-<cluster>-<YYYY-MM-DD>` (OCP_FOLDER_PATTERN):

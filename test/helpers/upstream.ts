@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 
-/** The shared upstream samples, read in place: `../shared/fixtures/upstream/` beside the repository. */
-export const UPSTREAM_DIR = fileURLToPath(new URL("../../../shared/fixtures/upstream/", import.meta.url));
+/** Upstream samples kept in the repository (`test/fixtures/upstream/`, provenance and licences in its PROVENANCE.md). */
+export const UPSTREAM_DIR = fileURLToPath(new URL("../fixtures/upstream/", import.meta.url));
 
 export function upstreamPath(rel: string): string {
   return join(UPSTREAM_DIR, rel);
