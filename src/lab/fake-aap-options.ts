@@ -9,6 +9,8 @@ export interface FakeAapFailure {
 
 export interface FakeAapOptions {
   token?: string | undefined;
+  /** The product the controller says it is (`X-API-Product-*` headers, `ping`); default AWX 24.6.1. */
+  product?: { name: string; version: string } | undefined;
   /** API prefix, echoed in every `url`, `related` and `next`: `/api/v2/` or `/api/controller/v2/`. */
   apiPath?: string | undefined;
   /** Milliseconds between job state changes and event batches (default 400). */

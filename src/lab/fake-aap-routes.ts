@@ -6,17 +6,19 @@ import { stdoutResponse } from "./fake-aap-events.ts";
 import { launchJob, relaunchJob } from "./fake-aap-jobs.ts";
 import { jobBody } from "./fake-aap-job-serializers.ts";
 import { launchInfo, tplBody } from "./fake-aap-template-serializers.ts";
+import { apiRootBody, isPublicPath, pingBody, versionRootBody } from "./fake-aap-ping.ts";
 import { projectBody, sourceBody, startUpdate, updateBody } from "./fake-aap-syncs.ts";
 
 /** The controller's auth and URL rules: APPEND_SLASH redirects first, then the Bearer token. */
-export function aapGuard(token: string, req: FakeRequest): FakeResponse | undefined {
+export function aapGuard(s: AapState, req: FakeRequest): FakeResponse | undefined {
   if (!req.path.startsWith("/api/")) return undefined;
   if (!req.path.endsWith("/")) {
     // Django's APPEND_SLASH, before authentication.
     const qs = req.query.toString();
     return { status: 301, headers: { location: `${req.path}/${qs ? `?${qs}` : ""}` } };
   }
-  if (req.headers.authorization !== `Bearer ${token}`) {
+  if (isPublicPath(s, req)) return undefined;
+  if (req.headers.authorization !== `Bearer ${s.token}`) {
     return { status: 401, body: { detail: UNAUTHENTICATED }, headers: { "www-authenticate": 'Bearer realm="api" authorization_url="/api/o/authorize/"' } };
   }
   return undefined;
@@ -32,6 +34,10 @@ export function registerRoutes(s: AapState): void {
   };
   const notFound: FakeResponse = { status: 404, body: { detail: "Not found." } };
   const notAllowed: FakeResponse = { status: 405, body: { detail: 'Method "POST" not allowed.' } };
+
+  h.route("GET", "/api/", () => ({ status: 200, body: apiRootBody(s) }));
+  h.route("GET", p, () => ({ status: 200, body: versionRootBody(s) }));
+  h.route("GET", `${p}ping/`, () => ({ status: 200, body: pingBody(s) }));
 
   h.route("GET", `${p}job_templates/`, (req) => page(req, s.templates.map((t) => tplBody(s, t))));
   h.route("GET", `${p}job_templates/:id/`, (_r, a) => {

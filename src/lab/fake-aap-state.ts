@@ -3,11 +3,13 @@ import { LAB_HOSTS, LAB_TOKENS } from "./homelab.ts";
 import type { FakeAapFailure, FakeAapLaunch, FakeAapOptions, PlaybookEffect } from "./fake-aap-options.ts";
 import { INVENTORY, SEEDED, type JobRec, type Tpl, type UpdateRec } from "./fake-aap-records.ts";
 import { normalizePrefix } from "./fake-aap-format.ts";
+import { DEFAULT_PRODUCT, type AapProduct } from "./fake-aap-ping.ts";
 
 /** Everything a fake AAP controller holds; the route, job and serializer modules share it. */
 export interface AapState {
   readonly http: FakeHttpServer;
   readonly token: string;
+  readonly product: AapProduct;
   readonly p: string;
   readonly stepMs: number;
   readonly pendingMs: number;
@@ -39,6 +41,7 @@ export function createAapState(opts: FakeAapOptions): AapState {
   const s: AapState = {
     http: new FakeHttpServer("aap"),
     token: opts.token ?? LAB_TOKENS.aap,
+    product: opts.product ?? DEFAULT_PRODUCT,
     p: normalizePrefix(opts.apiPath ?? "/api/v2/"),
     stepMs,
     pendingMs: opts.pendingMs ?? stepMs,

@@ -3,6 +3,7 @@ import { isFailed } from "./fake-aap-format.ts";
 import type { FakeAapFailure, FakeAapJobView, FakeAapLaunch, FakeAapOptions, FakeAapTemplatePatch, PlaybookEffect } from "./fake-aap-options.ts";
 import { aapGuard, registerRoutes } from "./fake-aap-routes.ts";
 import { createAapState, type AapState } from "./fake-aap-state.ts";
+import { productHeaders } from "./fake-aap-ping.ts";
 
 export type { FakeAapFailure, FakeAapJobView, FakeAapLaunch, FakeAapOptions, FakeAapTemplatePatch, PlaybookEffect } from "./fake-aap-options.ts";
 
@@ -21,7 +22,8 @@ export class FakeAap {
     this.#s = createAapState(opts);
     this.http = this.#s.http;
     this.token = this.#s.token;
-    this.http.guard = (req) => aapGuard(this.token, req);
+    this.http.guard = (req) => aapGuard(this.#s, req);
+    this.http.responseHeaders = (req, res) => productHeaders(this.#s, req, res);
     registerRoutes(this.#s);
   }
 

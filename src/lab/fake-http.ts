@@ -67,6 +67,8 @@ export class FakeHttpServer {
   readonly #hung = new Set<ServerResponse>();
   /** Runs before routing; return a response to short-circuit (used for auth checks). */
   guard: ((req: FakeRequest) => FakeResponse | undefined) | undefined;
+  /** Headers added to every routed or guarded answer (a product's version headers); not to injected faults. */
+  responseHeaders: ((req: FakeRequest, res: FakeResponse) => Record<string, string> | undefined) | undefined;
 
   constructor(readonly name: string) {
     this.#server = createServer((req, res) => void this.#handle(req, res));
@@ -153,6 +155,12 @@ export class FakeHttpServer {
   }
 
   async #respond(freq: FakeRequest): Promise<FakeResponse> {
+    const res = await this.#route(freq);
+    const extra = this.responseHeaders?.(freq, res);
+    return extra ? { ...res, headers: { ...extra, ...res.headers } } : res;
+  }
+
+  async #route(freq: FakeRequest): Promise<FakeResponse> {
     try {
       const guarded = this.guard?.(freq);
       if (guarded) return guarded;

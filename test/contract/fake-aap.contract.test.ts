@@ -160,6 +160,27 @@ describe("FakeAap matches the upstream AWX samples", () => {
     expect(await api("/api/v2/jobs/999999/")).toMatchObject({ status: 404, body: { detail: "Not found." } });
   });
 
+  it("ping and the API roots answer without a token; every API answer names the product", async () => {
+    const ping = await fetch(`${base}/api/v2/ping/`);
+    expect(ping.status).toBe(200);
+    const body = (await ping.json()) as Obj;
+    expect(Object.keys(body).sort()).toEqual(["active_node", "ha", "install_uuid", "instance_groups", "instances", "version"]);
+    expect(body).toMatchObject({ ha: false, version: "24.6.1", active_node: "aap01" });
+    expect(Object.keys(body.instances[0]).sort()).toEqual(["capacity", "heartbeat", "node", "node_type", "uuid", "version"]);
+    expect(Object.keys(body.instance_groups[0]).sort()).toEqual(["capacity", "instances", "name"]);
+    expect(ping.headers.get("x-api-product-name")).toBe("AWX");
+    expect(ping.headers.get("x-api-product-version")).toBe("24.6.1");
+    const root = await fetch(`${base}/api/`);
+    expect(((await root.json()) as Obj).available_versions).toEqual({ v2: "/api/v2/" });
+    const v2 = await fetch(`${base}/api/v2/`);
+    expect(((await v2.json()) as Obj).job_templates).toBe("/api/v2/job_templates/");
+    // A 401 is an API answer too (DRF's finalize_response); Django's APPEND_SLASH redirect is not.
+    const anon = await fetch(`${base}/api/v2/jobs/`);
+    expect(anon.headers.get("x-api-product-name")).toBe("AWX");
+    expect((await api("/api/v2/job_templates/7/")).headers.get("x-api-product-version")).toBe("24.6.1");
+    expect((await api("/api/v2/ping")).headers.get("x-api-product-name")).toBeNull();
+  });
+
   it("cancel: GET can_cancel, 405 once finished", async () => {
     expect((await api(`/api/v2/jobs/${failedJob}/cancel/`)).body).toEqual({ can_cancel: false });
     expect(await api(`/api/v2/jobs/${failedJob}/cancel/`, { method: "POST" })).toMatchObject({ status: 405, body: { detail: 'Method "POST" not allowed.' } });
