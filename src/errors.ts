@@ -50,6 +50,35 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * An upstream answer named a URL on another origin (a pagination `next` link, a redirect's Location): labops
+ * sends its token only to the configured origin, so it refused and sent nothing. `linkOrigin` is for the operator.
+ */
+export class ForeignLinkError extends ApiError {
+  override name = "ForeignLinkError";
+  constructor(
+    service: Service,
+    method: string,
+    readonly linkOrigin: string,
+    readonly expectedOrigin: string,
+    what = "a link",
+  ) {
+    super(
+      service,
+      undefined,
+      method,
+      "(link refused)",
+      `refused ${what} to ${linkOrigin}: only ${expectedOrigin} receives the token. If ${SERVICE_NAMES[service]} sits behind a ` +
+        "proxy, make it build links with the address labops is configured with (forwarded host and scheme).",
+      { retryable: false },
+    );
+  }
+
+  override get userMessage(): string {
+    return `${SERVICE_NAMES[this.service]} answered with a link to another server, which labops does not follow.`;
+  }
+}
+
 export const SERVICE_NAMES: Record<Service, string> = {
   aap: "AAP",
   nautobot: "Nautobot",

@@ -1,7 +1,7 @@
 import axios, { type AxiosInstance, type AxiosResponse, type Method } from "axios";
 import { Agent as HttpsAgent } from "node:https";
 import type { z } from "zod";
-import { ApiError, type Service } from "../errors.ts";
+import { ApiError, ForeignLinkError, type Service } from "../errors.ts";
 import { sleep } from "../sleep.ts";
 
 /** One HTTP request to an upstream API. `path` is relative to the client's base URL unless it starts with `/`. */
@@ -63,11 +63,24 @@ export class HttpApi {
     return new URL(this.baseUrl).origin;
   }
 
-  /** Resolves a path: absolute URLs stay, `/x` is origin-relative, `x` is base-relative. */
-  resolve(path: string): string {
-    if (/^https?:\/\//.test(path)) return path;
-    if (path.startsWith("/")) return new URL(path, this.origin).toString();
-    return new URL(path, this.baseUrl).toString();
+  /**
+   * Resolves a path against the base URL: `x` is base-relative, `/x` origin-relative, an absolute URL stays.
+   * Whatever the path says (a `next` link from an answer, `//host/x`, `\\host`), the result must lie on the
+   * configured origin, because the auth headers go nowhere else: ForeignLinkError otherwise, before anything is sent.
+   */
+  resolve(path: string, method = "GET"): string {
+    let url: URL;
+    try {
+      url = new URL(path, this.baseUrl);
+    } catch {
+      throw new ApiError(this.service, undefined, method.toUpperCase(), "(bad link)", "refused a link that is not a valid URL", { retryable: false });
+    }
+    if (url.origin !== this.origin) {
+      const err = new ForeignLinkError(this.service, method.toUpperCase(), url.origin, this.origin);
+      this.#opts.onError?.(err);
+      throw err;
+    }
+    return url.toString();
   }
 
   /** Sends a request and parses the body with `schema`; any failure becomes an ApiError. */
@@ -96,11 +109,14 @@ export class HttpApi {
   }
 
   async #once(req: ApiRequest): Promise<AxiosResponse> {
+    const url = this.resolve(req.path, req.method);
     let res: AxiosResponse;
     try {
       res = await this.#http.request({
         method: req.method,
-        url: this.resolve(req.path),
+        url,
+        // Never follow a redirect, even with an injected axios instance: a Location may name another host.
+        maxRedirects: 0,
         params: req.params,
         data: req.data,
         headers: { ...this.#opts.headers, ...req.headers },
@@ -112,8 +128,27 @@ export class HttpApi {
       throw this.#fail(req, undefined, networkReason(err), true);
     }
     if (res.status >= 200 && res.status < 300) return res;
+    if (res.status >= 300 && res.status < 400) throw this.#redirect(req, res);
     const reason = this.#opts.reasonOf?.(res) ?? defaultReason(res);
     throw this.#fail(req, res.status, reason || res.statusText || "request failed");
+  }
+
+  /** A 3xx answer is not followed; a Location on another origin is reported as such. */
+  #redirect(req: ApiRequest, res: AxiosResponse): ApiError {
+    const location = typeof res.headers.location === "string" ? res.headers.location : undefined;
+    let target: URL | undefined;
+    try {
+      target = location ? new URL(location, this.resolve(req.path)) : undefined;
+    } catch {
+      target = undefined;
+    }
+    if (target && target.origin !== this.origin) {
+      const err = new ForeignLinkError(this.service, req.method.toUpperCase(), target.origin, this.origin, `a redirect (${res.status})`);
+      this.#opts.onError?.(err);
+      return err;
+    }
+    const where = target ? ` to ${target.pathname}` : "";
+    return this.#fail(req, res.status, `redirect${where} not followed: configure the URL the server redirects to`, false);
   }
 
   #fail(req: ApiRequest, status: number | undefined, reason: string, retryable?: boolean): ApiError {
