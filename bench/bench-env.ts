@@ -45,7 +45,7 @@ export async function dropPrefix(redis: Redis, queue: Queue | undefined, prefix:
 
 /** labops' config for the simulated lab, with the production defaults unless a benchmark says otherwise. */
 export function benchConfig(redisUrl: string, prefix: string, labEnv: Record<string, string> = {}, role: "all" | "bot" | "worker" = "all"): Config {
-  return loadConfig({ ...labEnv, REDIS_URL: redisUrl, LABOPS_CONFIG: "/nonexistent/labops.yaml", LABOPS_QUEUE_PREFIX: prefix, LABOPS_ROLE: role });
+  return loadConfig({ ...labEnv, REDIS_URL: redisUrl, LABOPS_CONFIG: "/dev/null", LABOPS_QUEUE_PREFIX: prefix, LABOPS_ROLE: role });
 }
 
 /** Logs at info to a file, as a deployed labops logs to stdout (so logging cost is included, but not the terminal's). */

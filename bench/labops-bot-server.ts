@@ -30,7 +30,7 @@ export interface AckServerReady {
 
 const spec = JSON.parse(process.argv[2] ?? "{}") as AckServerSpec;
 const config = loadConfig({
-  REDIS_URL: spec.redisUrl, LABOPS_CONFIG: "/nonexistent/labops.yaml", LABOPS_QUEUE_PREFIX: spec.prefix, LABOPS_ROLE: "bot",
+  REDIS_URL: spec.redisUrl, LABOPS_CONFIG: "/dev/null", LABOPS_QUEUE_PREFIX: spec.prefix, LABOPS_ROLE: "bot",
   SLACK_MODE: "http", SLACK_BOT_TOKEN: spec.botToken, SLACK_SIGNING_SECRET: spec.signingSecret, SLACK_API_URL: spec.slackApiUrl,
 });
 config.permissions.grants = [{ role: "operator", slackUsers: spec.users, slackGroups: [], discordUsers: [], discordRoles: [], channels: [] }];

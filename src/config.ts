@@ -1,6 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { parseEnv } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { closeMatches } from "./core/suggest.ts";
 import { ConfigError } from "./errors.ts";
 
 /** Duration strings like "500ms", "30s", "2m", "1h", "7d" (or a bare number of milliseconds). */
@@ -63,9 +65,9 @@ const envSchema = z.object({
 /** The YAML file: everything that is not a secret or an endpoint. Every key is documented in config/labops.example.yaml. */
 const fileSchema = z.strictObject({
   aap: z
-    .object({
+    .strictObject({
       templates: z
-        .object({
+        .strictObject({
           deploy: z.string().default("Master Deploy"),
           seeder: z.string().default("Setup AAP (Seeder)"),
           runner: z.string().default("Deploy GitHub Runner"),
@@ -81,7 +83,7 @@ const fileSchema = z.strictObject({
     })
     .prefault({}),
   nautobot: z
-    .object({
+    .strictObject({
       appListContext: z.string().default("app_list"),
       gitRepository: z.string().default("labops"),
       vmCluster: z.string().default("pve"),
@@ -93,7 +95,7 @@ const fileSchema = z.strictObject({
     })
     .prefault({}),
   git: z
-    .object({
+    .strictObject({
       branch: z.string().default("main"),
       authorName: z.string().default("labops"),
       authorEmail: z.string().default("labops@localhost"),
@@ -101,7 +103,7 @@ const fileSchema = z.strictObject({
     })
     .prefault({}),
   proxmox: z
-    .object({
+    .strictObject({
       lxcTemplate: z.string().default("local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst"),
       cores: z.number().int().min(1).default(2),
       memoryMb: z.number().int().min(16).default(2048),
@@ -116,7 +118,7 @@ const fileSchema = z.strictObject({
     })
     .prefault({}),
   truenas: z
-    .object({
+    .strictObject({
       share: z.string().default("/mnt/Media/docker-media"),
       dataset: z.string().default("Media/docker-media"),
       /** Anchored; the same default as playbooks/cleanup_ocp.yml and the truenas01 config context: `ocp-<cluster>-<YYYY-MM-DD>`. */
@@ -127,7 +129,7 @@ const fileSchema = z.strictObject({
     })
     .prefault({}),
   permissions: z
-    .object({
+    .strictObject({
       grants: z
         .array(
           z.strictObject({
@@ -144,7 +146,7 @@ const fileSchema = z.strictObject({
     })
     .prefault({}),
   limits: z
-    .object({
+    .strictObject({
       cooldown: duration.prefault("5s"),
       confirmTtl: duration.prefault("10m"),
       progressEditInterval: duration.prefault("2s"),
@@ -195,9 +197,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const problems: string[] = [];
   const e = envSchema.safeParse(stripEmpty(env));
   if (!e.success) problems.push(...e.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
-  const rawFile = e.success ? readYaml(e.data.LABOPS_CONFIG, readFile, problems) : {};
+  const named = Boolean(env.LABOPS_CONFIG);
+  const rawFile = e.success ? readYaml(e.data.LABOPS_CONFIG, named, readFile, problems) : {};
   const f = fileSchema.safeParse(rawFile ?? {});
-  if (!f.success) problems.push(...f.error.issues.map((i) => `${e.success ? e.data.LABOPS_CONFIG : "config"}: ${i.path.join(".")}: ${i.message}`));
+  if (!f.success) problems.push(...f.error.issues.flatMap((i) => fileIssue(i).map((line) => `${e.success ? e.data.LABOPS_CONFIG : "config"}: ${line}`)));
   if (!e.success || !f.success) throw new ConfigError(problems);
   const v = e.data;
   const file = f.data;
@@ -260,16 +263,49 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
 }
 
+/**
+ * Reads a dotenv file (`.env` in the working directory) into `env` for `npm start` and
+ * `npm run register-commands`, as docker compose's `env_file` does for the containers. A variable already
+ * in the environment wins, even an empty one; a missing file is no error. Returns the names it set.
+ */
+export function loadDotEnv(path = ".env", env: Record<string, string | undefined> = process.env, readFile = defaultReadFile): string[] {
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw new ConfigError([`${path}: cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`]);
+  }
+  const set: string[] = [];
+  for (const [name, value] of Object.entries(parseEnv(text))) {
+    if (name in env) continue;
+    env[name] = value;
+    set.push(name);
+  }
+  return set;
+}
+
 function defaultReadFile(path: string): string {
   return readFileSync(path, "utf8");
 }
 
-function readYaml(path: string, readFile: (p: string) => string, problems: string[]): unknown {
+/**
+ * The settings file. The default path may be absent (every setting has a default); a path named in
+ * LABOPS_CONFIG must exist, and a directory is refused by name: Docker creates one at the mount point
+ * when the file to mount was not there.
+ */
+function readYaml(path: string, named: boolean, readFile: (p: string) => string, problems: string[]): unknown {
   let text: string;
   try {
-    if (readFile === defaultReadFile && !existsSync(path)) return {};
     text = readFile(path);
-  } catch {
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" && !named) return {};
+    if (code === "ENOENT") problems.push(`LABOPS_CONFIG: the settings file ${path} does not exist (copy config/labops.example.yaml there, or unset LABOPS_CONFIG to run on the defaults)`);
+    else if (code === "EISDIR") {
+      problems.push(`LABOPS_CONFIG: ${path} is a directory, not a settings file. Docker creates an empty directory where a mounted file ` +
+        "was missing: remove it, copy config/labops.example.yaml to config/labops.yaml, and start again");
+    } else if (code) problems.push(`LABOPS_CONFIG: the settings file ${path} cannot be read (${code})`);
     return {};
   }
   try {
@@ -278,6 +314,32 @@ function readYaml(path: string, readFile: (p: string) => string, problems: strin
     problems.push(`${path}: not valid YAML (${(e as Error).message.split("\n")[0]})`);
     return {};
   }
+}
+
+/** One line per problem, with the key path; an unknown key is named with its nearest known sibling. */
+function fileIssue(issue: z.core.$ZodIssue): string[] {
+  if (issue.code !== "unrecognized_keys") return [`${issue.path.join(".")}: ${issue.message}`];
+  const known = knownKeys(issue.path);
+  return issue.keys.map((key) => {
+    const near = closeMatches(key, known, 1);
+    return `${[...issue.path, key].join(".")}: unknown key${near.length ? ` (did you mean ${near[0]}?)` : ""}`;
+  });
+}
+
+/** The keys the settings schema allows at a path (`permissions.grants.0` → the keys of one grant). */
+function knownKeys(path: readonly PropertyKey[]): string[] {
+  type Node = { def: { type: string; innerType?: Node; element?: Node; in?: Node; shape?: Record<string, Node> }; shape?: Record<string, Node> };
+  let t = fileSchema as unknown as Node | undefined;
+  const unwrap = () => {
+    while (t && ["optional", "default", "prefault", "nullable", "pipe"].includes(t.def.type)) t = t.def.innerType ?? t.def.in;
+  };
+  for (const step of path) {
+    unwrap();
+    if (t?.def.type === "array") t = t.def.element;
+    else t = t?.shape?.[String(step)];
+  }
+  unwrap();
+  return Object.keys(t?.shape ?? {});
 }
 
 function stripEmpty(env: Record<string, string | undefined>): Record<string, string> {

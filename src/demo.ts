@@ -49,7 +49,7 @@ async function main(): Promise<number> {
   const config = loadConfig({
     ...lab.env,
     REDIS_URL: redisUrl,
-    LABOPS_CONFIG: process.env.LABOPS_CONFIG ?? "config/labops.yaml",
+    LABOPS_CONFIG: process.env.LABOPS_CONFIG, // unset: config/labops.yaml if there is one
     LABOPS_QUEUE_PREFIX: `labops-demo-${process.pid}`,
     LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
     ALERT_WEBHOOK_TOKEN: webhookToken,

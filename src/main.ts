@@ -3,7 +3,7 @@
  * worker (LABOPS_ROLE=all|bot|worker). SIGTERM/SIGINT stop taking work, hand running jobs back with their
  * remote ids (the next worker re-attaches), and exit within 10 s.
  */
-import { loadConfig } from "./config.ts";
+import { loadConfig, loadDotEnv } from "./config.ts";
 import { ConfigError } from "./errors.ts";
 import { createLabops } from "./create-labops.ts";
 import { addHealthRoutes } from "./http/health-routes.ts";
@@ -23,6 +23,7 @@ import { LookupCache } from "./core/lookup-cache.ts";
 async function main(): Promise<void> {
   let config;
   try {
+    loadDotEnv();
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -66,7 +66,7 @@ class SyncFile extends Writable {
 }
 
 const config = loadConfig({
-  ...opts.labEnv, REDIS_URL: opts.redisUrl, LABOPS_CONFIG: "/nonexistent/labops.yaml", LABOPS_QUEUE_PREFIX: opts.prefix, LABOPS_ROLE: "worker",
+  ...opts.labEnv, REDIS_URL: opts.redisUrl, LABOPS_CONFIG: "/dev/null", LABOPS_QUEUE_PREFIX: opts.prefix, LABOPS_ROLE: "worker",
 });
 config.limits.cooldown = 0;
 config.limits.progressEditInterval = opts.progressEditMs;

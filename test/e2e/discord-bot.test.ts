@@ -261,7 +261,7 @@ describe("Discord front end through discord.js and the fake Discord", () => {
   it("npm run register-commands: registers the guild commands over REST and exits", async () => {
     const before = d.fake.count("PUT", /\/commands$/);
     const lines: string[] = [];
-    const names = await registerCommandsMain({ ...d.fake.env, LABOPS_CONFIG: "/nonexistent/labops.yaml" }, (l) => lines.push(l));
+    const names = await registerCommandsMain({ ...d.fake.env, LABOPS_CONFIG: "/dev/null" }, (l) => lines.push(l));
     expect(d.fake.count("PUT", /\/commands$/)).toBe(before + 1);
     expect(names).toContain("deploy");
     expect(lines[0]).toMatch(/^registered \d+ guild commands/);

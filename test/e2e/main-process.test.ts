@@ -33,7 +33,7 @@ describe("npm start (src/main.ts) with Slack and Discord", () => {
     child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
       env: {
         PATH: process.env.PATH, ...lab.env, ...discord.env,
-        REDIS_URL, LABOPS_QUEUE_PREFIX: prefix, HTTP_PORT: String(port), LOG_LEVEL: "warn", LABOPS_CONFIG: "/nonexistent.yaml",
+        REDIS_URL, LABOPS_QUEUE_PREFIX: prefix, HTTP_PORT: String(port), LOG_LEVEL: "warn", LABOPS_CONFIG: "/dev/null",
         SLACK_BOT_TOKEN: slack.botToken, SLACK_APP_TOKEN: slack.appToken, SLACK_API_URL: slackUrl,
         LABOPS_ADMINS: `slack:U0ALICE,discord:${alice.id}`,
       },

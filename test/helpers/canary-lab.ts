@@ -69,7 +69,7 @@ export async function createCanaryLab(): Promise<CanaryLab> {
   const apiUrl = await slack.start();
   const { proxmoxSecret: _unused, ...env } = secrets;
   const config = loadConfig({
-    ...lab.env, ...env, PROXMOX_URL: proxmoxUrl, REDIS_URL, LABOPS_CONFIG: "/nonexistent/labops.yaml", LABOPS_QUEUE_PREFIX: `t-${randomUUID().slice(0, 8)}`,
+    ...lab.env, ...env, PROXMOX_URL: proxmoxUrl, REDIS_URL, LABOPS_CONFIG: "/dev/null", LABOPS_QUEUE_PREFIX: `t-${randomUUID().slice(0, 8)}`,
     SLACK_MODE: "socket", SLACK_API_URL: apiUrl, SLACK_ALERT_CHANNEL: "C0ALERTS", DISCORD_APP_ID: "100000000000000001", DISCORD_GUILD_ID: "100000000000000002",
     LABOPS_ADMINS: "slack:U0ALICE",
   });

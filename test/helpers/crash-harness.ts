@@ -133,7 +133,7 @@ export class CrashLab {
 
   static async start(opts: CrashLabOptions = {}): Promise<CrashLab> {
     const lab = await createLab({ stepMs: 50, ...opts.lab });
-    const config = loadConfig({ ...lab.env, REDIS_URL, LABOPS_CONFIG: "/nonexistent/labops.yaml", LABOPS_QUEUE_PREFIX: `crash-${randomUUID().slice(0, 8)}`, LABOPS_ROLE: "bot" });
+    const config = loadConfig({ ...lab.env, REDIS_URL, LABOPS_CONFIG: "/dev/null", LABOPS_QUEUE_PREFIX: `crash-${randomUUID().slice(0, 8)}`, LABOPS_ROLE: "bot" });
     config.limits.cooldown = 0;
     const log = createLogger({ level: "warn", secrets: config.secrets, destination: new LogCapture() });
     const labops = createLabops({ config, log, probe: lab.probe });

@@ -46,7 +46,7 @@ export interface HarnessOptions {
 /** A lab on free ports, labops on a random queue prefix in the real Redis, a recording notifier, fast timings. */
 export async function createHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const lab = await createLab({ stepMs: 10, ...opts.lab });
-  const config = loadConfig({ ...lab.env, REDIS_URL, LABOPS_CONFIG: "/nonexistent/labops.yaml", LABOPS_QUEUE_PREFIX: `t-${randomUUID().slice(0, 8)}`, ...opts.env });
+  const config = loadConfig({ ...lab.env, REDIS_URL, LABOPS_CONFIG: "/dev/null", LABOPS_QUEUE_PREFIX: `t-${randomUUID().slice(0, 8)}`, ...opts.env });
   config.limits.cooldown = 0;
   config.limits.progressEditInterval = 20;
   config.limits.retryBackoff = 50;

@@ -52,7 +52,7 @@ export async function createSlackHarness(opts: SlackHarnessOptions = {}): Promis
   });
   const apiUrl = await slack.start();
   const config = loadConfig({
-    ...lab.env, REDIS_URL, LABOPS_CONFIG: "/nonexistent/labops.yaml", LABOPS_QUEUE_PREFIX: `t-${randomUUID().slice(0, 8)}`,
+    ...lab.env, REDIS_URL, LABOPS_CONFIG: "/dev/null", LABOPS_QUEUE_PREFIX: `t-${randomUUID().slice(0, 8)}`,
     SLACK_MODE: mode, SLACK_BOT_TOKEN: slack.botToken, SLACK_APP_TOKEN: slack.appToken, SLACK_SIGNING_SECRET: slack.signingSecret, SLACK_API_URL: apiUrl,
   });
   config.limits.cooldown = 0;

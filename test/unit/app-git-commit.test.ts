@@ -40,7 +40,7 @@ describe("app_list commits on a real bare repository", () => {
   };
 
   function fakeCtx(jobId: string): ProcessorContext<unknown> {
-    const config = loadConfig({ GIT_REMOTE: remote, LABOPS_CONFIG: "/nonexistent/labops.yaml" });
+    const config = loadConfig({ GIT_REMOTE: remote, LABOPS_CONFIG: "/dev/null" });
     const state: Record<string, unknown> = {};
     return {
       jobId, state, signal: new AbortController().signal, attempt: 1,

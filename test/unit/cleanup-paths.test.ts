@@ -10,7 +10,7 @@ import { UserError } from "../../src/errors.ts";
 import { ESCAPE_CORPUS } from "./cleanup-escape-corpus.ts";
 
 const SHARE = "/mnt/Media/docker-media";
-const PATTERN = compileOcpPattern(loadConfig({ LABOPS_CONFIG: "/nonexistent/labops.yaml" }).truenasSettings.ocpPattern);
+const PATTERN = compileOcpPattern(loadConfig({ LABOPS_CONFIG: "/dev/null" }).truenasSettings.ocpPattern);
 
 const GOOD = ["ocp-sno01-2025-03-14", "ocp-sno01-2025-06-02", "ocp-lab-2024-11-30", "ocp-a-b-c-2024-01-01", "ocp-x1-1999-12-31"];
 
@@ -121,7 +121,7 @@ describe("share and entries", () => {
   });
 
   it("reads the default settings, whose pattern matches the lab's OCP folders", () => {
-    const s = cleanupSettings(loadConfig({ LABOPS_CONFIG: "/nonexistent/labops.yaml" }));
+    const s = cleanupSettings(loadConfig({ LABOPS_CONFIG: "/dev/null" }));
     expect(s).toMatchObject({ share: SHARE, dataset: "Media/docker-media", holdingDataset: "Media/labops-held", host: "truenas01", retentionMs: 14 * 86_400_000 });
     for (const n of GOOD) expect(s.pattern.test(n)).toBe(true);
   });

@@ -1,6 +1,6 @@
 import { pathToFileURL } from "node:url";
 import { REST } from "discord.js";
-import { loadConfig } from "../../config.ts";
+import { loadConfig, loadDotEnv } from "../../config.ts";
 import { CommandRegistry } from "../../core/command-registry.ts";
 import { COMMANDS } from "../../handlers/index.ts";
 import { registerGuildCommands } from "./slash-commands.ts";
@@ -24,7 +24,7 @@ export async function registerCommandsMain(env?: Record<string, string | undefin
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  registerCommandsMain().then(
+  Promise.resolve().then(() => (loadDotEnv(), registerCommandsMain())).then(
     () => process.exit(0),
     (err: unknown) => {
       console.error(`register-commands failed: ${err instanceof Error ? err.message : String(err)}`);
