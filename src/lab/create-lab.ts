@@ -12,6 +12,7 @@ import { FakeNautobot, type FakeNautobotOptions } from "./fake-nautobot.ts";
 import { FakeProxmox } from "./fake-proxmox.ts";
 import { FakeTrueNas, type FakeTrueNasOptions } from "./fake-truenas.ts";
 import { LAB_HOSTS } from "./homelab.ts";
+import { labTls } from "./lab-tls.ts";
 
 export interface LabOptions {
   /** Base time unit of every simulated task: ~300 ms at a human pace (demo), ~10 ms in tests. */
@@ -60,6 +61,8 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
       AAP_URL: aapUrl, AAP_TOKEN: aap.token,
       NAUTOBOT_URL: nautobotUrl, NAUTOBOT_TOKEN: nautobot.token,
       PROXMOX_URL: proxmoxUrl, PROXMOX_TOKEN: proxmox.token,
+      // The fake Proxmox speaks HTTPS only; labops trusts the lab's CA through CA_BUNDLE, as it would a homelab's own CA.
+      CA_BUNDLE: labTls().caFile,
       TRUENAS_URL: truenasUrl, TRUENAS_API_KEY: truenas.apiKey,
     },
     probe: async (target, signal) => {

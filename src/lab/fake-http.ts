@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 
 /** A request as a fake server sees it. */
@@ -70,8 +71,13 @@ export class FakeHttpServer {
   /** Headers added to every routed or guarded answer (a product's version headers); not to injected faults. */
   responseHeaders: ((req: FakeRequest, res: FakeResponse) => Record<string, string> | undefined) | undefined;
 
-  constructor(readonly name: string) {
-    this.#server = createServer((req, res) => void this.#handle(req, res));
+  readonly #scheme: "http" | "https";
+
+  /** With `tls`, the server speaks HTTPS only (as Proxmox's pveproxy does). */
+  constructor(readonly name: string, opts: { tls?: { key: string; cert: string } | undefined } = {}) {
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.#handle(req, res);
+    this.#scheme = opts.tls ? "https" : "http";
+    this.#server = opts.tls ? createTlsServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : createServer(handler);
   }
 
   /** Registers a route; `:name` segments become params. Trailing slashes are significant, as on AWX and Nautobot. */
@@ -112,7 +118,7 @@ export class FakeHttpServer {
   async listen(port = 0, host = "127.0.0.1"): Promise<string> {
     await new Promise<void>((resolve) => this.#server.listen(port, host, resolve));
     const addr = this.#server.address() as AddressInfo;
-    return `http://${host}:${addr.port}`;
+    return `${this.#scheme}://${host}:${addr.port}`;
   }
 
   async close(): Promise<void> {

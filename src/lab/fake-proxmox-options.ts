@@ -11,6 +11,8 @@ export interface FakeProxmoxOptions {
   nextIdAsNumber?: boolean | undefined;
   /** Nodes listed as offline (their optional fields absent, requests proxied to them fail with 595). */
   offlineNodes?: string[] | undefined;
+  /** Key and certificate it serves HTTPS with; default the lab's (labTls(): signed by the lab CA, for localhost). */
+  tls?: { key: string; cert: string } | undefined;
   /** Clock in ms, for tests. */
   now?: (() => number) | undefined;
 }

@@ -1,4 +1,5 @@
 import { FakeHttpServer } from "./fake-http.ts";
+import { labTls } from "./lab-tls.ts";
 import { LAB_HOSTS, LAB_TOKENS } from "./homelab.ts";
 import { GiB, type FakeGuest, type FakeProxmoxOptions, type FakeTask } from "./fake-proxmox-options.ts";
 
@@ -22,7 +23,7 @@ export interface ProxmoxState {
 export function createProxmoxState(opts: FakeProxmoxOptions): ProxmoxState {
   const now = opts.now ?? Date.now;
   const st: ProxmoxState = {
-    http: new FakeHttpServer("proxmox"),
+    http: new FakeHttpServer("proxmox", { tls: opts.tls ?? labTls() }),
     token: opts.token ?? LAB_TOKENS.proxmox,
     opts,
     stepMs: opts.stepMs ?? 500,

@@ -3,13 +3,15 @@ import type { FakeGuest, FakeProxmoxOptions } from "./fake-proxmox-options.ts";
 import { createProxmoxState, type ProxmoxState } from "./fake-proxmox-state.ts";
 import { proxmoxGuard, registerRoutes } from "./fake-proxmox-routes.ts";
 import { advanceTasks } from "./fake-proxmox-tasks.ts";
+import { labTls } from "./lab-tls.ts";
 
 export type { FakeGuest, FakeProxmoxOptions } from "./fake-proxmox-options.ts";
 export { PVE_PARAM_SCHEMAS, type PveParams, type PveSchema } from "./fake-proxmox-param-schemas.ts";
 export { validatePveParams } from "./fake-proxmox-validate.ts";
 
 /**
- * The simulated Proxmox VE 9.1 cluster behind `/api2/json`: the `{"data": ...}` envelope, API-token auth,
+ * The simulated Proxmox VE 9.1 cluster behind `https://…/api2/json` (HTTPS only, like pveproxy; certificate signed by
+ * the lab's CA): the `{"data": ...}` envelope, API-token auth,
  * parameter verification the way pve-common's JSONSchema.pm does it (same messages, 400 with `errors`),
  * asynchronous worker tasks with UPIDs, task logs and exit statuses, and the error shapes of
  * pve-http-server before and after 5.2.0 (`legacyErrors`). (pve-http-server).
@@ -22,12 +24,15 @@ export class FakeProxmox {
   readonly #st: ProxmoxState;
   readonly http: FakeHttpServer;
   readonly token: string;
+  /** The CA that signed its certificate (give it to a client as `caPem`, or CA_BUNDLE). */
+  readonly caPem: string;
   url = "";
 
   constructor(opts: FakeProxmoxOptions = {}) {
     this.#st = createProxmoxState(opts);
     this.http = this.#st.http;
     this.token = this.#st.token;
+    this.caPem = opts.tls ? "" : labTls().caPem;
     this.http.guard = (req) => proxmoxGuard(this.#st, req);
     registerRoutes(this.#st);
   }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tlsFetch } from "../helpers/tls-fetch.ts";
 import { FakeProxmox, PVE_PARAM_SCHEMAS, validatePveParams, type PveParams } from "../../src/lab/fake-proxmox.ts";
 import { LAB_LXC_TEMPLATE } from "../../src/lab/homelab.ts";
 import { upstreamJson } from "../helpers/upstream.ts";
@@ -133,6 +134,7 @@ describe("fake Proxmox parameter tables and validator vs apidoc-subset.json", ()
 describe("fake Proxmox wire format", () => {
   const fake = new FakeProxmox({ stepMs: 5 });
   const legacy = new FakeProxmox({ stepMs: 5, legacyErrors: true });
+  const fetch = tlsFetch(fake.caPem);
   const call = (f: FakeProxmox, method: string, path: string, form?: string, auth = `PVEAPIToken=${f.token}`) =>
     fetch(`${f.url}/api2/json${path}`, {
       method,

@@ -34,7 +34,7 @@ describe("backend faults: bounded retries and a clear final message", () => {
     const c = h.config;
     h.labops.workerDeps.aap = new AapClient({ url: c.aap!.url, token: c.aap!.token, apiPath: c.aap!.apiPath, timeoutMs: TIMEOUT_MS });
     h.labops.workerDeps.nautobot = new NautobotClient({ url: c.nautobot!.url, token: c.nautobot!.token, timeoutMs: TIMEOUT_MS });
-    h.labops.workerDeps.proxmox = new ProxmoxClient({ url: c.proxmox!.url, token: c.proxmox!.token, timeoutMs: TIMEOUT_MS });
+    h.labops.workerDeps.proxmox = new ProxmoxClient({ url: c.proxmox!.url, token: c.proxmox!.token, caPem: c.caPem, timeoutMs: TIMEOUT_MS });
     h.labops.workerDeps.truenas = new TrueNasClient({ url: c.truenas!.url, apiKey: c.truenas!.apiKey, timeoutMs: TIMEOUT_MS });
     h.labops.startWorker();
   });

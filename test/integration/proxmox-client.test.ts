@@ -10,6 +10,8 @@ import {
 } from "../../src/clients/proxmox.ts";
 import { FakeProxmox, type FakeProxmoxOptions } from "../../src/lab/fake-proxmox.ts";
 import { LAB_HOSTS, LAB_LXC_TEMPLATE } from "../../src/lab/homelab.ts";
+import { labTls } from "../../src/lab/lab-tls.ts";
+import { tlsFetch } from "../helpers/tls-fetch.ts";
 
 const fakes: FakeProxmox[] = [];
 afterEach(async () => {
@@ -20,7 +22,7 @@ async function lab(opts: FakeProxmoxOptions = {}) {
   const fake = new FakeProxmox({ stepMs: 10, ...opts });
   fakes.push(fake);
   const url = await fake.start();
-  const client = new ProxmoxClient({ url, token: fake.token, getRetries: 0 });
+  const client = new ProxmoxClient({ url, token: fake.token, caPem: fake.caPem, getRetries: 0 });
   return { fake, url, client };
 }
 
@@ -59,12 +61,12 @@ describe("ProxmoxClient against the fake PVE cluster", () => {
 
   it("reads nextid whether PVE sends it as a string (default) or as a number", async () => {
     const { client, url, fake } = await lab();
-    const raw = await fetch(`${url}/api2/json/cluster/nextid`, { headers: { Authorization: `PVEAPIToken=${fake.token}` } });
+    const raw = await tlsFetch(labTls().caPem)(`${url}/api2/json/cluster/nextid`, { headers: { Authorization: `PVEAPIToken=${fake.token}` } });
     expect(await raw.json()).toEqual({ data: "100" });
     expect(await client.nextId()).toBe(100);
 
     const numeric = await lab({ nextIdAsNumber: true });
-    const rawNum = await fetch(`${numeric.url}/api2/json/cluster/nextid`, { headers: { Authorization: `PVEAPIToken ${numeric.fake.token}` } });
+    const rawNum = await tlsFetch(labTls().caPem)(`${numeric.url}/api2/json/cluster/nextid`, { headers: { Authorization: `PVEAPIToken ${numeric.fake.token}` } });
     expect(await rawNum.json()).toEqual({ data: 100 });
     expect(await numeric.client.nextId()).toBe(100);
   });
@@ -182,15 +184,15 @@ describe("ProxmoxClient against the fake PVE cluster", () => {
   });
 
   it("turns a 401 with an empty body into a clear ApiError without the token", async () => {
-    const { url } = await lab();
+    const { url, fake } = await lab();
     const secret = "0f0f0f0f-dead-beef-0000-000000000000";
-    const client = new ProxmoxClient({ url, token: `labops@pve!bot=${secret}`, getRetries: 0 });
+    const client = new ProxmoxClient({ url, token: `labops@pve!bot=${secret}`, caPem: fake.caPem, getRetries: 0 });
     const err = (await client.nodes().catch((e: unknown) => e)) as ApiError;
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ status: 401, reason: "authentication failure", method: "GET", path: "/api2/json/nodes" });
     expect(err.userMessage).toBe("Proxmox rejected the credentials labops uses (401).");
     expect(`${err.message} ${err.reason}`).not.toContain(secret);
-    const raw = await fetch(`${url}/api2/json/nodes`);
+    const raw = await tlsFetch(labTls().caPem)(`${url}/api2/json/nodes`);
     expect([raw.status, raw.statusText, await raw.text()]).toEqual([401, "No ticket", ""]);
   });
 
@@ -247,7 +249,7 @@ describe("ProxmoxClient against the fake PVE cluster", () => {
 
 /** Posts a raw form body to the fake and returns the response body text. */
 async function rawCreate(fake: FakeProxmox, form: string): Promise<string> {
-  const res = await fetch(`${fake.url}/api2/json/nodes/pve01/lxc`, {
+  const res = await tlsFetch(labTls().caPem)(`${fake.url}/api2/json/nodes/pve01/lxc`, {
     method: "POST",
     headers: { Authorization: `PVEAPIToken=${fake.token}`, "Content-Type": "application/x-www-form-urlencoded" },
     body: form,
