@@ -143,7 +143,12 @@ const fileSchema = z.strictObject({
         )
         .default([]),
       terminalRole: role.default("admin"),
+      /** How often Slack user groups are re-read in the background (usergroups.list). */
+      slackGroupsRefresh: duration.prefault("5m"),
+      /** A membership read older than this is not trusted: grants by Slack user group give nothing until a refresh succeeds. */
+      slackGroupsMaxAge: duration.prefault("10m"),
     })
+    .refine((p) => p.slackGroupsMaxAge >= p.slackGroupsRefresh, { message: "slackGroupsMaxAge must be at least slackGroupsRefresh", path: ["slackGroupsMaxAge"] })
     .prefault({}),
   limits: z
     .strictObject({

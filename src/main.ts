@@ -48,7 +48,10 @@ async function main(): Promise<void> {
   // Chat platforms: the bot listens; a worker-only process still needs the notifiers to post progress.
   const frontEnds: { name: string; start(): Promise<void>; stop(): Promise<void> }[] = [];
   if (config.slack) {
-    const slack = createSlackBot({ config: config.slack, ack: labops.ack, log, http, notifiers: labops.notifiers, metrics: labops.metrics });
+    const slack = createSlackBot({
+      config: config.slack, ack: labops.ack, log, http, notifiers: labops.notifiers, metrics: labops.metrics,
+      groupsRefreshMs: config.permissions.slackGroupsRefresh, groupsMaxAgeMs: config.permissions.slackGroupsMaxAge,
+    });
     if (runsBot) frontEnds.push({ name: "slack", start: () => slack.start(), stop: () => slack.stop() });
   }
   if (config.discord) {

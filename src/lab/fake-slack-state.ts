@@ -18,7 +18,8 @@ export interface SlackState {
   readonly channels: Map<string, string>;
   readonly messages: Map<string, StoredMessage>;
   readonly limiter: SlackRateLimiter;
-  readonly injections: Map<string, { left: number; retryAfterSec: number }>;
+  /** Injected answers per method: 429s (Retry-After) or, with `error`, `ok:false` with that error. */
+  readonly injections: Map<string, { left: number; retryAfterSec: number; error?: string | undefined }>;
   readonly tickets: Set<string>;
   readonly responseUrls: Map<string, ResponseUrl>;
   readonly pending: Map<string, Pending>;

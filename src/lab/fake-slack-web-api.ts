@@ -39,6 +39,7 @@ function apiResult(st: SlackState, method: string, args: Record<string, unknown>
   if (inj && inj.left > 0) {
     inj.left--;
     st.self.injected[method] = (st.self.injected[method] ?? 0) + 1;
+    if (inj.error) return ok200({ ok: false, error: inj.error });
     return { status: 429, body: { ok: false, error: "ratelimited" }, headers: { "retry-after": String(inj.retryAfterSec) } };
   }
   const waitMs = st.limiter.check(method, typeof args.channel === "string" ? args.channel : undefined, at);

@@ -31,7 +31,7 @@ export class FakeSlack {
   readonly ephemerals: EphemeralMessage[] = [];
   /** Requests answered 429 because they went over a real limit (a well-behaved client keeps this at 0). */
   readonly overLimit: Record<string, number> = {};
-  /** 429s answered because a test injected them. */
+  /** Answers a test injected (429s and `ok:false` errors), per method. */
   readonly injected: Record<string, number> = {};
   /** Bodies POSTed to response_urls, in order. */
   readonly responses: { id: string; at: number; status: number; body: Record<string, unknown> }[] = [];
@@ -97,6 +97,26 @@ export class FakeSlack {
   /** Answers the next `times` calls of `method` with 429 + Retry-After (seconds). */
   injectRateLimit(method: string, times: number, retryAfterSec = 1): void {
     this.#st.injections.set(method, { left: times, retryAfterSec });
+  }
+
+  /**
+   * Answers the next `times` calls of `method` (default: every one until cleared) with `ok:false` and
+   * `error`, as Slack does for `missing_scope`, `paid_teams_only`, `fatal_error` or `invalid_auth`.
+   */
+  injectError(method: string, error: string, times = Number.POSITIVE_INFINITY): void {
+    this.#st.injections.set(method, { left: times, retryAfterSec: 0, error });
+  }
+
+  /** Removes what was injected for `method`. */
+  clearInjection(method: string): void {
+    this.#st.injections.delete(method);
+  }
+
+  /** Replaces the members of a user group (usergroups.users.update, as an admin would). */
+  setGroupMembers(groupId: string, users: string[]): void {
+    const g = this.#st.groups.find((x) => x.id === groupId);
+    if (!g) throw new Error(`fake slack: no user group ${groupId}`);
+    g.users = [...users];
   }
 
   /** Polls until `pred` holds. */

@@ -34,6 +34,8 @@ export interface SlackHarnessOptions {
   stepMs?: number | undefined;
   fake?: FakeSlackOptions | undefined;
   bot?: Partial<Omit<CreateSlackBotOptions, "config" | "ack" | "log">> | undefined;
+  /** Runs after the fake Slack and labops are up, before the bot starts (inject faults, add grants). */
+  beforeBot?: ((slack: FakeSlack, config: Config) => void) | undefined;
 }
 
 /**
@@ -71,6 +73,7 @@ export async function createSlackHarness(opts: SlackHarnessOptions = {}): Promis
     const base = await http.listen(0, "127.0.0.1");
     slack.requestUrl = `${base}/slack/events`;
   }
+  opts.beforeBot?.(slack, config);
   const bot = createSlackBot({
     config: config.slack!, ack: labops.ack, log, http, notifiers,
     throttle: TEST_THROTTLE, retryConfig: { retries: 0 }, socketPingTimeoutMs: 1_000, groupsRefreshMs: 60_000,

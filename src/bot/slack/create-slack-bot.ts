@@ -40,6 +40,8 @@ export interface CreateSlackBotOptions {
   timeoutMs?: number | undefined;
   /** User-group cache refresh interval. Default 5 min. */
   groupsRefreshMs?: number | undefined;
+  /** Past this age without a successful refresh, grants by user group give nothing. Default 10 min. */
+  groupsMaxAgeMs?: number | undefined;
   /** Socket Mode ping timeout, which is also the reconnect back-off step. Default 5000 ms. */
   socketPingTimeoutMs?: number | undefined;
   /** Answer the slash command within this, whatever happens (Slack's limit is 3000 ms). Default 2500 ms. */
@@ -81,7 +83,7 @@ export function createSlackBot(opts: CreateSlackBotOptions): SlackBot {
     bucketOf: () => teamId ?? "slack",
   });
   opts.notifiers?.register("slack", notifier);
-  const groups = new SlackUserGroups({ client, log, refreshMs: opts.groupsRefreshMs });
+  const groups = new SlackUserGroups({ client, log, refreshMs: opts.groupsRefreshMs, maxAgeMs: opts.groupsMaxAgeMs });
   let app: App | undefined;
   let stopped = false;
 
