@@ -34,6 +34,11 @@ const envSchema = z.object({
   LABOPS_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default("labops"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "must start with redis:// or rediss://").default("redis://127.0.0.1:6379"),
+  REDIS_SENTINELS: z.string().regex(/^\s*[^\s:,]+:\d{1,5}\s*(,\s*[^\s:,]+:\d{1,5}\s*)*$/, "must be host:port[,host:port…]").optional(),
+  REDIS_SENTINEL_MASTER: z.string().regex(/^[A-Za-z0-9._-]+$/, "must be the master name the sentinels monitor").optional(),
+  REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
+  REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(10).optional(),
+  REDIS_WAIT_TIMEOUT: duration.default(200),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   CA_BUNDLE: z.string().optional(),
   AAP_URL: url.optional(),
@@ -171,7 +176,16 @@ export type FileConfig = z.infer<typeof fileSchema>;
 export interface Config {
   role: Env["LABOPS_ROLE"];
   logLevel: Env["LOG_LEVEL"];
-  redis: { url: string; prefix: string };
+  redis: {
+    url: string;
+    prefix: string;
+    sentinels?: { host: string; port: number }[] | undefined;
+    sentinelMaster?: string | undefined;
+    sentinelPassword?: string | undefined;
+    /** Replicas that must have a queued command before it is acknowledged (Redis WAIT); 0 = none. */
+    waitReplicas: number;
+    waitTimeoutMs: number;
+  };
   http: { port: number; adminToken?: string | undefined; alertWebhookToken?: string | undefined };
   caPem?: string | undefined;
   admins: string[];
@@ -220,6 +234,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const hasTrueNas = pair("TRUENAS_URL", "TRUENAS_API_KEY", v.TRUENAS_URL, v.TRUENAS_API_KEY);
   if (v.SLACK_BOT_TOKEN && v.SLACK_MODE === "socket" && !v.SLACK_APP_TOKEN) problems.push("SLACK_APP_TOKEN: required for SLACK_MODE=socket");
   if (v.SLACK_BOT_TOKEN && v.SLACK_MODE === "http" && !v.SLACK_SIGNING_SECRET) problems.push("SLACK_SIGNING_SECRET: required for SLACK_MODE=http");
+  if (v.REDIS_SENTINELS && !v.REDIS_SENTINEL_MASTER) problems.push("REDIS_SENTINEL_MASTER: required when REDIS_SENTINELS is set");
   if (v.DISCORD_TOKEN && (!v.DISCORD_APP_ID || !v.DISCORD_GUILD_ID)) problems.push("DISCORD_APP_ID, DISCORD_GUILD_ID: required when DISCORD_TOKEN is set");
   let caPem: string | undefined;
   if (v.CA_BUNDLE) {
@@ -232,7 +247,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (problems.length) throw new ConfigError(problems);
 
   const secrets = [v.AAP_TOKEN, v.NAUTOBOT_TOKEN, v.PROXMOX_TOKEN, v.TRUENAS_API_KEY, v.SLACK_BOT_TOKEN, v.SLACK_APP_TOKEN,
-    v.SLACK_SIGNING_SECRET, v.DISCORD_TOKEN, v.ALERT_WEBHOOK_TOKEN, v.ADMIN_TOKEN].filter((s): s is string => !!s);
+    v.SLACK_SIGNING_SECRET, v.DISCORD_TOKEN, v.ALERT_WEBHOOK_TOKEN, v.ADMIN_TOKEN, v.REDIS_SENTINEL_PASSWORD].filter((s): s is string => !!s);
   const proxmoxSecret = v.PROXMOX_TOKEN?.split("=").slice(1).join("=");
   if (proxmoxSecret) secrets.push(proxmoxSecret);
   const redisPassword = safeUrlPassword(v.REDIS_URL);
@@ -241,7 +256,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     role: v.LABOPS_ROLE,
     logLevel: v.LOG_LEVEL,
-    redis: { url: v.REDIS_URL, prefix: v.LABOPS_QUEUE_PREFIX },
+    redis: {
+      url: v.REDIS_URL,
+      prefix: v.LABOPS_QUEUE_PREFIX,
+      sentinels: v.REDIS_SENTINELS?.split(",").map((hp) => {
+        const [host = "", port = ""] = hp.trim().split(":");
+        return { host, port: Number(port) };
+      }),
+      sentinelMaster: v.REDIS_SENTINEL_MASTER,
+      sentinelPassword: v.REDIS_SENTINEL_PASSWORD,
+      // With Sentinel, replication is asynchronous: wait for one replica before acknowledging by default.
+      waitReplicas: v.REDIS_WAIT_REPLICAS ?? (v.REDIS_SENTINELS ? 1 : 0),
+      waitTimeoutMs: v.REDIS_WAIT_TIMEOUT,
+    },
     http: { port: v.HTTP_PORT, adminToken: v.ADMIN_TOKEN, alertWebhookToken: v.ALERT_WEBHOOK_TOKEN },
     caPem,
     admins: v.LABOPS_ADMINS.split(",").map((s) => s.trim()).filter(Boolean),

@@ -83,7 +83,7 @@ export function createClients(config: Config, log: Logger, metrics?: Metrics): L
 export function createLabops(opts: LabopsOptions): Labops {
   const { config, log } = opts;
   const prefix = config.redis.prefix;
-  const producer = createRedis(config.redis.url, "producer");
+  const producer = createRedis(config.redis, "producer");
   producer.on("error", (err) => log.debug({ err: String(err) }, "redis producer connection error"));
   const notifiers = opts.notifiers ?? new NotifierRegistry();
   const metrics = opts.metrics ?? new LabopsMetrics({ commands: COMMANDS.map((c) => c.name), defaultMetrics: false });
@@ -91,7 +91,10 @@ export function createLabops(opts: LabopsOptions): Labops {
   const catalog: AppCatalog = clients.nautobot
     ? new NautobotCatalog(clients.nautobot)
     : new FileCatalog(`${REPO_ROOT}config_contexts/app_list.yml`);
-  const queue = new JobQueue(producer, { prefix, attempts: config.limits.jobAttempts, backoffMs: config.limits.retryBackoff });
+  const queue = new JobQueue(producer, {
+    prefix, attempts: config.limits.jobAttempts, backoffMs: config.limits.retryBackoff,
+    waitReplicas: config.redis.waitReplicas, waitTimeoutMs: config.redis.waitTimeoutMs,
+  });
   metrics.setQueue(queue.queue);
   const actions = new ActionStore(producer, prefix);
   const audit = new AuditLog(producer, prefix, config.audit.maxEntries);
@@ -129,7 +132,7 @@ export function createLabops(opts: LabopsOptions): Labops {
       return labops.worker ? workerRedis?.status === "ready" : undefined;
     },
     startWorker() {
-      workerRedis ??= createRedis(config.redis.url, "worker");
+      workerRedis ??= createRedis(config.redis, "worker");
       workerRedis.on("error", (err) => log.debug({ err: String(err) }, "redis worker connection error"));
       labops.worker = createWorker({ connection: workerRedis, prefix, processors: PROCESSORS, deps: workerDeps, ...opts.worker });
       observeWorker(labops.worker.worker, metrics);

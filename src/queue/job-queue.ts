@@ -10,6 +10,8 @@ export interface EnqueueResult {
   jobId: string;
   /** The same request was delivered before (platform retry, double click): no new job. */
   duplicate: boolean;
+  /** With `waitReplicas`, how many replicas confirmed the job before the answer (Redis WAIT). */
+  replicas?: number;
 }
 
 /** The job id is derived from the platform's request id, so a delivered-twice request makes one job. */
@@ -40,7 +42,15 @@ export class JobQueue {
 
   constructor(
     private readonly connection: Redis,
-    opts: { prefix: string; attempts: number; backoffMs?: number | undefined; timeoutMs?: number | undefined },
+    opts: {
+      prefix: string;
+      attempts: number;
+      backoffMs?: number | undefined;
+      timeoutMs?: number | undefined;
+      /** Replicas that must hold a new job before `enqueue` resolves (Redis WAIT); 0 = do not wait. */
+      waitReplicas?: number | undefined;
+      waitTimeoutMs?: number | undefined;
+    },
   ) {
     this.queue = new Queue(QUEUE_NAME, {
       connection,
@@ -55,8 +65,12 @@ export class JobQueue {
     this.queue.on("error", () => {});
     this.#timeoutMs = opts.timeoutMs ?? 2_000;
     this.prefix = opts.prefix;
+    this.#waitReplicas = opts.waitReplicas ?? 0;
+    this.#waitTimeoutMs = opts.waitTimeoutMs ?? 200;
   }
   readonly prefix: string;
+  readonly #waitReplicas: number;
+  readonly #waitTimeoutMs: number;
   readonly #timeoutMs: number;
 
   get ready(): boolean {
@@ -72,6 +86,12 @@ export class JobQueue {
       const claimed = await withTimeout(this.connection.set(`${this.prefix}:request:${jobId}`, name, "EX", 86_400, "NX"), this.#timeoutMs);
       if (claimed === null) return { jobId, duplicate: true };
       await withTimeout(this.queue.add(name, data, { jobId }), this.#timeoutMs);
+      if (this.#waitReplicas > 0) {
+        // Replication is asynchronous: a failover right after the answer could lose the job, so wait (bounded)
+        // until a replica has it. Fewer replicas in time still answers "queued": the master has the job.
+        const replicas = await withTimeout(this.connection.wait(this.#waitReplicas, this.#waitTimeoutMs), this.#timeoutMs);
+        return { jobId, duplicate: false, replicas };
+      }
       return { jobId, duplicate: false };
     } catch (err) {
       // A command the connection refused was never sent; a slow answer may still have been applied.

@@ -1,19 +1,50 @@
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
+
+/** Where Redis is: one server by URL, or the master that Redis Sentinel names. */
+export interface RedisTarget {
+  url: string;
+  /** Sentinel addresses; when set, the URL's host and port are ignored and its password and db are kept. */
+  sentinels?: { host: string; port: number }[] | undefined;
+  sentinelMaster?: string | undefined;
+  sentinelPassword?: string | undefined;
+}
 
 /**
  * Producer connections fail fast: no offline queue, one try per command, so a person is told within a
  * second that the queue is unavailable. Worker connections wait and reconnect forever (BullMQ requires
- * `maxRetriesPerRequest: null` for its blocking commands).
+ * `maxRetriesPerRequest: null` for its blocking commands). With Sentinel, ioredis asks the sentinels for
+ * the current master at every (re)connect, so a failover is followed without a restart.
  */
-export function createRedis(url: string, kind: "producer" | "worker"): Redis {
-  const common = {
+export function createRedis(target: RedisTarget | string, kind: "producer" | "worker"): Redis {
+  const t = typeof target === "string" ? { url: target } : target;
+  const common: RedisOptions = {
     lazyConnect: false,
     connectTimeout: 2_000,
     retryStrategy: (times: number) => Math.min(times * 200, 2_000),
   };
-  return kind === "producer"
-    ? new Redis(url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1 })
-    : new Redis(url, { ...common, maxRetriesPerRequest: null, enableReadyCheck: true });
+  const role: RedisOptions = kind === "producer"
+    ? { enableOfflineQueue: false, maxRetriesPerRequest: 1 }
+    : { maxRetriesPerRequest: null, enableReadyCheck: true };
+  if (!t.sentinels?.length) return new Redis(t.url, { ...common, ...role });
+  return new Redis({ ...common, ...role, ...sentinelOptions(t) });
+}
+
+/** ioredis options for a Sentinel-managed master; credentials and db come from the URL. */
+export function sentinelOptions(t: RedisTarget): RedisOptions {
+  const u = new URL(t.url);
+  const db = Number(u.pathname.replace(/^\//, "") || 0);
+  return {
+    sentinels: t.sentinels,
+    name: t.sentinelMaster,
+    sentinelPassword: t.sentinelPassword,
+    username: u.username ? decodeURIComponent(u.username) : undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    db: Number.isInteger(db) ? db : 0,
+    // After a failover the old master may answer as a replica for a moment: reconnect instead of failing writes.
+    reconnectOnError: (err) => err.message.startsWith("READONLY"),
+    sentinelRetryStrategy: (times: number) => Math.min(times * 200, 2_000),
+    ...(u.protocol === "rediss:" ? { tls: {}, enableTLSForSentinelMode: true } : {}),
+  };
 }
 
 /** Resolves true when Redis answers PING within `timeoutMs`. */
