@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import { sentinelOptions } from "../../src/queue/redis.ts";
 
-const base = { LABOPS_CONFIG: "/nonexistent/labops.yaml" };
+const base = { LABOPS_CONFIG: "/dev/null" };
 
 describe("Redis Sentinel settings", () => {
   it("reads the sentinels, the master name and waits for one replica by default", () => {
