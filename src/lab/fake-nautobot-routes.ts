@@ -17,6 +17,8 @@ export function registerRoutes(st: NautobotState): void {
     status: 200,
     body: { "nautobot-version": "2.4.36", "celery-workers-running": st.noWorker ? 0 : 1, "plugins": {}, "python-version": "3.12.8" },
   }));
+  // APIRootView (_ignore_model_permissions, but LOGIN_REQUIRED still wants a token); the apps' roots.
+  on("GET", "/api/", (req) => ({ status: 200, body: Object.fromEntries(API_APPS.map((a) => [a, `${originOf(req)}/api/${a}/`])) }));
   on("PATCH", "/api/extras/config-contexts/:id/", (req, p) => patchContext(st, req, p.id!));
   on("POST", "/api/extras/git-repositories/:id/sync/", (req, p) => startSync(st, req, p.id!));
   on("GET", "/api/extras/job-results/:id/logs/", (req, p) => jobLogs(st, req, p.id!));
@@ -27,6 +29,8 @@ export function registerRoutes(st: NautobotState): void {
     on("GET", `/api/${path}/:id/`, (req, p) => getDetail(st, req, type, p.id!));
   }
 }
+
+const API_APPS = ["circuits", "cloud", "dcim", "extras", "graphql", "ipam", "plugins", "status", "tenancy", "users", "virtualization", "wireless"];
 
 /** Django's APPEND_SLASH redirect, DRF content negotiation (406), then token auth (403, never 401). */
 export function nautobotGuard(token: string, req: FakeRequest): FakeResponse | undefined {

@@ -142,6 +142,43 @@ export const PVE_PARAM_SCHEMAS: Readonly<Record<string, PveParams>> = {
     additionalProperties: 0,
     properties: { "destroy-unreferenced-disks": BOOL, force: BOOL, node: NODE, purge: BOOL, vmid: VMID },
   },
+  // Also not in the fixture subset, written from the PVE API viewer (pve-container, qemu-server, pve-storage,
+  // pve-manager Pool.pm and Tasks.pm) for the methods real clients (proxmoxer, community.general) call:
+  "POST /nodes/{node}/lxc/{vmid}/status/shutdown": {
+    additionalProperties: 0,
+    properties: { forceStop: BOOL, node: NODE, timeout: { type: "integer", optional: 1, minimum: 0 }, vmid: VMID },
+  },
+  "GET /nodes/{node}/lxc/{vmid}/config": {
+    additionalProperties: 0,
+    properties: { current: BOOL, node: NODE, snapshot: opt({ maxLength: 40, format: "pve-configid" }), vmid: VMID },
+  },
+  "GET /nodes/{node}/qemu": { additionalProperties: 0, properties: { full: BOOL, node: NODE } },
+  "GET /nodes/{node}/qemu/{vmid}/status/current": { additionalProperties: 0, properties: { node: NODE, vmid: VMID } },
+  "GET /pools": { additionalProperties: 0, properties: { poolid: opt({ format: "pve-poolid" }), type: opt({ enum: ["qemu", "lxc", "storage"] }) } },
+  "GET /storage": {
+    additionalProperties: 0,
+    properties: { type: opt({ enum: ["btrfs", "cephfs", "cifs", "dir", "esxi", "glusterfs", "iscsi", "iscsidirect", "lvm", "lvmthin", "nfs", "pbs", "rbd", "zfs", "zfspool"] }) },
+  },
+  "GET /storage/{storage}": { additionalProperties: 0, properties: { storage: { type: "string", format: "pve-storage-id" } } },
+  "GET /nodes/{node}/storage": {
+    additionalProperties: 0,
+    properties: {
+      content: opt({ format: "pve-storage-content-list" }), enabled: BOOL, format: BOOL, node: NODE,
+      storage: opt({ format: "pve-storage-id" }), target: opt({ format: "pve-node" }),
+    },
+  },
+  "GET /nodes/{node}/storage/{storage}/content": {
+    additionalProperties: 0,
+    properties: { content: opt({ format: "pve-storage-content" }), node: NODE, storage: { type: "string", format: "pve-storage-id" }, vmid: { ...VMID, optional: 1 } },
+  },
+  "GET /nodes/{node}/tasks": {
+    additionalProperties: 0,
+    properties: {
+      errors: BOOL, limit: { type: "integer", optional: 1, minimum: 0 }, node: NODE, since: { type: "integer", optional: 1 },
+      source: opt({ enum: ["archive", "active", "all"] }), start: { type: "integer", optional: 1, minimum: 0 },
+      statusfilter: opt({}), typefilter: opt({}), until: { type: "integer", optional: 1 }, userfilter: opt({}), vmid: { ...VMID, optional: 1 },
+    },
+  },
   "GET /nodes/{node}/tasks/{upid}/status": { additionalProperties: 0, properties: { node: NODE, upid: STR } },
   "GET /nodes/{node}/tasks/{upid}/log": {
     additionalProperties: 0,

@@ -7,7 +7,9 @@ import { paramError, PveError, pveErrorResponse, pveOk, type Handler } from "./f
 import type { ProxmoxState } from "./fake-proxmox-state.ts";
 import { clusterResources, nextVmid, nodeEntry } from "./fake-proxmox-resources.ts";
 import { createLxc, deleteLxc, existingCt, guestsOnNode, lxcStatus, startLxc, stopLxc } from "./fake-proxmox-lxc.ts";
-import { advanceTasks, taskLog, taskStatus } from "./fake-proxmox-tasks.ts";
+import { advanceTasks, taskIndex, taskLog, taskStatus } from "./fake-proxmox-tasks.ts";
+import { lxcConfig, qemuCurrent, qemuIndex, shutdownLxc } from "./fake-proxmox-guests.ts";
+import { nodeStorage, poolIndex, storageConfig, storageContent, storageIndex } from "./fake-proxmox-storage.ts";
 
 /** The `/api2/json` methods of the fake cluster. */
 export function registerRoutes(st: ProxmoxState): void {
@@ -21,6 +23,16 @@ export function registerRoutes(st: ProxmoxState): void {
   registerMethod(st, "POST", "/nodes/:node/lxc/:vmid/status/start", (p) => startLxc(st, p));
   registerMethod(st, "POST", "/nodes/:node/lxc/:vmid/status/stop", (p) => stopLxc(st, p));
   registerMethod(st, "DELETE", "/nodes/:node/lxc/:vmid", (p) => deleteLxc(st, p));
+  registerMethod(st, "POST", "/nodes/:node/lxc/:vmid/status/shutdown", (p) => shutdownLxc(st, p));
+  registerMethod(st, "GET", "/nodes/:node/lxc/:vmid/config", (p) => lxcConfig(st, p));
+  registerMethod(st, "GET", "/nodes/:node/qemu", (p) => qemuIndex(st, p));
+  registerMethod(st, "GET", "/nodes/:node/qemu/:vmid/status/current", (p) => qemuCurrent(st, p));
+  registerMethod(st, "GET", "/pools", (p) => poolIndex(st, p));
+  registerMethod(st, "GET", "/storage", (p) => storageIndex(p));
+  registerMethod(st, "GET", "/storage/:storage", (p) => storageConfig(p));
+  registerMethod(st, "GET", "/nodes/:node/storage", (p) => nodeStorage(st, p));
+  registerMethod(st, "GET", "/nodes/:node/storage/:storage/content", (p) => storageContent(st, p));
+  registerMethod(st, "GET", "/nodes/:node/tasks", (p) => taskIndex(st, p), true);
   registerMethod(st, "GET", "/nodes/:node/tasks/:upid/status", (p) => taskStatus(st, p));
   registerMethod(st, "GET", "/nodes/:node/tasks/:upid/log", (p) => taskLog(st, p), true);
 }

@@ -75,3 +75,24 @@ export function taskLog(st: ProxmoxState, p: Record<string, unknown>) {
   const page = visible.slice(start, start + limit).map((l, i) => ({ n: start + i + 1, t: l.t }));
   return Object.assign(page, { total: visible.length });
 }
+
+/** GET /nodes/{node}/tasks: finished tasks (source=archive, the default), newest first, or running ones (source=active). */
+export function taskIndex(st: ProxmoxState, p: Record<string, unknown>) {
+  const node = proxiedNode(st, p);
+  const source = String(p.source ?? "archive");
+  const rows = [...st.tasks.values()]
+    .filter((t) => t.node === node)
+    .filter((t) => source === "all" || (source === "active") === (t.exitstatus === undefined))
+    .filter((t) => p.typefilter === undefined || t.type === p.typefilter)
+    .filter((t) => p.vmid === undefined || t.id === String(p.vmid))
+    .filter((t) => !Number(p.errors ?? 0) || (t.exitstatus !== undefined && t.exitstatus !== "OK"))
+    .sort((a, b) => b.starttime - a.starttime || b.pid - a.pid)
+    .map((t) => ({
+      upid: t.upid, node: t.node, pid: t.pid, pstart: t.pstart, starttime: t.starttime, type: t.type, id: t.id, user: t.user,
+      ...(t.tokenid ? { tokenid: t.tokenid } : {}),
+      ...(t.exitstatus === undefined ? {} : { endtime: Math.floor(t.endsAt / 1000), status: t.exitstatus }),
+    }));
+  const start = Number(p.start ?? 0);
+  const limit = Number(p.limit ?? 50);
+  return Object.assign(rows.slice(start, start + limit), { total: rows.length });
+}
