@@ -161,6 +161,8 @@ const fileSchema = z.strictObject({
       confirmTtl: duration.prefault("10m"),
       progressEditInterval: duration.prefault("2s"),
       lockLease: duration.prefault("30s"),
+      lockWaiters: z.number().int().min(1).max(1000).default(20),
+      lockRecheck: duration.prefault("30s"),
       jobAttempts: z.number().int().min(1).max(10).default(3),
       retryBackoff: duration.prefault("2s"),
       workerConcurrency: z.number().int().min(1).max(200).default(50),

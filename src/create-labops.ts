@@ -108,7 +108,12 @@ export function createLabops(opts: LabopsOptions): Labops {
     log,
     confirmTtlMs: config.limits.confirmTtl,
     actionHandlers: new Map<string, ActionHandler>(ACTION_HANDLERS.map((h) => [h.kind, h])),
-    locks: new TargetLocks(producer, prefix, config.limits.lockLease),
+    // /cancel frees a removed job's place: the line it frees is woken like a worker's release does.
+    locks: new TargetLocks(producer, prefix, config.limits.lockLease, {
+      maxWaiters: config.limits.lockWaiters,
+      recheckMs: config.limits.lockRecheck,
+      wake: async (ids) => void (await Promise.all(ids.map((id) => queue.queue.backend.promote(id).catch(() => {})))),
+    }),
     metrics,
   };
   let workerRedis: Redis | undefined;

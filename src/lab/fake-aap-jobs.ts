@@ -80,10 +80,19 @@ function createJob(s: AapState, t: Tpl, o: { extraVars: Obj; limit: string; jobT
     failure: queued?.shift() ?? effect?.failure ?? (app ? s.failures.get(app) : undefined),
   };
   s.jobs.set(job.id, job);
+  if (app !== undefined) recordConcurrency(s, job, app);
   if (effect?.apply && o.jobType === "run") s.applies.set(job.id, effect.apply);
   t.lastJob = job;
   runJob(s, job);
   return job;
+}
+
+/** Two Master Deploy runs of one app at once is the double deploy labops must never cause: the fake keeps count. */
+function recordConcurrency(s: AapState, job: JobRec, app: string): void {
+  let live = 0;
+  for (const j of s.jobs.values()) if (j.tpl === job.tpl && j.extraVars.app === app && ACTIVE.includes(j.status)) live++;
+  const key = `${job.tpl.name}|${app}`;
+  s.concurrent.set(key, Math.max(s.concurrent.get(key) ?? 0, live));
 }
 
 function runJob(s: AapState, job: JobRec): void {

@@ -25,6 +25,8 @@ export interface AapState {
   readonly jobs: Map<number, JobRec>;
   readonly updates: Map<number, UpdateRec>;
   readonly launches: FakeAapLaunch[];
+  /** Most jobs of one template and app (`extra_vars.app`) that were running at once, by `template|app`. */
+  readonly concurrent: Map<string, number>;
   readonly timers: Set<NodeJS.Timeout>;
   readonly abort: AbortController;
   readonly project: { status: string; revision: string; lastUpdate: number; lastUpdated: Date };
@@ -61,6 +63,7 @@ export function createAapState(opts: FakeAapOptions): AapState {
     jobs: new Map(),
     updates: new Map(),
     launches: [],
+    concurrent: new Map(),
     timers: new Set(),
     abort: new AbortController(),
     project: { status: "successful", revision: "5f2c1b7e9a0d4c3b8e6f1a2d3c4b5a6978695a4b", lastUpdate: 12, lastUpdated: SEEDED },

@@ -48,6 +48,11 @@ export class FakeAap {
     return this.#s.launches.map((l) => ({ ...l, extraVars: { ...l.extraVars } }));
   }
 
+  /** The most jobs of `template` for `app` that ran at the same time (0 when none ran). */
+  maxConcurrent(template: string, app: string): number {
+    return this.#s.concurrent.get(`${template}|${app}`) ?? 0;
+  }
+
   job(id: number): FakeAapJobView | undefined {
     const j = this.#s.jobs.get(id);
     if (!j) return undefined;

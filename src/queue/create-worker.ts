@@ -7,7 +7,8 @@ import type { Message } from "../core/message.ts";
 import type { Notifier } from "../core/notifier.ts";
 import { jobPayloadSchema, messageRefSchema, type JobPayload } from "./job-payload.ts";
 import { QUEUE_NAME } from "./job-queue.ts";
-import { LostOwnershipError, type Processor, type ProcessorResult } from "./processor.ts";
+import { acquireTarget, waitingLine } from "./lock-wait.ts";
+import { LostOwnershipError, TargetLockLostError, type Processor, type ProcessorResult } from "./processor.ts";
 import { ProgressMessage } from "./progress-message.ts";
 import { TargetLocks } from "./target-lock.ts";
 import type { WorkerDeps } from "./worker-deps.ts";
@@ -21,7 +22,10 @@ export interface WorkerOptions {
   /** BullMQ lock: a crashed worker's job is taken over after about this long (plus the stalled check). */
   lockDurationMs?: number | undefined;
   stalledIntervalMs?: number | undefined;
-  /** How long a job waiting for its target lock sleeps between tries. */
+  /**
+   * How long a job waiting for its target lock sleeps when nothing wakes it (a release wakes the line at once);
+   * default `limits.lockRecheck`.
+   */
   lockRetryMs?: number | undefined;
 }
 
@@ -38,7 +42,15 @@ export const refId = () => randomBytes(4).toString("hex");
 export function createWorker(opts: WorkerOptions): LabopsWorker {
   const byName = new Map(opts.processors.map((p) => [p.name, p]));
   const { deps } = opts;
-  const locks = new TargetLocks(opts.connection, opts.prefix, deps.config.limits.lockLease);
+  // A freed lock wakes its line: each waiting job's delayed BullMQ job is promoted (no polling while waiting).
+  const promote = async (ids: string[]) => {
+    await Promise.all(ids.map((id) => worker.backend.promote(id).catch(() => {})));
+  };
+  const locks = new TargetLocks(opts.connection, opts.prefix, deps.config.limits.lockLease, {
+    maxWaiters: deps.config.limits.lockWaiters,
+    recheckMs: opts.lockRetryMs ?? deps.config.limits.lockRecheck,
+    wake: promote,
+  });
   const shutdown = new AbortController();
   const lockDuration = opts.lockDurationMs ?? 30_000;
 
@@ -53,10 +65,13 @@ export function createWorker(opts: WorkerOptions): LabopsWorker {
     const jobId = job.id!;
     const log = deps.log.child({ cmd: payload.command, user: `${payload.actor.platform}:${payload.actor.id}`, jobId });
     const state: Record<string, unknown> = { ...payload.state };
+    let extendedAt = -Infinity;
     const ensureOwner = async () => {
       if (!token) return;
+      const at = Date.now();
       const ok = await job.extendLock(token, lockDuration).catch(() => 0);
       if (!ok) throw new LostOwnershipError(jobId);
+      extendedAt = at;
     };
     const save = async (patch: Record<string, unknown>) => {
       await ensureOwner();
@@ -67,8 +82,10 @@ export function createWorker(opts: WorkerOptions): LabopsWorker {
     // must not overwrite the message the new owner keeps, least of all its final state.
     let fenced = false;
     let lost = false;
+    // A lock extended less than a third of its duration ago is still ours (nobody can take a job whose lock
+    // has not expired), so chat edits renew it once per interval, not once per edit.
     const fence = async () => {
-      if (fenced) await ensureOwner();
+      if (fenced && Date.now() - extendedAt >= lockDuration / 3) await ensureOwner();
     };
     const notifier: Notifier = {
       post: async (channel, msg) => (await fence(), deps.notifier.post(channel, msg)),
@@ -93,20 +110,41 @@ export function createWorker(opts: WorkerOptions): LabopsWorker {
     const abort = AbortSignal.any([shutdown.signal, ...(signal ? [signal] : [])]);
 
     if (payload.lockKey) {
-      const got = await locks.acquire(payload.lockKey, jobId);
+      const got = await acquireTarget(locks, payload.lockKey, jobId, deps.aap, abort);
+      if (!got.acquired && got.full) {
+        await progress.finish(failure(title, `Job \`${jobId}\` was not started: ${got.position} jobs are already waiting for \`${payload.lockKey}\`, the most allowed. Try again when \`/status\` shows a shorter line.`));
+        await deps.audit.record({ event: "result", command: payload.command, jobId, target: payload.lockKey, detail: "refused: line full" }).catch(() => {});
+        throw new UnrecoverableError("lock line full");
+      }
       if (!got.acquired) {
-        const waiting: Message = {
-          title, state: "waiting",
-          lines: [`Job \`${jobId}\` is waiting for \`${payload.lockKey}\`: behind job \`${got.holder ?? "?"}\`, position ${got.position} in line.`],
-        };
-        if (!progress.ref) {
-          deps.metrics?.lockWaited(payload.lockKey);
-          await progress.start(waiting);
-        } else progress.update(waiting);
-        await job.moveToDelayed(Date.now() + (opts.lockRetryMs ?? 1_000), token);
+        // The message changes only when the place in line does: a re-check that sees the same line sends nothing.
+        const line = waitingLine(jobId, payload.lockKey, got);
+        if (state.waitingShown !== line) {
+          const waiting: Message = { title, state: "waiting", lines: [line] };
+          if (!progress.ref) {
+            deps.metrics?.lockWaited(payload.lockKey);
+            await progress.start(waiting);
+          } else await progress.now(waiting);
+          state.waitingShown = line;
+          await job.updateData({ ...payload, state });
+        }
+        await job.moveToDelayed(Date.now() + locks.recheckMs, token);
+        // A release between the acquire above and this sleep found the job still active and could not wake it.
+        if (await locks.freeFor(payload.lockKey, jobId).catch(() => false)) await promote([jobId]);
         throw new DelayedError();
       }
     }
+    // Remote work that may outlive this attempt keeps the target taken (see holdRemote).
+    let remoteLive = false;
+    let retrying = false;
+    const holdRemote = async (remote: string) => {
+      if (!payload.lockKey) return;
+      if (!(await locks.markRemote(payload.lockKey, jobId, remote))) throw new TargetLockLostError(payload.lockKey);
+      remoteLive = true;
+    };
+    const remoteDone = () => {
+      remoteLive = false;
+    };
     const renew = payload.lockKey
       ? setInterval(() => void locks.renew(payload.lockKey!, jobId).catch(() => {}), Math.max(500, locks.leaseMs / 3))
       : undefined;
@@ -119,7 +157,7 @@ export function createWorker(opts: WorkerOptions): LabopsWorker {
       else if (job.attemptsMade > 0 || job.stalledCounter > 0 || state.handedBack) progress.update({ title, state: "running", lines: ["Resuming…"] });
       if (state.handedBack) await save({ handedBack: false });
       const result = await processor.run({
-        args: args.data, payload, jobId, attempt: job.attemptsMade + 1, log, signal: abort, deps, state, save, ensureOwner, progress,
+        args: args.data, payload, jobId, attempt: job.attemptsMade + 1, log, signal: abort, deps, state, save, ensureOwner, progress, holdRemote, remoteDone,
       });
       await ensureOwner(); // a worker that lost the job delivers no final state (the new owner does)
       await progress.finish(result.message);
@@ -140,18 +178,24 @@ export function createWorker(opts: WorkerOptions): LabopsWorker {
         await job.moveToDelayed(Date.now(), token);
         throw new DelayedError();
       }
+      retrying = !isPermanent(job, err);
       return await fail(job, payload, progress, title, err, log);
     } finally {
       if (renew) clearInterval(renew);
       // The new owner of a lost job holds the target lock under the same job id: never release it from here.
-      if (payload.lockKey && !shutdown.signal.aborted && !lost) await locks.release(payload.lockKey, jobId).catch(() => {});
+      // A retry whose remote work may still run keeps the target (lease and guard): the next attempt re-attaches.
+      // A job that ends with its remote work possibly running frees the lease but keeps the guard, so the next
+      // job in line waits until AAP reports that work finished.
+      if (payload.lockKey && !shutdown.signal.aborted && !lost && !(retrying && remoteLive)) {
+        await locks.release(payload.lockKey, jobId, { keepRemote: remoteLive }).catch(() => {});
+      }
     }
   };
 
   const fail = async (job: Job, payload: JobPayload, progress: ProgressMessage, title: string, err: unknown, log: WorkerDeps["log"]): Promise<never> => {
     const ref = refId();
     const attempts = job.opts.attempts ?? 1;
-    const permanent = err instanceof UserError || (err instanceof ApiError && !err.retryable) || job.attemptsMade + 1 >= attempts;
+    const permanent = isPermanent(job, err);
     if (err instanceof UserError) log.info({ code: err.code, ref }, "job refused");
     else log.error({ err: errorFields(err), ref, attempt: job.attemptsMade + 1, permanent }, "job failed");
     if (!permanent) {
@@ -184,6 +228,11 @@ export function createWorker(opts: WorkerOptions): LabopsWorker {
       await closing;
     },
   };
+}
+
+/** A failure that ends the job (no retry left, or a retry could not help). */
+function isPermanent(job: Job, err: unknown): boolean {
+  return err instanceof UserError || (err instanceof ApiError && !err.retryable) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 
 /**

@@ -22,6 +22,15 @@ export interface ProcessorContext<A> {
   /** Throws LostOwnershipError when another worker has taken the job over (after a pause past the lock). */
   ensureOwner(): Promise<void>;
   progress: ProgressMessage;
+  /**
+   * Records remote work that may outlive this attempt (`aap:intent` just before a launch POST, then
+   * `aap:<id>`): the job's target stays taken until the job ends AND the remote work is known finished, through
+   * retry backoff and worker crashes. Throws TargetLockLostError when the job no longer holds its target
+   * (nothing may be launched then). A job without a target lock ignores it.
+   */
+  holdRemote(remote: string): Promise<void>;
+  /** The remote work recorded with holdRemote has finished (seen terminal): the target may be freed with the job. */
+  remoteDone(): void;
 }
 
 export interface ProcessorResult {
@@ -49,5 +58,13 @@ export class LostOwnershipError extends Error {
   override name = "LostOwnershipError";
   constructor(jobId: string) {
     super(`job ${jobId} is no longer owned by this worker`);
+  }
+}
+
+/** The job's target lock is held by another job: remote work must not start (the attempt is retried and waits in line). */
+export class TargetLockLostError extends Error {
+  override name = "TargetLockLostError";
+  constructor(target: string) {
+    super(`the lock on ${target} is no longer held by this job`);
   }
 }

@@ -27,8 +27,12 @@ export class ProgressMessage {
   #timer: NodeJS.Timeout | undefined;
   #chain: Promise<void> = Promise.resolve();
   #finished = false;
+  /** What the message shows now (as last sent): an edit that would show the same is not sent. */
+  #shown: string | undefined;
   /** Number of post/edit calls made, for tests and metrics. */
   sends = 0;
+  /** Edits not sent because the message already showed exactly that. */
+  unchanged = 0;
 
   constructor(private readonly opts: ProgressMessageOptions) {
     this.#ref = opts.ref;
@@ -109,13 +113,21 @@ export class ProgressMessage {
   }
 
   async #send(msg: Message): Promise<void> {
+    const shown = JSON.stringify(msg);
+    if (this.#ref && shown === this.#shown) {
+      // Same content as on screen: an edit would spend the platform's budget and change nothing.
+      this.unchanged++;
+      return;
+    }
     this.sends++;
     this.#lastSent = this.#now();
     if (this.#ref) {
       await this.opts.notifier.edit(this.#ref, msg);
+      this.#shown = shown;
       return;
     }
     this.#ref = await this.opts.notifier.post(this.opts.channel, msg);
+    this.#shown = shown;
     await this.opts.onPosted?.(this.#ref);
   }
 

@@ -13,11 +13,14 @@ export class RecordingNotifier implements Notifier {
   #next = 1;
   posts = 0;
   edits = 0;
+  /** Every call in order, with its time: ordering and latency assertions. */
+  readonly calls: { t: number; kind: "post" | "edit"; messageId: string; msg: Message }[] = [];
 
   async post(target: ChannelRef, msg: Message): Promise<MessageRef> {
     this.posts++;
     const ref = { ...target, messageId: `r${this.#next++}` };
     this.messages.set(ref.messageId, { ref, history: [msg] });
+    this.calls.push({ t: Date.now(), kind: "post", messageId: ref.messageId, msg });
     return ref;
   }
 
@@ -26,6 +29,16 @@ export class RecordingNotifier implements Notifier {
     const rec = this.messages.get(ref.messageId);
     if (!rec) throw new Error(`edit of unknown message ${ref.messageId}`);
     rec.history.push(msg);
+    this.calls.push({ t: Date.now(), kind: "edit", messageId: ref.messageId, msg });
+  }
+
+  /** Edits that left a message exactly as it was (the same content sent again). */
+  identicalEdits(): number {
+    let n = 0;
+    for (const m of this.messages.values()) {
+      for (let i = 1; i < m.history.length; i++) if (JSON.stringify(m.history[i]) === JSON.stringify(m.history[i - 1])) n++;
+    }
+    return n;
   }
 
   latest(messageId: string): Message | undefined {

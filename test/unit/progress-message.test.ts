@@ -54,4 +54,22 @@ describe("ProgressMessage", () => {
     await p.finish(msg(1, "failure"), { retries: 3 });
     expect(n.latest(p.ref!.messageId)!.state).toBe("failure");
   });
+
+  it("never sends an edit whose content equals what the message already shows", async () => {
+    const n = new RecordingNotifier();
+    const p = new ProgressMessage({ notifier: n, channel: { platform: "terminal", channel: "c" }, minIntervalMs: 1, log });
+    await p.start(msg(0, "waiting"));
+    for (let i = 0; i < 30; i++) {
+      await p.now(msg(0, "waiting")); // what a waiting job re-sends today on every re-check
+      p.update(msg(0, "waiting"));
+      await new Promise((r) => setTimeout(r, 3));
+    }
+    await p.now(msg(1));
+    await p.now(msg(1));
+    await p.finish(msg(1, "success"));
+    const history = n.messages.get(p.ref!.messageId)!.history;
+    expect(history.map((m) => `${m.state}:${m.lines![0]}`)).toEqual(["waiting:step 0", "running:step 1", "success:step 1"]);
+    for (let i = 1; i < history.length; i++) expect(JSON.stringify(history[i])).not.toBe(JSON.stringify(history[i - 1]));
+    expect(p.unchanged).toBeGreaterThanOrEqual(61);
+  });
 });

@@ -1,6 +1,6 @@
 import { AapIgnoredFieldsError, TERMINAL_JOB_STATUSES, type AapClient, type Job, type LaunchBody } from "../../clients/aap.ts";
 import { foldEvents, type JobProgress } from "../../clients/aap-progress.ts";
-import { UserError } from "../../errors.ts";
+import { ApiError, UserError } from "../../errors.ts";
 import type { ProcessorContext } from "../processor.ts";
 import { sleep } from "../../sleep.ts";
 
@@ -53,6 +53,8 @@ export async function launchOnce(ctx: ProcessorContext<unknown>, o: LaunchOnceOp
   const saved = ctx.state[o.key] as LaunchState | undefined;
   let jobId = saved?.jobId;
   let reattached = jobId !== undefined;
+  // Keeps the target taken while this AAP job may run, also through a retry's backoff and a crashed worker.
+  if (jobId !== undefined) await ctx.holdRemote(`aap:${jobId}`);
   if (jobId === undefined) {
     const template = await o.aap.findJobTemplate(o.template, { signal: ctx.signal });
     if (saved) {
@@ -61,6 +63,7 @@ export async function launchOnce(ctx: ProcessorContext<unknown>, o: LaunchOnceOp
         reattached = true;
         ctx.log.warn({ aapJob: jobId }, "re-attached to a job launched before a crash");
         await ctx.save({ [o.key]: { ...saved, jobId } });
+        await ctx.holdRemote(`aap:${jobId}`);
       }
     }
     if (jobId === undefined) {
@@ -68,17 +71,22 @@ export async function launchOnce(ctx: ProcessorContext<unknown>, o: LaunchOnceOp
       const prompts = await checkPrompts(o, template.id, ctx.signal);
       const intent: LaunchState = { correlation: `${ctx.jobId}/${o.key}/${ctx.attempt}`, intentAt: Date.now(), correlated: prompts.variables };
       await ctx.save({ [o.key]: intent }); // checks ownership: a worker paused past its lock stops here
+      await ctx.holdRemote("aap:intent"); // and the target lock: a job that lost it launches nothing
       const body = prompts.variables ? { ...o.body, extra_vars: { ...o.body.extra_vars, labops_correlation: intent.correlation } } : o.body;
       try {
         ({ jobId } = await o.aap.launch(template.id, body, { signal: ctx.signal }));
       } catch (err) {
         if (err instanceof AapIgnoredFieldsError) {
           await ctx.save({ [o.key]: { ...intent, jobId: err.jobId } });
+          await ctx.holdRemote(`aap:${err.jobId}`); // the line waits until AAP reports it canceled
           await o.aap.cancelJob(err.jobId).catch(() => false);
+        } else if (err instanceof ApiError && err.status !== undefined && err.status >= 400 && err.status < 500 && err.status !== 429) {
+          ctx.remoteDone(); // AAP refused the launch: no job exists
         }
         throw err;
       }
       await ctx.save({ [o.key]: { ...intent, jobId } });
+      await ctx.holdRemote(`aap:${jobId}`);
       await ctx.deps.audit.record({ event: "remote", command: ctx.payload.command, jobId: ctx.jobId, target: ctx.payload.lockKey, detail: `aap job ${jobId} (${o.template})` }).catch(() => {});
     }
   }
@@ -133,6 +141,7 @@ export async function follow(ctx: ProcessorContext<unknown>, o: LaunchOnceOption
     o.onProgress(job, progress);
     if (TERMINAL_JOB_STATUSES.includes(job.status)) {
       // Events can lag the terminal status for a few seconds (event_processing_finished).
+      ctx.remoteDone();
       if (job.event_processing_finished !== false || ++terminalPolls >= 5) {
         const tail = job.status === "successful" ? undefined : await o.aap.stdoutTail(jobId, 15, { signal: ctx.signal }).catch(() => undefined);
         return { job, progress, tail };
