@@ -2,8 +2,10 @@ import { readFileSync } from "node:fs";
 import { parseEnv } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { MUTE_SCOPE } from "./alerts/mutes.ts";
 import { closeMatches } from "./core/suggest.ts";
 import { ConfigError } from "./errors.ts";
+import { cronProblem } from "./schedules/cron.ts";
 
 /** Duration strings like "500ms", "30s", "2m", "1h", "7d" (or a bare number of milliseconds). */
 export function parseDuration(value: string | number): number {
@@ -170,6 +172,38 @@ const fileSchema = z.strictObject({
     })
     .prefault({}),
   audit: z.strictObject({ maxEntries: z.number().int().min(100).default(10_000) }).prefault({}),
+  gitops: z
+    .strictObject({
+      /** Watch GIT_REMOTE's branch (git.branch) and sync Nautobot and AAP on new commits. */
+      enabled: z.boolean().default(true),
+      interval: duration.prefault("1m"),
+      /** Where sync messages go, `platform:channel` (default: the first alert channel). */
+      channel: z.string().regex(/^(slack|discord|terminal):\S+$/, "must look like slack:C0123 or discord:123").optional(),
+      /** Deploy added or changed apps after a sync (each under its app lock); off: Deploy buttons only. */
+      autoDeploy: z.boolean().default(false),
+    })
+    .prefault({}),
+  schedules: z
+    .strictObject({
+      /** Shortest allowed time between two runs of one schedule. */
+      minInterval: duration.prefault("1m"),
+      maxPerChannel: z.number().int().min(1).max(500).default(50),
+    })
+    .prefault({}),
+  alerts: z
+    .strictObject({
+      /** Maintenance windows: alerts of `scope` are silenced for `duration` from each `cron` occurrence in `tz`. */
+      maintenance: z
+        .array(
+          z.strictObject({ scope: z.string().regex(MUTE_SCOPE, "must be app:<name>, host:<name> or template:<name>"), cron: z.string(), duration, tz: z.string().default("UTC") })
+            .superRefine((w, ctx) => {
+              const problem = cronProblem(w.cron, w.tz);
+              if (problem) ctx.addIssue({ code: "custom", path: ["cron"], message: problem });
+            }),
+        )
+        .default([]),
+    })
+    .prefault({}),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -202,7 +236,9 @@ export interface Config {
   git: FileConfig["git"] & { remote?: string | undefined };
   slack?: { mode: "socket" | "http"; botToken: string; appToken?: string | undefined; signingSecret?: string | undefined; apiUrl?: string | undefined; alertChannel?: string | undefined } | undefined;
   discord?: { token: string; appId: string; guildId: string; apiUrl?: string | undefined; alertChannel?: string | undefined } | undefined;
-  alerts: { pollIntervalMs: number };
+  alerts: { pollIntervalMs: number } & FileConfig["alerts"];
+  gitops: FileConfig["gitops"];
+  schedules: FileConfig["schedules"];
   permissions: FileConfig["permissions"];
   limits: FileConfig["limits"];
   audit: FileConfig["audit"];
@@ -289,7 +325,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     discord: v.DISCORD_TOKEN
       ? { token: v.DISCORD_TOKEN, appId: v.DISCORD_APP_ID!, guildId: v.DISCORD_GUILD_ID!, apiUrl: v.DISCORD_API_URL, alertChannel: v.DISCORD_ALERT_CHANNEL }
       : undefined,
-    alerts: { pollIntervalMs: v.ALERT_POLL_INTERVAL },
+    alerts: { pollIntervalMs: v.ALERT_POLL_INTERVAL, ...file.alerts },
+    gitops: file.gitops,
+    schedules: file.schedules,
     permissions: file.permissions,
     limits: file.limits,
     audit: file.audit,

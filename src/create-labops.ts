@@ -26,6 +26,12 @@ import { PROCESSORS } from "./queue/processors/index.ts";
 import { TargetLocks } from "./queue/target-lock.ts";
 import { AapJobWatcher } from "./queue/aap-job-watcher.ts";
 import { createRedis } from "./queue/redis.ts";
+import { createTimerWorker, Timers } from "./queue/timers.ts";
+import { alertChannels } from "./alerts/alert-channels.ts";
+import type { ChannelRef } from "./core/actor.ts";
+import { createGitopsRuntime } from "./gitops/gitops-runtime.ts";
+import { timerHandlers, upsertWatcherTimer } from "./queue/timer-handlers.ts";
+import type { Worker } from "bullmq";
 import type { WorkerDeps } from "./queue/worker-deps.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -41,6 +47,8 @@ export interface LabopsOptions {
   worker?: { lockDurationMs?: number; stalledIntervalMs?: number; lockRetryMs?: number } | undefined;
   onJobFailed?: WorkerDeps["onJobFailed"];
   metrics?: LabopsMetrics | undefined;
+  /** Where the GitOps watcher's alerts go (default: SLACK_ALERT_CHANNEL, DISCORD_ALERT_CHANNEL). */
+  alertChannels?: ChannelRef[] | undefined;
 }
 
 export interface Labops {
@@ -116,10 +124,13 @@ export function createLabops(opts: LabopsOptions): Labops {
     }),
     metrics,
   };
+  const timers = new Timers(producer, prefix);
+  const gitops = createGitopsRuntime({ config, log, redis: producer, notifier: notifiers, actions, jobs: queue, alertChannels: opts.alertChannels ?? alertChannels(config) });
   let workerRedis: Redis | undefined;
+  let timerWorker: Worker | undefined;
   const workerDeps: WorkerDeps = {
     config, log, redis: producer, notifier: notifiers, actions, audit, catalog, ...clients,
-    probe: opts.probe ?? tcpProbe(), onJobFailed: opts.onJobFailed, metrics,
+    probe: opts.probe ?? tcpProbe(), onJobFailed: opts.onJobFailed, metrics, gitops, timers,
     aapWatcher: clients.aap
       ? new AapJobWatcher(clients.aap, { intervalMs: config.aapSettings.pollInterval, eventBudget: config.aapSettings.eventsPerPoll, log })
       : undefined,
@@ -141,11 +152,16 @@ export function createLabops(opts: LabopsOptions): Labops {
       workerRedis.on("error", (err) => log.debug({ err: String(err) }, "redis worker connection error"));
       labops.worker = createWorker({ connection: workerRedis, prefix, processors: PROCESSORS, deps: workerDeps, ...opts.worker });
       observeWorker(labops.worker.worker, metrics);
+      timerWorker = createTimerWorker({ connection: workerRedis, prefix, log, handlers: timerHandlers({ ack, worker: workerDeps }) });
+      if (gitops) void upsertWatcherTimer(timers, gitops).catch((err) => log.warn({ err: String(err) }, "gitops watcher schedule not set; retried at the next start"));
       return labops.worker;
     },
     async close() {
       await labops.worker?.close();
+      await timerWorker?.close();
       workerDeps.aapWatcher?.stop();
+      await timers.close();
+      await gitops?.close();
       await queue.close();
       await clients.truenas?.close().catch(() => {});
       producer.disconnect();

@@ -57,24 +57,30 @@ async function main(): Promise<number> {
   config.limits.cooldown = 0;
   config.limits.progressEditInterval = 1_000;
   config.aapSettings.pollInterval = 500;
+  // The watcher reports in the terminal and checks often, so a commit (e.g. by /app add) is picked up in seconds.
+  config.gitops.channel ??= "terminal:terminal";
+  config.gitops.interval = Number(process.env.GITOPS_INTERVAL_MS ?? 3_000);
   const notifier = new ConsoleNotifier(out);
   const notifiers = new NotifierRegistry().register("terminal", notifier);
   let alerting: ReturnType<typeof createAlerting> | undefined;
-  const labops = createLabops({ config, log, notifiers, probe: lab.probe, onJobFailed: (i) => alerting?.onJobFailed(i) });
+  const alertChannel = { platform: "terminal" as const, channel: "alerts" };
+  const labops = createLabops({ config, log, notifiers, probe: lab.probe, onJobFailed: (i) => alerting?.onJobFailed(i), alertChannels: [alertChannel] });
   alerting = createAlerting({
     config, log, redis: labops.redis, prefix: config.redis.prefix, notifier: notifiers, actions: labops.ack.actions, aap: labops.clients.aap,
-    channels: [{ platform: "terminal", channel: "alerts" }], pollIntervalMs: config.alerts.pollIntervalMs, webhookToken,
+    channels: [alertChannel], pollIntervalMs: config.alerts.pollIntervalMs, webhookToken,
   });
   addMetricsRoute(http, labops.metrics);
   alerting.addRoutes(http);
   await labops.ready();
   labops.startWorker();
+  // The watcher's first check records the revision Nautobot has; later commits are then picked up and synced.
+  await labops.workerDeps.gitops?.watcher.pollOnce().catch(() => {});
   addHealthRoutes(http, readinessChecks(labops));
 
   if (interactive) {
     out.write("labops demo: a simulated homelab (AAP, Nautobot, Proxmox, TrueNAS) is running.\n" +
       "Try: /deploy traefik   /deploy nextcloud   /app add homepage --image ghcr.io/gethomepage/homepage:v0.9.6 --host docker01\n" +
-      "     /cleanup-ocp   /runner create   /seed-aap   /sync all   /status   /help   (Ctrl-D to quit)\n");
+      "     /cleanup-ocp   /runner create   /seed-aap   /sync all   /gitops status   /status   /help   (Ctrl-D to quit)\n");
   }
   // On stderr, so piped output stays the chat alone.
   process.stderr.write(`labops HTTP: ${httpUrl}/healthz  ${httpUrl}/metrics  POST ${httpUrl}/hooks/aap (Authorization: Bearer ${webhookToken})\n`);

@@ -8,6 +8,8 @@ export interface AlertItem {
   group: string;
   /** What the group title names: the template, or `/command`. */
   subject: string;
+  /** What else mutes it (`/alerts mute`, maintenance windows): `app:<name>`, `host:<name>`, `template:<name>`. */
+  scopes?: string[] | undefined;
   /** Dedupe id: `aap:<job id>` or `worker:<labops job id>`. */
   key: string;
   /** The id shown in a group's list: "104". */

@@ -62,10 +62,10 @@ export class AlertService {
 
   async #deliver(item: AlertItem, specs: ButtonSpec[]): Promise<AlertOutcome> {
     const { store, log } = this.o;
-    const mute = await store.mutedBy(item.group);
+    const mute = await store.mutedFor(item.group, item.scopes);
     if (mute) {
       await store.addSuppressed(item.group, item.summary);
-      log.info({ alert: item.key, group: item.group, mutedBy: mute.by, until: new Date(mute.until).toISOString() }, "alert muted");
+      log.info({ alert: item.key, group: item.group, scope: mute.scope, mutedBy: mute.by, until: new Date(mute.until).toISOString() }, "alert muted");
       return "muted";
     }
     const suppressed = await store.suppressed(item.group);

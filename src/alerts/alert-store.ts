@@ -1,5 +1,7 @@
 import type { Redis } from "ioredis";
+import { randomBytes } from "node:crypto";
 import type { MessageRef } from "../core/actor.ts";
+import { activeWindow, muteScopes, type MaintenanceWindow, type Mute } from "./mutes.ts";
 
 /** The Redis key that mutes a group (`aap:<template>`, `labops:<command>`); written by the alert.mute job. */
 export function muteKey(prefix: string, group: string): string {
@@ -30,7 +32,7 @@ return 'claimed'
 /**
  * The alerting state in Redis, under `<prefix>:alert:`:
  * - `seen:<source>:<id>`: one alert per failure (`claimed:<ms>` while being posted, then `done`), kept `dedupeTtlMs`.
- * - `mute:<group>`: set by the Mute button, expires on its own.
+ * - `mute:<scope>`: set by the Mute button (a group) or `/alerts mute` (`app:`, `host:`, `template:`), expires on its own.
  * - `group:<group>`: the open group message of a template, expires when its window closes.
  * - `suppressed:<group>`: failures muted since the last posted alert, reported with the next one.
  * - `aap-watermark`: the newest `finished` timestamp the poller has fully handled.
@@ -39,7 +41,7 @@ export class AlertStore {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-    private readonly opts: { dedupeTtlMs: number; staleClaimMs: number },
+    private readonly opts: { dedupeTtlMs: number; staleClaimMs: number; maintenance?: readonly MaintenanceWindow[] | undefined },
   ) {}
 
   /** Claims a failure for alerting; `done` when it was alerted before, `in-flight` while another path posts it. */
@@ -63,6 +65,54 @@ export class AlertStore {
   async mutedBy(group: string): Promise<{ by: string; until: number } | undefined> {
     const raw = await this.redis.get(this.muteKey(group));
     return raw ? (JSON.parse(raw) as { by: string; until: number }) : undefined;
+  }
+
+  /**
+   * The mute that silences an alert of `group` naming `scopes` (its app, hosts): a Mute button's group mute,
+   * an `/alerts mute` scope, or a maintenance window from the settings.
+   */
+  async mutedFor(group: string, scopes: readonly string[] = []): Promise<Mute | undefined> {
+    const all = muteScopes(group, scopes);
+    const raws = await this.redis.mget(...all.map((s) => this.muteKey(s)));
+    for (const [i, raw] of raws.entries()) if (raw) return { scope: all[i]!, ...(JSON.parse(raw) as Omit<Mute, "scope">) };
+    return activeWindow(this.opts.maintenance ?? [], all);
+  }
+
+  /** Mutes `scope` for `ms` (replacing an earlier mute of it); returns the mute with its id. */
+  async mute(scope: string, ms: number, by: string): Promise<Mute> {
+    const mute: Mute = { scope, by, until: Date.now() + ms, at: Date.now(), id: `m${randomBytes(3).toString("hex")}` };
+    const { scope: _s, ...stored } = mute;
+    await this.redis.set(this.muteKey(scope), JSON.stringify(stored), "PX", ms);
+    return mute;
+  }
+
+  /** Every mute in force, soonest to expire first, then the maintenance windows open now. */
+  async mutes(): Promise<Mute[]> {
+    const head = this.muteKey("");
+    const keys: string[] = [];
+    let cursor = "0";
+    do {
+      const [next, batch] = await this.redis.scan(cursor, "MATCH", `${head}*`, "COUNT", 500);
+      keys.push(...batch);
+      cursor = next;
+    } while (cursor !== "0" && keys.length < 1_000);
+    const raws = keys.length ? await this.redis.mget(...keys) : [];
+    const out: Mute[] = [];
+    for (const [i, raw] of raws.entries()) if (raw) out.push({ scope: keys[i]!.slice(head.length), ...(JSON.parse(raw) as Omit<Mute, "scope">) });
+    out.sort((a, b) => a.until - b.until);
+    for (const w of this.opts.maintenance ?? []) {
+      const open = activeWindow([w], [w.scope]);
+      if (open) out.push(open);
+    }
+    return out;
+  }
+
+  /** Ends the mute with this id (or of this scope); false when there is none. */
+  async unmute(idOrScope: string): Promise<Mute | undefined> {
+    const found = (await this.mutes()).find((m) => m.id !== undefined && (m.id === idOrScope || m.scope === idOrScope));
+    if (!found) return undefined;
+    await this.redis.del(this.muteKey(found.scope));
+    return found;
   }
 
   async addSuppressed(group: string, label: string): Promise<void> {

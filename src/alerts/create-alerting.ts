@@ -82,7 +82,7 @@ export interface Alerting {
 export function createAlerting(o: AlertingOptions): Alerting {
   const groupWindowMs = o.groupWindowMs ?? 10 * 60_000;
   const muteMs = o.muteMs ?? HOUR;
-  const store = new AlertStore(o.redis, o.prefix, { dedupeTtlMs: o.dedupeTtlMs ?? 7 * DAY, staleClaimMs: 5 * 60_000 });
+  const store = new AlertStore(o.redis, o.prefix, { dedupeTtlMs: o.dedupeTtlMs ?? 7 * DAY, staleClaimMs: 5 * 60_000, maintenance: o.config.alerts.maintenance });
   const service = new AlertService({ log: o.log, notifier: o.notifier, actions: o.actions, store, channels: o.channels, groupWindowMs, retryDelaysMs: o.retryDelaysMs });
   const background = new Set<Promise<unknown>>();
   const track = (p: Promise<unknown>) => {
@@ -103,7 +103,7 @@ export function createAlerting(o: AlertingOptions): Alerting {
       const f = await loadAapFailure(o.aap, seed, { eventWaitMs: o.eventWaitMs ?? 10_000, tailLines: 15 });
       const url = o.aap && !f.missing ? o.aap.jobUrl(f.id) : f.url;
       const link = url ? { label: `AAP job ${f.id}`, url } : undefined;
-      const item: AlertItem = { group: `aap:${f.template}`, subject: f.template, key: `aap:${f.id}`, shortId: String(f.id), summary: summarizeAap(f), message: renderAapFailure(f, link) };
+      const item: AlertItem = { group: `aap:${f.template}`, subject: f.template, key: `aap:${f.id}`, shortId: String(f.id), summary: summarizeAap(f), message: renderAapFailure(f, link), scopes: aapScopes(o.config, f) };
       o.log.info({ aapJob: f.id, status: f.status, source }, "aap failure alert prepared");
       return { item, buttons: aapButtons(f) };
     });
@@ -122,7 +122,8 @@ export function createAlerting(o: AlertingOptions): Alerting {
       jobId: info.jobId, command: info.command, ref: info.ref, text: describeForUser(info.error, info.ref),
       actor: p.success ? p.data.actor.name : undefined, args: args && args !== "{}" ? args.slice(0, 200) : undefined,
     });
-    const item: AlertItem = { group: `labops:${info.command}`, subject: `/${info.command}`, key: `worker:${info.jobId}`, shortId: info.jobId, summary: `job ${info.jobId} (ref ${info.ref})`, message };
+    const item: AlertItem = { group: `labops:${info.command}`, subject: `/${info.command}`, key: `worker:${info.jobId}`, shortId: info.jobId, summary: `job ${info.jobId} (ref ${info.ref})`, message,
+      scopes: p.success ? argScopes(p.data.args) : [] };
     const buttons = [muteButton(item.group, item.subject, muteMs, 7 * DAY)];
     track(service.raise(item.key, async () => ({ item, buttons })).catch((err: unknown) =>
       o.log.error({ jobId: info.jobId, ref: info.ref, err: String(err) }, "worker failure alert not delivered")));
@@ -163,6 +164,18 @@ function fromNotification(n: AapNotification): AapFailure {
     url: n.url && /^https?:\/\//.test(n.url) ? n.url : undefined,
     extraVars: n.extra_vars ?? undefined, finished: n.finished ?? undefined, failedHosts, failedTasks: [],
   };
+}
+
+/** What mutes an AAP failure besides its template: the app it deployed, the hosts that failed and its limit. */
+function aapScopes(config: Config, f: AapFailure): string[] {
+  const app = deployLock(config, f)?.slice("app:".length);
+  const hosts = new Set([...f.failedHosts, ...f.limit.split(/[,:]/).map((h) => h.trim()).filter((h) => /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(h))]);
+  return [...(app ? [`app:${app}`] : []), ...[...hosts].map((h) => `host:${h}`)];
+}
+
+/** A labops job's app and host arguments, as mute scopes. */
+function argScopes(args: Record<string, unknown>): string[] {
+  return (["app", "host"] as const).flatMap((k) => (typeof args[k] === "string" ? [`${k}:${String(args[k])}`] : []));
 }
 
 /** A relaunch of Master Deploy waits behind a /deploy of the same app (same lock key as deploy.ts). */

@@ -1,5 +1,6 @@
 import { alertActions } from "../alerts/alert-actions.ts";
 import { UserError } from "../errors.ts";
+import { gitopsDeployAction } from "../gitops/deploy-button.ts";
 import { cleanupActions } from "./cleanup-actions.ts";
 import { ackContext, type ActionHandler } from "../core/dispatch.ts";
 
@@ -26,4 +27,4 @@ const cancel: ActionHandler = {
   },
 };
 
-export const ACTION_HANDLERS: readonly ActionHandler[] = [confirmCommand, cancel, ...cleanupActions, ...alertActions];
+export const ACTION_HANDLERS: readonly ActionHandler[] = [confirmCommand, cancel, ...cleanupActions, ...alertActions, gitopsDeployAction];

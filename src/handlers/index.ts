@@ -3,6 +3,7 @@ import { appCommands } from "./app.ts";
 import cancel from "./cancel.ts";
 import { cleanupCommands } from "./cleanup-ocp.ts";
 import deploy from "./deploy.ts";
+import { gitopsCommands } from "./gitops.ts";
 import help from "./help.ts";
 import history from "./history.ts";
 import job from "./job.ts";
@@ -21,6 +22,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   ...cleanupCommands,
   ...runnerCommands,
   ...appCommands,
+  ...gitopsCommands,
   c(status),
   c(job),
   c(cancel),

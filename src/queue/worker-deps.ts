@@ -12,6 +12,8 @@ import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import type { AppCatalog } from "../core/app-catalog.ts";
 import type { ServiceProbe } from "../core/service-probe.ts";
+import type { GitopsRuntime } from "../gitops/gitops-runtime.ts";
+import type { Timers } from "./timers.ts";
 
 /** Everything a processor may use, passed in by the composition root. A missing client means that system is not configured. */
 export interface WorkerDeps {
@@ -31,6 +33,10 @@ export interface WorkerDeps {
   /** Post-deploy service probe; absent: services are listed, not probed. */
   probe?: ServiceProbe | undefined;
   metrics?: Metrics | undefined;
+  /** The GitOps watcher's mirror, state and alerts (absent without GIT_REMOTE). */
+  gitops?: GitopsRuntime | undefined;
+  /** BullMQ job schedulers (the `timers` queue): /schedule and the watcher. */
+  timers?: Timers | undefined;
   /** Called when a job fails for good (after its retries), with the reference id shown to the person. */
   onJobFailed?: ((info: { jobId: string; command: string; ref: string; error: unknown; payload: unknown }) => void) | undefined;
 }

@@ -2,6 +2,8 @@ import type { Processor } from "../processor.ts";
 import aapDeploy from "./aap-deploy.ts";
 import aapSeed from "./aap-seed.ts";
 import { alertProcessors } from "./alert-processors.ts";
+import gitopsSync from "./gitops-sync.ts";
+import { gitopsProcessors } from "./gitops-commands.ts";
 import labSync from "./lab-sync.ts";
 import labopsCancel from "./labops-cancel.ts";
 import { appProcessors } from "./nautobot-app.ts";
@@ -20,4 +22,6 @@ export const PROCESSORS: readonly Processor[] = [
   ...runnerProcessors,
   ...appProcessors,
   ...alertProcessors,
+  p(gitopsSync),
+  ...gitopsProcessors,
 ];
