@@ -12,6 +12,7 @@ import { CommandRegistry } from "./core/command-registry.ts";
 import { Cooldown } from "./core/cooldown.ts";
 import type { AckDeps, ActionHandler } from "./core/dispatch.ts";
 import { NotifierRegistry } from "./core/notifier.ts";
+import { LaunchRecords } from "./core/launch-records.ts";
 import { Permissions } from "./core/permissions.ts";
 import { tcpProbe, type ServiceProbe } from "./core/service-probe.ts";
 import { ACTION_HANDLERS } from "./handlers/actions.ts";
@@ -106,8 +107,9 @@ export function createLabops(opts: LabopsOptions): Labops {
   metrics.setQueue(queue.queue);
   const actions = new ActionStore(producer, prefix);
   const audit = new AuditLog(producer, prefix, config.audit.maxEntries);
+  const commands = new CommandRegistry(COMMANDS);
   const ack: AckDeps = {
-    commands: new CommandRegistry(COMMANDS),
+    commands,
     jobs: queue,
     actions,
     permissions: new Permissions(config.permissions, config.admins),
@@ -130,6 +132,7 @@ export function createLabops(opts: LabopsOptions): Labops {
   let timerWorker: Worker | undefined;
   const workerDeps: WorkerDeps = {
     config, log, redis: producer, notifier: notifiers, actions, audit, catalog, ...clients,
+    launches: new LaunchRecords(producer, prefix), commands,
     probe: opts.probe ?? tcpProbe(), onJobFailed: opts.onJobFailed, metrics, gitops, timers,
     aapWatcher: clients.aap
       ? new AapJobWatcher(clients.aap, { intervalMs: config.aapSettings.pollInterval, eventBudget: config.aapSettings.eventsPerPoll, log })

@@ -66,7 +66,7 @@ async function main(): Promise<number> {
   const alertChannel = { platform: "terminal" as const, channel: "alerts" };
   const labops = createLabops({ config, log, notifiers, probe: lab.probe, onJobFailed: (i) => alerting?.onJobFailed(i), alertChannels: [alertChannel] });
   alerting = createAlerting({
-    config, log, redis: labops.redis, prefix: config.redis.prefix, notifier: notifiers, actions: labops.ack.actions, aap: labops.clients.aap,
+    config, log, redis: labops.redis, prefix: config.redis.prefix, notifier: notifiers, actions: labops.ack.actions, commands: labops.ack.commands, aap: labops.clients.aap,
     channels: [alertChannel], pollIntervalMs: config.alerts.pollIntervalMs, webhookToken,
   });
   addMetricsRoute(http, labops.metrics);

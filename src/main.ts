@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     }
   }
   alerting = createAlerting({
-    config, log, redis: labops.redis, prefix: config.redis.prefix, notifier: labops.notifiers, actions: labops.ack.actions,
+    config, log, redis: labops.redis, prefix: config.redis.prefix, notifier: labops.notifiers, actions: labops.ack.actions, commands: labops.ack.commands,
     aap: labops.clients.aap, channels: alertChannels(config), pollIntervalMs: config.alerts.pollIntervalMs,
     webhookToken: config.http.alertWebhookToken,
   });

@@ -20,8 +20,11 @@ export interface AlertItem {
 
 const STATUS_WORD: Record<string, string> = { failed: "failed", error: "ended in error", canceled: "was canceled" };
 
+/** What the alert's buttons offer to run the job again: a relaunch of the failed hosts, the command anew, or nothing. */
+export type RunAgain = { kind: "relaunch" } | { kind: "rerun"; command: string } | undefined;
+
 /** The alert of one failed AAP job: what, who, where, what failed, the last output, and what to do next. */
-export function renderAapFailure(f: AapFailure, link: { label: string; url: string } | undefined): Message {
+export function renderAapFailure(f: AapFailure, link: { label: string; url: string } | undefined, again?: RunAgain): Message {
   const lines: string[] = [];
   for (const t of f.failedTasks.slice(0, 5)) lines.push(`failed: ${t.task} on ${t.host}${t.msg ? `: ${t.msg}` : ""}`);
   if (f.failedTasks.length > 5) lines.push(`…and ${f.failedTasks.length - 5} more failed task(s)`);
@@ -29,7 +32,7 @@ export function renderAapFailure(f: AapFailure, link: { label: string; url: stri
   if (f.explanation) lines.push(`AAP says: ${f.explanation.slice(0, 300)}`);
   if (f.unavailable) lines.push(f.unavailable);
   if (f.tail) lines.push("last lines of output:", ...f.tail.split("\n").filter((l) => l.trim() !== "").slice(-8).map((l) => `  ${l}`));
-  lines.push(nextStep(f));
+  lines.push(nextStep(f, again));
   return {
     title: `AAP job ${f.id} ${STATUS_WORD[f.status] ?? f.status}: ${f.template}`,
     state: "failure",
@@ -45,11 +48,12 @@ export function renderAapFailure(f: AapFailure, link: { label: string; url: stri
   };
 }
 
-function nextStep(f: AapFailure): string {
+function nextStep(f: AapFailure, again: RunAgain): string {
+  if (again?.kind === "rerun") return `Next: *Show log* for more output; once the cause is fixed, *Run /${again.command} again* (it goes through its own preview or confirmation).`;
   if (f.missing) return "Next: labops' AAP does not know this job; open it in the AAP that sent the notification.";
   if (f.status === "canceled") return "Next: someone canceled this job in AAP; run it again if it should have finished.";
   if (f.status === "error") return "Next: AAP could not run the playbook (project, inventory or credential problem); open the job in AAP, fix the cause, then launch again.";
-  if (f.failedHosts.length) return `Next: *Show log* for more output; once the cause is fixed, *Relaunch failed hosts* runs it again on ${f.failedHosts.join(", ")} only.`;
+  if (f.failedHosts.length && again?.kind === "relaunch") return `Next: *Show log* for more output; once the cause is fixed, *Relaunch failed hosts* runs it again on ${f.failedHosts.join(", ")} only.`;
   return "Next: *Show log* for more output, fix the cause, then launch the template again.";
 }
 

@@ -2,7 +2,10 @@ import type { Redis } from "ioredis";
 import type { AapClient } from "../clients/aap.ts";
 import type { Config } from "../config.ts";
 import type { ActionStore } from "../core/action-store.ts";
-import type { ChannelRef } from "../core/actor.ts";
+import { strictest, type ChannelRef } from "../core/actor.ts";
+import { allowsRelaunch } from "../core/command.ts";
+import type { CommandRegistry } from "../core/command-registry.ts";
+import { correlationOf, LaunchRecords } from "../core/launch-records.ts";
 import type { Notifier } from "../core/notifier.ts";
 import { describeForUser } from "../errors.ts";
 import type { HttpServer } from "../http/http-server.ts";
@@ -12,7 +15,7 @@ import type { WorkerDeps } from "../queue/worker-deps.ts";
 import { failureFromJob, loadAapFailure, type AapFailure } from "./aap-failure.ts";
 import { AapPoller } from "./aap-poller.ts";
 import { addAapWebhookRoute, type AapNotification } from "./aap-webhook-route.ts";
-import { muteButton, relaunchButton, showLogButton } from "./alert-actions.ts";
+import { muteButton, relaunchButton, rerunButton, showLogButton } from "./alert-actions.ts";
 import { renderAapFailure, renderWorkerFailure, summarizeAap, type AlertItem } from "./alert-message.ts";
 import { AlertService, type AlertOutcome, type ButtonSpec } from "./alert-service.ts";
 import { AlertStore } from "./alert-store.ts";
@@ -29,6 +32,8 @@ export interface AlertingOptions {
   prefix: string;
   notifier: Notifier;
   actions: ActionStore;
+  /** The chat commands (`labops.ack.commands`): a failed job labops launched offers a relaunch or its command again. Without it, neither. */
+  commands?: CommandRegistry | undefined;
   /** Without it, alerts carry only what the notification says, there are no AAP buttons, and nothing is polled. */
   aap?: AapClient | undefined;
   /** Where alerts go: Slack SLACK_ALERT_CHANNEL, Discord DISCORD_ALERT_CHANNEL, the terminal in the demo. */
@@ -72,7 +77,8 @@ export interface Alerting {
  *   poller (the webhook is unsigned and sent once), together producing one alert per AAP job;
  * - labops jobs that fail for good in the worker, carrying the reference id of the worker's log line.
  * Repeated failures of one template within the window edit one message with a count. Buttons: Show log,
- * Relaunch failed hosts, Mute (see alert-actions.ts; their jobs are in queue/processors/alert-processors.ts).
+ * Relaunch failed hosts (only for a job labops launched, of a command that allows it) or Run /<command> again, Mute
+ * (see alert-actions.ts; their jobs are in queue/processors/alert-processors.ts).
  *
  * The composition root passes: config, log, redis (producer), prefix (config.redis.prefix), the notifier
  * registry, the ActionStore, the AAP client, the alert channels, config.alerts.pollIntervalMs and
@@ -90,12 +96,37 @@ export function createAlerting(o: AlertingOptions): Alerting {
     background.add(t);
   };
 
-  const aapButtons = (f: AapFailure): ButtonSpec[] => {
+  const launches = new LaunchRecords(o.redis, o.prefix);
+  const aapButtons = async (f: AapFailure): Promise<ButtonSpec[]> => {
     const out: ButtonSpec[] = [];
     if (o.aap && !f.missing) out.push(showLogButton(f.id, f.template, 7 * DAY));
-    if (o.aap && !f.missing && f.status === "failed" && f.failedHosts.length > 0) out.push(relaunchButton(f.id, f.template, deployLock(o.config, f), DAY));
+    if (o.aap && !f.missing) out.push(...(await againButtons(f)));
     out.push(muteButton(`aap:${f.template}`, f.template, muteMs, 7 * DAY));
     return out;
+  };
+
+  /**
+   * What may run a failed job again. Only a job labops launched (its launch record, and the job carries the
+   * record's correlation id) of a command that still exists: "Relaunch failed hosts" when the command allows
+   * it and AAP can relaunch only the failed hosts; otherwise "Run /<command> again", which is that command typed
+   * anew (preview and confirmation included). Nothing for a job launched outside labops.
+   */
+  const againButtons = async (f: AapFailure): Promise<ButtonSpec[]> => {
+    const rec = await launches.get(f.id).catch(() => undefined);
+    if (!rec || rec.template !== f.template || !o.commands) return [];
+    if (rec.correlation !== undefined && correlationOf(f.extraVars) !== rec.correlation) {
+      o.log.warn({ aapJob: f.id, command: rec.command }, "launch record does not match the AAP job's correlation id; no relaunch offered");
+      return [];
+    }
+    const cmd = o.commands.get(rec.command);
+    if (!cmd) return [];
+    const requires = strictest("operator", cmd.def.requires);
+    if (allowsRelaunch(cmd.def) && f.status === "failed" && f.failedHosts.length > 0) {
+      return [relaunchButton({ aapJob: f.id, template: f.template, command: cmd.def.name, lockKey: rec.lockKey, requires, ttlMs: DAY })];
+    }
+    // The command's own arguments when the job was queued with them (a cleanup's execute job holds its plan: a fresh preview then).
+    const args = cmd.def.args.safeParse(rec.args).success ? rec.args : cmd.def.args.safeParse({}).success ? {} : undefined;
+    return args ? [rerunButton({ aapJob: f.id, template: f.template, command: cmd.def.name, args, requires, ttlMs: DAY })] : [];
   };
 
   const alertAap = (seed: AapFailure, source: "webhook" | "poll"): Promise<AlertOutcome> =>
@@ -103,9 +134,12 @@ export function createAlerting(o: AlertingOptions): Alerting {
       const f = await loadAapFailure(o.aap, seed, { eventWaitMs: o.eventWaitMs ?? 10_000, tailLines: 15 });
       const url = o.aap && !f.missing ? o.aap.jobUrl(f.id) : f.url;
       const link = url ? { label: `AAP job ${f.id}`, url } : undefined;
-      const item: AlertItem = { group: `aap:${f.template}`, subject: f.template, key: `aap:${f.id}`, shortId: String(f.id), summary: summarizeAap(f), message: renderAapFailure(f, link), scopes: aapScopes(o.config, f) };
+      const buttons = await aapButtons(f);
+      const again = buttons.find((b) => b.kind === "alert-relaunch" || b.kind === "alert-rerun");
+      const message = renderAapFailure(f, link, again?.kind === "alert-relaunch" ? { kind: "relaunch" } : again ? { kind: "rerun", command: String(again.payload.command) } : undefined);
+      const item: AlertItem = { group: `aap:${f.template}`, subject: f.template, key: `aap:${f.id}`, shortId: String(f.id), summary: summarizeAap(f), message, scopes: aapScopes(o.config, f) };
       o.log.info({ aapJob: f.id, status: f.status, source }, "aap failure alert prepared");
-      return { item, buttons: aapButtons(f) };
+      return { item, buttons };
     });
 
   const poller = o.aap
@@ -178,7 +212,7 @@ function argScopes(args: Record<string, unknown>): string[] {
   return (["app", "host"] as const).flatMap((k) => (typeof args[k] === "string" ? [`${k}:${String(args[k])}`] : []));
 }
 
-/** A relaunch of Master Deploy waits behind a /deploy of the same app (same lock key as deploy.ts). */
+/** The app a Master Deploy job deployed, as its lock key (`app:<name>`, as deploy.ts makes it). */
 function deployLock(config: Config, f: AapFailure): string | undefined {
   if (f.template !== config.aapSettings.templates.deploy || !f.extraVars) return undefined;
   try {

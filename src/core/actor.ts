@@ -23,6 +23,11 @@ export interface MessageRef extends ChannelRef {
   messageId: string;
 }
 
+/** The strictest of some roles (at least `floor`): what a path needs when several rules apply. */
+export function strictest(floor: Role, ...roles: (Role | undefined)[]): Role {
+  return roles.reduce<Role>((a, r) => (r && ROLE_RANK[r] > ROLE_RANK[a] ? r : a), floor);
+}
+
 export function actorKey(a: Pick<Actor, "platform" | "id">): string {
   return `${a.platform}:${a.id}`;
 }

@@ -39,6 +39,12 @@ export interface CommandDefinition<S extends z.ZodObject = z.ZodObject> {
   lock?: ((args: z.infer<S>) => string) | undefined;
   /** Ask for a confirmation (bound to the asker, single-use, expiring) before enqueueing. */
   confirm?: ConfirmPolicy<z.infer<S>> | undefined;
+  /**
+   * An alert on a failed AAP job this command launched may offer "Relaunch failed hosts" (with the command's
+   * role and target lock). Ignored for admin commands and commands with a confirmation (see allowsRelaunch):
+   * their alerts offer to run the command again, through its own preview and confirmation.
+   */
+  relaunchFromAlert?: boolean | undefined;
   /** Mutating commands are subject to the per-user cooldown. */
   mutating?: boolean | undefined;
   /** Autocomplete source for an argument (served from caches, never a backend call on the ack path). */
@@ -49,4 +55,9 @@ export interface CommandDefinition<S extends z.ZodObject = z.ZodObject> {
 
 export function defineCommand<S extends z.ZodObject>(def: CommandDefinition<S>): CommandDefinition<S> {
   return def;
+}
+
+/** Whether an alert may relaunch what this command launched: it must say so, and not be destructive (admin-only or confirmed). */
+export function allowsRelaunch(def: Pick<CommandDefinition, "relaunchFromAlert" | "requires" | "confirm">): boolean {
+  return def.relaunchFromAlert === true && def.requires !== "admin" && !def.confirm;
 }

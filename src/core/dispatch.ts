@@ -106,7 +106,7 @@ export function ackContext(deps: AckDeps, cmd: RegisteredCommand, args: Record<s
       const lockKey = cmd.def.lock?.(args as never);
       const { jobId, duplicate } = await deps.jobs.enqueue(jobName, {
         command: cmd.def.name, args: { ...args, ...extra }, actor: req.actor, channel: req.channel, requestId: req.requestId,
-        ...(lockKey ? { lockKey } : {}), enqueuedAt: Date.now(),
+        ...(lockKey ? { lockKey } : {}), requires: cmd.def.requires, enqueuedAt: Date.now(),
       });
       if (!duplicate) {
         // Not awaited: the job is already queued, and the acknowledgement should not wait on the audit write.

@@ -10,6 +10,8 @@ const confirmCommand: ActionHandler = {
   async run({ payload, actor, channel, deps }) {
     const cmd = deps.commands.get(String(payload.command));
     if (!cmd) throw new UserError("action_unknown", "That command no longer exists.");
+    // The button records the role it was made with; the command's own role today is checked too.
+    if (!deps.permissions.allows(actor, channel, cmd.def.requires)) throw new UserError("forbidden", `\`/${cmd.def.name}\` needs the ${cmd.def.requires} role, which you do not have here.`);
     const args = cmd.def.args.parse(payload.args) as Record<string, unknown>;
     await deps.audit.record({ event: "confirmed", actor: `${actor.platform}:${actor.id}`, command: cmd.def.name }).catch(() => {});
     const reply = await ackContext(deps, cmd, args, { actor, channel, requestId: `confirmed:${String(payload.requestId)}` }).enqueue();

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { executeArgs, purgeArgs, restoreArgs } from "../cleanup/cleanup-plan.ts";
-import { actorKey } from "../core/actor.ts";
+import { actorKey, strictest } from "../core/actor.ts";
+import { UserError } from "../errors.ts";
 import type { ActionHandler, AckDeps } from "../core/dispatch.ts";
 import type { Actor, ChannelRef } from "../core/actor.ts";
 import type { Message } from "../core/message.ts";
@@ -12,8 +13,11 @@ const common = z.object({ lockKey: z.string().regex(/^truenas:[A-Za-z0-9_.:/-]+$
  * race of two deliveries makes one job; the job's arguments are the plan kept server-side, never a new listing.
  */
 async function enqueue(deps: AckDeps, o: { job: string; args: Record<string, unknown>; lockKey: string; nonce: string; actor: Actor; channel: ChannelRef; what: string }): Promise<{ reply: Message; update: Message }> {
+  // The button carries admin; /cleanup-ocp's own role is checked again at click time (it is the ceiling of every cleanup path).
+  const requires = strictest("admin", deps.commands.get("cleanup-ocp")?.def.requires);
+  if (!deps.permissions.allows(o.actor, o.channel, requires)) throw new UserError("forbidden", `This button needs the ${requires} role, which you do not have here.`);
   const { jobId, duplicate } = await deps.jobs.enqueue(o.job, {
-    command: "cleanup-ocp", args: o.args, actor: o.actor, channel: o.channel, requestId: `${o.job}:${o.nonce}`, lockKey: o.lockKey, enqueuedAt: Date.now(),
+    command: "cleanup-ocp", args: o.args, actor: o.actor, channel: o.channel, requestId: `${o.job}:${o.nonce}`, lockKey: o.lockKey, requires, enqueuedAt: Date.now(),
   });
   if (!duplicate) await deps.audit.record({ event: "command", actor: actorKey(o.actor), command: "cleanup-ocp", jobId, target: o.lockKey, detail: o.job }).catch(() => {});
   return {

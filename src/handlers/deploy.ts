@@ -9,6 +9,7 @@ export default defineCommand({
   positional: ["app"],
   job: "aap.deploy",
   mutating: true,
+  relaunchFromAlert: true, // Master Deploy is idempotent: the failed hosts may run again, under app:<name>
   lock: (a) => `app:${a.app}`,
   complete: { app: "apps", host: "hosts" },
 });

@@ -9,6 +9,7 @@ const create = defineCommand({
   positional: ["name"],
   job: "proxmox.runner-create",
   mutating: true,
+  relaunchFromAlert: true, // the runner install play is idempotent, under the runner's lock
   // Unnamed creates share one lock, so two of them never pick the same next free name.
   lock: (a) => `proxmox:runner:${a.name ?? "auto"}`,
 });

@@ -8,5 +8,6 @@ export default defineCommand({
   args: z.object({}),
   job: "aap.seed",
   mutating: true,
+  relaunchFromAlert: true, // the Seeder declares AAP objects: running it again is safe
   lock: () => "aap:project",
 });

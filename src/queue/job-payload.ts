@@ -26,6 +26,8 @@ export const jobPayloadSchema = z.object({
   channel: channelSchema,
   requestId: z.string().min(1),
   lockKey: z.string().optional(),
+  /** The role it took to start this job (the command's, or the original command's for a relaunch): /cancel needs it too. */
+  requires: z.enum(["viewer", "operator", "admin"]).optional(),
   enqueuedAt: z.number(),
   state: z.record(z.string(), z.unknown()).default({}),
 });

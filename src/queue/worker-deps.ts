@@ -8,6 +8,8 @@ import type { Config } from "../config.ts";
 import type { Notifier } from "../core/notifier.ts";
 import type { ActionStore } from "../core/action-store.ts";
 import type { AuditLog } from "../core/audit-log.ts";
+import type { CommandRegistry } from "../core/command-registry.ts";
+import type { LaunchRecords } from "../core/launch-records.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import type { AppCatalog } from "../core/app-catalog.ts";
@@ -24,6 +26,10 @@ export interface WorkerDeps {
   actions: ActionStore;
   audit: AuditLog;
   catalog: AppCatalog;
+  /** What labops launched in AAP (written after each launch; alerts and relaunches read it). */
+  launches: LaunchRecords;
+  /** The chat commands: a relaunch re-checks that the original command allows one. Absent: nothing is relaunched. */
+  commands?: CommandRegistry | undefined;
   aap?: AapClient | undefined;
   /** Polls every AAP job this worker follows in one request per interval (see aap-job-watcher.ts). */
   aapWatcher?: AapJobWatcher | undefined;

@@ -87,7 +87,7 @@ export async function createCanaryLab(): Promise<CanaryLab> {
   await bot.start();
   const http = new HttpServer(log);
   alerting = createAlerting({
-    config, log, redis: labops.redis, prefix: config.redis.prefix, notifier: notifiers, actions: labops.ack.actions, aap: labops.clients.aap,
+    config, log, redis: labops.redis, prefix: config.redis.prefix, notifier: notifiers, actions: labops.ack.actions, commands: labops.ack.commands, aap: labops.clients.aap,
     channels: [{ platform: "slack", channel: "C0ALERTS" }], pollIntervalMs: 60_000, webhookToken: config.http.alertWebhookToken,
     groupWindowMs: 0, eventWaitMs: 200, retryDelaysMs: [20],
   });

@@ -33,7 +33,7 @@ describe("alert buttons end to end: Show log, Relaunch failed hosts (exactly onc
     });
     alerting = createAlerting({
       config: h.config, log: h.labops.log, redis: h.labops.redis, prefix: h.config.redis.prefix, notifier: h.labops.notifiers,
-      actions: h.labops.ack.actions, aap: h.labops.clients.aap, channels: [ALERTS], pollIntervalMs: 60_000, webhookToken: TOKEN,
+      actions: h.labops.ack.actions, commands: h.labops.ack.commands, aap: h.labops.clients.aap, channels: [ALERTS], pollIntervalMs: 60_000, webhookToken: TOKEN,
       groupWindowMs: 0, eventWaitMs: 1_000, retryDelaysMs: [20],
     });
     alerting.addRoutes(server);
@@ -49,12 +49,19 @@ describe("alert buttons end to end: Show log, Relaunch failed hosts (exactly onc
   const click = (alert: Message, label: string, actor: Actor = OPERATOR) =>
     dispatchAction(h.labops.ack, { actionId: alert.buttons!.find((b) => b.label === label)!.id, actor, channel: ALERTS, requestId: randomUUID() });
 
-  /** A Master Deploy job failing on docker02, and its alert (from the fake AAP's webhook). */
-  async function failedAlert(): Promise<{ id: number; alert: Message }> {
+  /** The alert (from the fake AAP's webhook) of AAP job `id`. */
+  const alertOf = async (id: number): Promise<Message> =>
+    (await h.notifier.waitFor((m) => m.ref.channel === ALERTS.channel && m.history[0]!.title.startsWith(`AAP job ${id} `), 10_000)).history.at(-1)!;
+
+  /** A /deploy jellyfin (by an operator) whose Master Deploy job fails on docker02, and its alert. */
+  async function failedAlert(): Promise<{ id: number; alert: Message; labopsJob: string }> {
     h.lab.aap.failNextJob("Master Deploy", { host: "docker02", task: "Wait for healthcheck", msg: "Status code was 503 and not [200]" });
-    const { jobId } = await aap().launch(7, { extra_vars: { app: "whoami" } });
-    const rec = await h.notifier.waitFor((m) => m.ref.channel === ALERTS.channel && m.history[0]!.title.startsWith(`AAP job ${jobId} `), 10_000);
-    return { id: jobId, alert: rec.history.at(-1)! };
+    const before = h.lab.aap.launches().length;
+    const ack = await h.run("/deploy jellyfin", OPERATOR);
+    expect(ack.state).toBe("queued");
+    await waitUntil(() => h.lab.aap.launches().length > before, 10_000);
+    const id = h.lab.aap.launches()[before]!.jobId;
+    return { id, alert: await alertOf(id), labopsJob: ack.jobId! };
   }
 
   /** The message the worker posted for a queued job, once it is final. */
@@ -74,8 +81,8 @@ describe("alert buttons end to end: Show log, Relaunch failed hosts (exactly onc
     expect(msg.lines!.length).toBeLessThanOrEqual(61);
     expect(renderText(msg)).toContain("fatal: [docker02]: FAILED!");
     expect(renderText(msg)).toContain("PLAY RECAP");
-    expect(renderText(msg)).toContain("PLAY [Deploy whoami]"); // from the start of the output, which the alert's tail does not reach
-    expect(renderText(alert)).not.toContain("PLAY [Deploy whoami]");
+    expect(renderText(msg)).toContain("PLAY [Deploy jellyfin]"); // from the start of the output, which the alert's tail does not reach
+    expect(renderText(alert)).not.toContain("PLAY [Deploy jellyfin]");
     // the button stays usable
     expect((await click(alert, "Show log", VIEWER)).reply?.state).toBe("queued");
   });
@@ -104,10 +111,84 @@ describe("alert buttons end to end: Show log, Relaunch failed hosts (exactly onc
     expect(h.lab.aap.job(newId)).toMatchObject({ launchType: "relaunch", limit: "docker02", status: "successful" });
   });
 
+  it("offers no Relaunch for an AAP job labops did not launch, even one carrying a copied labops_correlation", async () => {
+    const { id: ours } = await failedAlert();
+    const copied = h.lab.aap.job(ours)!.extraVars.labops_correlation;
+    expect(typeof copied).toBe("string");
+    for (const extra of [{ app: "jellyfin" }, { app: "jellyfin", labops_correlation: copied }]) {
+      h.lab.aap.failNextJob("Master Deploy", { host: "docker02", task: "Wait for healthcheck", msg: "down" });
+      const { jobId } = await aap().launch(7, { extra_vars: extra, limit: "docker02" }); // launched in AAP, not by labops
+      const alert = await alertOf(jobId);
+      expect(alert.buttons?.map((b) => b.label)).toEqual(["Show log", "Mute 1h"]);
+      expect(renderText(alert)).toContain("failed hosts: docker02");
+    }
+    // The job labops did launch offers it.
+    expect((await alertOf(ours)).buttons?.map((b) => b.label)).toEqual(["Show log", "Relaunch failed hosts", "Mute 1h"]);
+  });
+
+  it("refuses a relaunch job queued for an AAP job labops did not launch (checked where it takes effect)", async () => {
+    h.lab.aap.failNextJob("Master Deploy", { host: "docker02", task: "Wait for healthcheck", msg: "down" });
+    const { jobId: foreign } = await aap().launch(7, { extra_vars: { app: "jellyfin" }, limit: "docker02" });
+    await alertOf(foreign);
+    const { jobId } = await h.labops.queue.enqueue("aap.relaunch", {
+      command: "alert relaunch", args: { aapJob: foreign, template: "Master Deploy", command: "deploy" }, actor: OPERATOR, channel: ALERTS,
+      requestId: randomUUID(), lockKey: "app:jellyfin", requires: "operator", enqueuedAt: Date.now(),
+    });
+    const final = (await jobMessage(jobId)).history.at(-1)!;
+    expect(final.state).toBe("failure");
+    expect(renderText(final)).toContain(`labops did not launch AAP job ${foreign}`);
+    expect(relaunchPosts(foreign)).toBe(0);
+  });
+
+  it("a relaunch of a deploy holds the app's lock: a /deploy of the same app waits behind it, never beside it", async () => {
+    const { id, alert } = await failedAlert();
+    let deployAck: Promise<Message> | undefined;
+    // The moment the relaunch POST reaches AAP (the relaunch job holds app:jellyfin), someone deploys the app.
+    h.lab.aap.http.inject({ method: "POST", path: `/api/v2/jobs/${id}/relaunch/`, delayMs: 600, times: 1, onMatch: () => { deployAck = h.run("/deploy jellyfin", OPERATOR); } });
+    const live = new Set<number>();
+    let maxLive = 0;
+    const sampler = setInterval(() => {
+      const running = [...Array(60).keys()].map((i) => h.lab.aap.job(id + i)).filter((j) => j && j.templateName === "Master Deploy" && j.extraVars.app === "jellyfin" && ["pending", "waiting", "running"].includes(j.status));
+      for (const j of running) live.add(j!.id);
+      maxLive = Math.max(maxLive, running.length);
+    }, 5);
+    try {
+      const res = await click(alert, "Relaunch failed hosts");
+      const relaunchJob = res.reply!.jobId!;
+      await waitUntil(() => deployAck !== undefined, 10_000);
+      const deployJob = (await deployAck!).jobId!;
+      const relaunched = (await jobMessage(relaunchJob)).history.at(-1)!;
+      const deployed = await jobMessage(deployJob);
+      expect(relaunched.state).toBe("success");
+      expect(deployed.history.at(-1)!.state).toBe("success");
+      expect(deployed.history.some((m) => m.state === "waiting" && renderText(m).includes(`waiting for \`app:jellyfin\`: behind job \`${relaunchJob}\``))).toBe(true);
+      expect(live.size).toBeGreaterThanOrEqual(2); // both ran...
+      expect(maxLive).toBe(1); // ...one after the other
+    } finally {
+      clearInterval(sampler);
+      h.lab.aap.http.clearFaults();
+    }
+  });
+
+  it("reads the clicker's role at click time: an operator whose grant was withdrawn after the alert cannot relaunch", async () => {
+    const { id, alert } = await failedAlert();
+    const grants = h.config.permissions.grants;
+    const grant = grants.find((g) => g.slackUsers.includes(OPERATOR.id))!;
+    grants.splice(grants.indexOf(grant), 1);
+    try {
+      const refused = await click(alert, "Relaunch failed hosts");
+      expect(renderText(refused.reply!)).toContain("needs the operator role");
+    } finally {
+      grants.push(grant);
+    }
+    expect(relaunchPosts(id)).toBe(0);
+  });
+
   it("a relaunch job retried after AAP errors re-attaches to the job it made instead of relaunching again", async () => {
     const { id, alert } = await failedAlert();
-    // Every GET of a single job fails for a while: the first attempt dies after the POST, BullMQ retries it.
-    h.lab.aap.http.inject({ method: "GET", path: /^\/api\/v2\/jobs\/\d+\/$/, status: 503, times: 3 });
+    // Once the relaunch POST is made, every GET of a single job fails for a while: the first attempt dies after the POST, BullMQ retries it.
+    h.lab.aap.http.inject({ method: "POST", path: `/api/v2/jobs/${id}/relaunch/`, times: 1,
+      onMatch: () => h.lab.aap.http.inject({ method: "GET", path: /^\/api\/v2\/jobs\/\d+\/$/, status: 503, times: 3 }) });
     const res = await click(alert, "Relaunch failed hosts");
     const rec = await jobMessage(res.reply!.jobId!);
     const final = rec.history.at(-1)!;
@@ -121,8 +202,8 @@ describe("alert buttons end to end: Show log, Relaunch failed hosts (exactly onc
     const { id } = await failedAlert();
     const made = await aap().relaunchJob(id, { hosts: "failed" }); // the POST the crashed attempt made
     const { jobId } = await h.labops.queue.enqueue("aap.relaunch", {
-      command: "alert relaunch", args: { aapJob: id, template: "Master Deploy" }, actor: OPERATOR, channel: ALERTS,
-      requestId: randomUUID(), enqueuedAt: Date.now(), state: { relaunch: { intentAt: Date.now() - 1_000 } },
+      command: "alert relaunch", args: { aapJob: id, template: "Master Deploy", command: "deploy" }, actor: OPERATOR, channel: ALERTS,
+      requestId: randomUUID(), lockKey: "app:jellyfin", requires: "operator", enqueuedAt: Date.now(), state: { relaunch: { intentAt: Date.now() - 1_000 } },
     });
     const final = (await jobMessage(jobId)).history.at(-1)!;
     expect(final.state).toBe("success");
@@ -135,7 +216,7 @@ describe("alert buttons end to end: Show log, Relaunch failed hosts (exactly onc
     h.lab.aap.http.inject({ method: "GET", path: `/api/v2/jobs/${id}/`, status: 503, times: 9 }); // 3 attempts × 3 tries
     const { jobId } = await h.labops.queue.enqueue("aap.relaunch", {
       command: "alert relaunch", args: { aapJob: id }, actor: OPERATOR, channel: ALERTS,
-      requestId: randomUUID(), enqueuedAt: Date.now(), state: { relaunch: { intentAt: Date.now() - 1_000 } },
+      requestId: randomUUID(), lockKey: "app:jellyfin", requires: "operator", enqueuedAt: Date.now(), state: { relaunch: { intentAt: Date.now() - 1_000 } },
     });
     const final = (await jobMessage(jobId)).history.at(-1)!;
     expect(final.state).toBe("failure");
@@ -156,7 +237,7 @@ describe("alert buttons end to end: Show log, Relaunch failed hosts (exactly onc
     expect(ttl).toBeLessThanOrEqual(3_600_000);
 
     h.lab.aap.failNextJob("Master Deploy", { host: "docker02", task: "Wait for healthcheck", msg: "still down" });
-    const { jobId } = await aap().launch(7, { extra_vars: { app: "whoami" } });
+    const { jobId } = await aap().launch(7, { extra_vars: { app: "jellyfin" } });
     await waitUntil(() => h.logs.lines.some((l) => l.includes("alert muted") && l.includes(`aap:${jobId}`)));
     await alerting.settled();
     expect([...h.notifier.messages.values()].some((m) => m.history[0]!.title.startsWith(`AAP job ${jobId} `))).toBe(false);

@@ -25,7 +25,7 @@ describe("alert grouping and muting (Slack and Discord alert channels)", () => {
     h = await createHarness({ lab: { aap: { webhookUrl: `${base}/hooks/aap`, webhookHeaders: { authorization: `Bearer ${TOKEN}` } } } });
     alerting = createAlerting({
       config: h.config, log: h.labops.log, redis: h.labops.redis, prefix: h.config.redis.prefix, notifier: h.labops.notifiers,
-      actions: h.labops.ack.actions, aap: h.labops.clients.aap, channels: [SLACK, DISCORD], pollIntervalMs: 60_000, webhookToken: TOKEN,
+      actions: h.labops.ack.actions, commands: h.labops.ack.commands, aap: h.labops.clients.aap, channels: [SLACK, DISCORD], pollIntervalMs: 60_000, webhookToken: TOKEN,
       eventWaitMs: 1_000, retryDelaysMs: [20],
     });
     alerting.addRoutes(server);
@@ -44,8 +44,17 @@ describe("alert grouping and muting (Slack and Discord alert channels)", () => {
   async function fail(template = "Master Deploy"): Promise<number> {
     const spec = template === "Master Deploy" ? { host: "docker02", task: "Wait for healthcheck", msg: "Status code was 503" } : { task: "Register the runner", msg: "token expired" };
     h.lab.aap.failNextJob(template, spec);
-    const tpl = await aap().findJobTemplate(template);
-    const { jobId } = await aap().launch(tpl.id, { extra_vars: { app: "whoami" } });
+    let jobId: number;
+    if (template === "Master Deploy") {
+      // Through labops, so the alert offers a relaunch (labops relaunches only what it launched).
+      const before = h.lab.aap.launches().length;
+      expect((await h.run("/deploy jellyfin")).state).toBe("queued");
+      await waitUntil(() => h.lab.aap.launches().length > before);
+      jobId = h.lab.aap.launches()[before]!.jobId;
+    } else {
+      const tpl = await aap().findJobTemplate(template);
+      ({ jobId } = await aap().launch(tpl.id, { extra_vars: { app: "whoami" } }));
+    }
     await waitUntil(() => h.logs.lines.some((l) => /"msg":"alert (posted|grouped|muted)"/.test(l) && l.includes(`"aap:${jobId}"`)));
     return jobId;
   }
@@ -65,7 +74,8 @@ describe("alert grouping and muting (Slack and Discord alert channels)", () => {
     }
     const latest = inChannel(SLACK)[0]!.history.at(-1)!;
     const relaunch = await h.labops.ack.actions.peek(latest.buttons!.find((b) => b.label === "Relaunch failed hosts")!.id);
-    expect(relaunch?.payload).toMatchObject({ aapJob: ids[2], template: "Master Deploy", lockKey: "app:whoami" });
+    expect(relaunch?.payload).toMatchObject({ aapJob: ids[2], template: "Master Deploy", command: "deploy", lockKey: "app:jellyfin" });
+    expect(relaunch?.requires).toBe("operator");
   });
 
   it("keeps another template's failures apart", async () => {

@@ -24,7 +24,7 @@ describe("AAP failure webhook: POST /hooks/aap (real HTTP, fake AAP sending its 
     h = await createHarness({ lab: { aap: { webhookUrl: `${base}/hooks/aap`, webhookHeaders: { authorization: `Bearer ${TOKEN}` } } } });
     alerting = createAlerting({
       config: h.config, log: h.labops.log, redis: h.labops.redis, prefix: h.config.redis.prefix, notifier: h.labops.notifiers,
-      actions: h.labops.ack.actions, aap: h.labops.clients.aap, channels: [ALERTS], pollIntervalMs: 60_000, webhookToken: TOKEN,
+      actions: h.labops.ack.actions, commands: h.labops.ack.commands, aap: h.labops.clients.aap, channels: [ALERTS], pollIntervalMs: 60_000, webhookToken: TOKEN,
       groupWindowMs: 0, eventWaitMs: 1_000, retryDelaysMs: [20],
     });
     alerting.addRoutes(server);
@@ -113,7 +113,10 @@ describe("AAP failure webhook: POST /hooks/aap (real HTTP, fake AAP sending its 
   it("alerts from the fake AAP's own webhook within 2 s, with the failed task and host, the output tail, the link and the buttons", async () => {
     h.lab.aap.failNextJob("Master Deploy", { host: "docker02", task: "Wait for healthcheck", msg: "Status code was 503 and not [200]: HTTP Error 503: Service Unavailable" });
     const aap = h.labops.clients.aap!;
-    const { jobId } = await aap.launch(7, { extra_vars: { app: "whoami" } });
+    const before = h.lab.aap.launches().length;
+    expect((await h.run("/deploy jellyfin")).state).toBe("queued"); // launched by labops: a relaunch is offered
+    await waitUntil(() => h.lab.aap.launches().length > before);
+    const jobId = h.lab.aap.launches()[before]!.jobId;
     await waitUntil(() => h.lab.aap.job(jobId)?.eventProcessingFinished);
     const t0 = Date.now();
     const alert = await h.notifier.waitFor((m) => m.ref.channel === "alerts" && m.history[0]!.title.startsWith(`AAP job ${jobId} `), 5_000);

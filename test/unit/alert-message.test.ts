@@ -13,7 +13,7 @@ const base: AapFailure = {
 
 describe("alert rendering", () => {
   it("shows template, job, status, who, limit, failed tasks and hosts, output tail and the next step", () => {
-    const msg = renderAapFailure(base, { label: "AAP job 104", url: "https://aap.lab/#/jobs/playbook/104/output" });
+    const msg = renderAapFailure(base, { label: "AAP job 104", url: "https://aap.lab/#/jobs/playbook/104/output" }, { kind: "relaunch" });
     expect(msg.state).toBe("failure");
     expect(msg.title).toBe("AAP job 104 failed: Master Deploy");
     expect(msg.fields).toEqual([
@@ -24,6 +24,13 @@ describe("alert rendering", () => {
     expect(text).toContain("failed: docker_app : Wait for healthcheck on docker02: Status code was 503");
     expect(text).toContain("  docker02 : ok=5 failed=1");
     expect(text).toContain("Relaunch failed hosts* runs it again on docker02 only");
+  });
+
+  it("names only the way to run it again that the buttons offer", () => {
+    expect(renderText(renderAapFailure(base, undefined, { kind: "rerun", command: "cleanup-ocp" }))).toContain("*Run /cleanup-ocp again* (it goes through its own preview or confirmation)");
+    const none = renderText(renderAapFailure(base, undefined));
+    expect(none).not.toContain("Relaunch");
+    expect(none).toContain("fix the cause, then launch the template again");
   });
 
   it("says what to do for canceled and error jobs, and caps a long list of failed tasks", () => {

@@ -64,6 +64,7 @@ export async function launchOnce(ctx: ProcessorContext<unknown>, o: LaunchOnceOp
         ctx.log.warn({ aapJob: jobId }, "re-attached to a job launched before a crash");
         await ctx.save({ [o.key]: { ...saved, jobId } });
         await ctx.holdRemote(`aap:${jobId}`);
+        await recordLaunch(ctx, jobId, o.template, saved);
       }
     }
     if (jobId === undefined) {
@@ -87,10 +88,23 @@ export async function launchOnce(ctx: ProcessorContext<unknown>, o: LaunchOnceOp
       }
       await ctx.save({ [o.key]: { ...intent, jobId } });
       await ctx.holdRemote(`aap:${jobId}`);
+      await recordLaunch(ctx, jobId, o.template, intent);
       await ctx.deps.audit.record({ event: "remote", command: ctx.payload.command, jobId: ctx.jobId, target: ctx.payload.lockKey, detail: `aap job ${jobId} (${o.template})` }).catch(() => {});
     }
   }
   return { ...(await follow(ctx, o, jobId)), reattached };
+}
+
+/**
+ * Remembers that labops launched `jobId` and for which command, so an alert on it knows what it may offer
+ * (see LaunchRecords). Best effort: without the record the alert offers no relaunch, which is the safe side.
+ */
+async function recordLaunch(ctx: ProcessorContext<unknown>, jobId: number, template: string, intent: LaunchState): Promise<void> {
+  const { payload } = ctx;
+  await ctx.deps.launches.save(jobId, {
+    labopsJob: ctx.jobId, command: payload.command, args: payload.args, template,
+    ...(payload.lockKey ? { lockKey: payload.lockKey } : {}), ...(intent.correlated !== false ? { correlation: intent.correlation } : {}),
+  }).catch((err: unknown) => ctx.log.warn({ aapJob: jobId, err: String(err) }, "launch record not saved; an alert on this job will offer no relaunch"));
 }
 
 /** Refuses a launch whose fields the template would silently drop; tells whether variables are prompted. */

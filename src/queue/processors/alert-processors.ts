@@ -2,6 +2,9 @@ import { z } from "zod";
 import type { AapClient } from "../../clients/aap.ts";
 import { formatWindow } from "../../alerts/alert-message.ts";
 import { muteKey } from "../../alerts/alert-store.ts";
+import { ROLE_RANK, strictest } from "../../core/actor.ts";
+import { allowsRelaunch } from "../../core/command.ts";
+import type { LaunchRecord } from "../../core/launch-records.ts";
 import { ApiError, UserError } from "../../errors.ts";
 import { defineProcessor, type Processor, type ProcessorContext } from "../processor.ts";
 import { follow } from "./aap-follow.ts";
@@ -14,6 +17,8 @@ interface RelaunchState {
 }
 
 const aapJobArgs = z.object({ aapJob: z.number().int().positive(), template: z.string().optional() });
+/** `command`: the command that launched the original job (its launch record must agree). */
+const relaunchArgs = aapJobArgs.extend({ command: z.string().optional() });
 
 /**
  * aap.relaunch (the alert's "Relaunch failed hosts"): POST jobs/{id}/relaunch/ {hosts: "failed"} exactly once,
@@ -21,10 +26,14 @@ const aapJobArgs = z.object({ aapJob: z.number().int().positive(), template: z.s
  * (so no correlation id): the intent is saved before it and the new id right after; a retry re-attaches to the
  * saved id, and with only an intent it looks for a relaunch of the same template created since, with the same
  * extra_vars, relaunching only when AAP shows none. If AAP cannot be asked, it fails closed (retried later).
+ *
+ * Before the first POST it checks again what the button promised: labops launched the job (its launch record)
+ * for a command that allows a relaunch, this job holds that command's target lock and was started with its
+ * role, the AAP job is still `failed`, and AAP has no relaunch of it yet. The new job gets a launch record too.
  */
 export const aapRelaunch = defineProcessor({
   name: "aap.relaunch",
-  args: aapJobArgs,
+  args: relaunchArgs,
   title: (a) => `Relaunch failed hosts of AAP job ${a.aapJob}${a.template ? ` (${a.template})` : ""}`,
   async run(ctx) {
     const { args, deps } = ctx;
@@ -33,7 +42,8 @@ export const aapRelaunch = defineProcessor({
     const title = `Relaunch failed hosts of AAP job ${args.aapJob}${args.template ? ` (${args.template})` : ""}`;
     const link = (id: number) => ({ label: `AAP job ${id}`, url: aap.jobUrl(id) });
     ctx.progress.update({ title, state: "running", lines: [`Relaunching the failed hosts of AAP job ${args.aapJob}…`], link: link(args.aapJob) });
-    const { jobId, reattached } = await relaunchOnce(ctx, aap, args.aapJob);
+    const record = await checkRecord(ctx, args.aapJob, args.command);
+    const { jobId, reattached } = await relaunchOnce(ctx, aap, args.aapJob, record);
     const f = await follow(ctx, {
       aap, key: "relaunch", template: args.template ?? "", body: {},
       pollMs: deps.config.aapSettings.pollInterval, timeoutMs: deps.config.aapSettings.jobTimeout,
@@ -52,7 +62,43 @@ export const aapRelaunch = defineProcessor({
   },
 });
 
-async function relaunchOnce(ctx: ProcessorContext<unknown>, aap: AapClient, from: number): Promise<{ jobId: number; reattached: boolean }> {
+/** What the relaunch button promised, checked where it takes effect (the payload came from labops, but the world may have moved). */
+async function checkRecord(ctx: ProcessorContext<unknown>, from: number, command: string | undefined): Promise<LaunchRecord> {
+  const rec = await ctx.deps.launches.get(from);
+  if (!rec) throw new UserError("relaunch_refused", `labops did not launch AAP job ${from} (or no longer remembers it), so it does not relaunch it. Launch it again with its command.`);
+  const cmd = ctx.deps.commands?.get(rec.command);
+  if (!cmd || !allowsRelaunch(cmd.def) || (command !== undefined && command !== rec.command)) {
+    throw new UserError("relaunch_refused", `AAP job ${from} was launched by \`/${rec.command}\`, which is not relaunched from an alert; run \`/${rec.command}\` again instead (it has its own preview or confirmation).`);
+  }
+  if (ctx.payload.lockKey !== rec.lockKey) {
+    throw new UserError("relaunch_refused", `A relaunch of AAP job ${from} must hold the lock of \`/${rec.command}\` (${rec.lockKey ?? "none"}); nothing was relaunched.`);
+  }
+  const needed = strictest("operator", cmd.def.requires);
+  if (ROLE_RANK[ctx.payload.requires ?? "viewer"] < ROLE_RANK[needed]) {
+    throw new UserError("forbidden", `Relaunching a \`/${rec.command}\` job needs the ${needed} role; nothing was relaunched.`);
+  }
+  return rec;
+}
+
+/** At the first try only: AAP still shows the job failed and has no relaunch of it (made by someone in AAP, or by an earlier button). */
+async function checkStillFailed(aap: AapClient, from: number, signal: AbortSignal): Promise<void> {
+  let original;
+  try {
+    original = await aap.getJob(from, { signal });
+  } catch (err) {
+    throw refusal(err, from);
+  }
+  if (original.status !== "failed") throw new UserError("relaunch_refused", `AAP job ${from} is ${original.status} now, not failed; nothing was relaunched.`);
+  const since = original.finished ?? original.created;
+  if (!since) return;
+  const jobs = await aap.listJobs({
+    launch_type: "relaunch", created__gt: since, order_by: "id", ...(original.job_template ? { job_template: original.job_template } : {}),
+  }, { signal });
+  const done = jobs.find((j) => j.id > from && j.extra_vars === original.extra_vars);
+  if (done) throw new UserError("relaunch_done", `AAP job ${from} was already relaunched as job ${done.id}; nothing was relaunched again.`);
+}
+
+async function relaunchOnce(ctx: ProcessorContext<unknown>, aap: AapClient, from: number, record: LaunchRecord): Promise<{ jobId: number; reattached: boolean }> {
   const saved = ctx.state.relaunch as RelaunchState | undefined;
   if (saved?.jobId !== undefined) return { jobId: saved.jobId, reattached: true };
   if (saved) {
@@ -60,9 +106,10 @@ async function relaunchOnce(ctx: ProcessorContext<unknown>, aap: AapClient, from
     if (found !== undefined) {
       ctx.log.warn({ aapJob: found }, "re-attached to a relaunch made before a crash");
       await ctx.save({ relaunch: { ...saved, jobId: found } });
+      await recordRelaunch(ctx, found, from, record);
       return { jobId: found, reattached: true };
     }
-  }
+  } else await checkStillFailed(aap, from, ctx.signal);
   const intent: RelaunchState = { intentAt: Date.now() };
   await ctx.save({ relaunch: intent }); // checks ownership: a worker paused past its lock stops here
   let jobId: number;
@@ -72,8 +119,15 @@ async function relaunchOnce(ctx: ProcessorContext<unknown>, aap: AapClient, from
     throw refusal(err, from);
   }
   await ctx.save({ relaunch: { ...intent, jobId } });
+  await recordRelaunch(ctx, jobId, from, record);
   await ctx.deps.audit.record({ event: "remote", command: ctx.payload.command, jobId: ctx.jobId, target: ctx.payload.lockKey, detail: `aap job ${jobId} (relaunch of ${from}, failed hosts)` }).catch(() => {});
   return { jobId, reattached: false };
+}
+
+/** The relaunch is labops' too: its failure may be relaunched in turn, under the same command, lock and role. */
+async function recordRelaunch(ctx: ProcessorContext<unknown>, jobId: number, from: number, record: LaunchRecord): Promise<void> {
+  await ctx.deps.launches.save(jobId, { ...record, relaunchOf: from })
+    .catch((err: unknown) => ctx.log.warn({ aapJob: jobId, err: String(err) }, "launch record of the relaunch not saved; its alert will offer no relaunch"));
 }
 
 /** A relaunch of `from` created since the intent: same template, launch_type relaunch, same extra_vars. */
