@@ -164,6 +164,7 @@ describe("alert buttons end to end: Show log, Relaunch failed hosts (exactly onc
       expect(deployed.history.some((m) => m.state === "waiting" && renderText(m).includes(`waiting for \`app:jellyfin\`: behind job \`${relaunchJob}\``))).toBe(true);
       expect(live.size).toBeGreaterThanOrEqual(2); // both ran...
       expect(maxLive).toBe(1); // ...one after the other
+      expect(h.lab.aap.maxConcurrent("Master Deploy", "jellyfin")).toBe(1);
     } finally {
       clearInterval(sampler);
       h.lab.aap.http.clearFaults();

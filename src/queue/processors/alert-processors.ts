@@ -100,18 +100,24 @@ async function checkStillFailed(aap: AapClient, from: number, signal: AbortSigna
 
 async function relaunchOnce(ctx: ProcessorContext<unknown>, aap: AapClient, from: number, record: LaunchRecord): Promise<{ jobId: number; reattached: boolean }> {
   const saved = ctx.state.relaunch as RelaunchState | undefined;
-  if (saved?.jobId !== undefined) return { jobId: saved.jobId, reattached: true };
+  // The target (the command's lock) stays taken while the relaunched AAP job may run, through backoff and crashes.
+  if (saved?.jobId !== undefined) {
+    await ctx.holdRemote(`aap:${saved.jobId}`);
+    return { jobId: saved.jobId, reattached: true };
+  }
   if (saved) {
     const found = await findRelaunch(aap, from, saved.intentAt, ctx.signal);
     if (found !== undefined) {
       ctx.log.warn({ aapJob: found }, "re-attached to a relaunch made before a crash");
       await ctx.save({ relaunch: { ...saved, jobId: found } });
+      await ctx.holdRemote(`aap:${found}`);
       await recordRelaunch(ctx, found, from, record);
       return { jobId: found, reattached: true };
     }
   } else await checkStillFailed(aap, from, ctx.signal);
   const intent: RelaunchState = { intentAt: Date.now() };
   await ctx.save({ relaunch: intent }); // checks ownership: a worker paused past its lock stops here
+  await ctx.holdRemote("aap:intent"); // and the target lock: a job that lost it relaunches nothing
   let jobId: number;
   try {
     ({ jobId } = await aap.relaunchJob(from, { hosts: "failed", signal: ctx.signal }));
@@ -119,6 +125,7 @@ async function relaunchOnce(ctx: ProcessorContext<unknown>, aap: AapClient, from
     throw refusal(err, from);
   }
   await ctx.save({ relaunch: { ...intent, jobId } });
+  await ctx.holdRemote(`aap:${jobId}`);
   await recordRelaunch(ctx, jobId, from, record);
   await ctx.deps.audit.record({ event: "remote", command: ctx.payload.command, jobId: ctx.jobId, target: ctx.payload.lockKey, detail: `aap job ${jobId} (relaunch of ${from}, failed hosts)` }).catch(() => {});
   return { jobId, reattached: false };
