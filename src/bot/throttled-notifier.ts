@@ -1,6 +1,6 @@
 import type { ChannelRef, MessageRef } from "../core/actor.ts";
 import { isFinalState, type Message } from "../core/message.ts";
-import type { Notifier } from "../core/notifier.ts";
+import type { Notifier, PostOptions } from "../core/notifier.ts";
 
 /** Thrown by a platform notifier on HTTP 429: the bucket pauses for `retryAfterMs`, and the call is retried. */
 export class RateLimitedError extends Error {
@@ -29,6 +29,7 @@ interface Pending {
   target: ChannelRef;
   msg: Message;
   isPost: boolean;
+  postOptions?: PostOptions | undefined;
   waiters: { resolve: (r: MessageRef) => void; reject: (e: unknown) => void }[];
   tries: number;
 }
@@ -60,8 +61,8 @@ export class ThrottledNotifier implements Notifier {
     private readonly opts: ThrottleOptions,
   ) {}
 
-  post(target: ChannelRef, msg: Message): Promise<MessageRef> {
-    return this.#enqueue({ key: `post:${++this.#seq}`, target, msg, isPost: true });
+  post(target: ChannelRef, msg: Message, opts?: PostOptions): Promise<MessageRef> {
+    return this.#enqueue({ key: `post:${++this.#seq}`, target, msg, isPost: true, postOptions: opts });
   }
 
   async edit(ref: MessageRef, msg: Message): Promise<void> {
@@ -108,13 +109,14 @@ export class ThrottledNotifier implements Notifier {
     if (b.busy || b.timer) return;
     const now = this.#now();
     if (b.pausedUntil > now) return this.#wake(bucketKey, b, b.pausedUntil - now);
-    // The first queued call whose message may be edited now.
+    // Posts first (a job waits for its first post before it may change anything in the lab; an edit of a running
+    // job only refreshes what is shown), then the first queued edit whose message may be edited now.
     let waitFor = Infinity;
-    let idx = -1;
-    for (let i = 0; i < b.queue.length; i++) {
+    let idx = b.queue.findIndex((key) => this.#pending.get(key)?.isPost);
+    for (let i = 0; idx < 0 && i < b.queue.length; i++) {
       const key = b.queue[i]!;
       const ready = (this.#lastEdit.get(key) ?? 0) + this.opts.perMessageMs;
-      if (this.#pending.get(key)?.isPost || ready <= now) {
+      if (ready <= now) {
         idx = i;
         break;
       }
@@ -150,7 +152,7 @@ export class ThrottledNotifier implements Notifier {
     const msg = p.msg;
     this.stats.calls++;
     try {
-      const ref = p.isPost ? await this.inner.post(p.target, msg) : (await this.inner.edit(p.ref!, msg), p.ref!);
+      const ref = p.isPost ? await this.inner.post(p.target, msg, p.postOptions) : (await this.inner.edit(p.ref!, msg), p.ref!);
       this.#lastEdit.set(p.isPost ? `edit:${ref.platform}:${ref.channel}:${ref.messageId}` : p.key, this.#now());
       for (const w of waiters) w.resolve(ref);
     } catch (err) {

@@ -73,6 +73,7 @@ export function messageObject(m: {
     attachments: [], pinned: false, flags: m.flags ?? 0,
     ...(m.applicationId ? { application_id: m.applicationId } : {}),
     ...(m.webhookId ? { webhook_id: m.webhookId } : {}),
+    ...(typeof m.body.nonce === "string" || typeof m.body.nonce === "number" ? { nonce: m.body.nonce } : {}),
   };
 }
 
@@ -100,6 +101,8 @@ export class FormErrors {
 /** Message create/edit limits: content 2000, 10 embeds (6000 characters in all), 5 rows of 5 buttons. */
 export function validateMessageBody(body: Obj, errors = new FormErrors()): FormErrors {
   errors.maxLength(["content"], body.content, 2000);
+  errors.maxLength(["nonce"], typeof body.nonce === "number" ? String(body.nonce) : body.nonce, 25);
+  if (body.enforce_nonce !== undefined && typeof body.enforce_nonce !== "boolean") errors.add(["enforce_nonce"], "BASE_TYPE_BOOLEAN", "Must be either true or false.");
   const embeds = Array.isArray(body.embeds) ? (body.embeds as Obj[]) : [];
   if (embeds.length > 10) errors.add(["embeds"], "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.");
   let total = 0;

@@ -30,6 +30,8 @@ export interface FakeDiscordOptions {
   tokenLifetimeMs?: number | undefined;
   /** Channel message create/edit bucket, per channel (Discord: about 5 per 5 s). */
   channelLimit?: { limit: number; windowMs: number } | undefined;
+  /** How long an enforced nonce is remembered (Discord: "the past few minutes"; here 5 min). */
+  nonceWindowMs?: number | undefined;
 }
 
 /** One REST call and the status the fake answered. */
@@ -81,6 +83,9 @@ export class FakeDiscord {
   tokenLifetimeMs: number;
   channelLimit: { limit: number; windowMs: number };
   readonly #messages = new Map<string, StoredMessage>();
+  /** Enforced nonces by author: the message they created and when. */
+  readonly #nonces = new Map<string, { id: string; at: number }>();
+  nonceWindowMs: number;
   readonly #users = new Map<string, FakeDiscordUser>();
   readonly #buckets = new Map<string, { remaining: number; resetAt: number }>();
   readonly #known: { method: string; regex: RegExp }[] = [];
@@ -98,6 +103,7 @@ export class FakeDiscord {
     this.ackDeadlineMs = opts.ackDeadlineMs ?? 3_000;
     this.tokenLifetimeMs = opts.tokenLifetimeMs ?? 15 * 60_000;
     this.channelLimit = opts.channelLimit ?? { limit: 5, windowMs: 5_000 };
+    this.nonceWindowMs = opts.nonceWindowMs ?? 5 * 60_000;
     this.gateway = new FakeDiscordGateway({
       token: this.token,
       heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 41_250,
@@ -307,7 +313,15 @@ export class FakeDiscord {
       if (!body.content && !(body.embeds as unknown[] | undefined)?.length && !(body.components as unknown[] | undefined)?.length) {
         return withHeaders({ status: 400, body: { message: "Cannot send an empty message", code: 50006 } });
       }
-      return withHeaders(ok(this.storeMessage(channelId, body, "channel")));
+      // Discord's enforce_nonce: the same nonce from the same author within the window returns the message it
+      // created then, and creates nothing.
+      const nonceKey = body.enforce_nonce === true && body.nonce !== undefined ? `${this.bot.id}:${String(body.nonce)}` : undefined;
+      const seen = nonceKey ? this.#nonces.get(nonceKey) : undefined;
+      const earlier = seen && Date.now() - seen.at < this.nonceWindowMs ? this.#messages.get(seen.id) : undefined;
+      if (earlier) return withHeaders(ok(earlier.object));
+      const created = this.storeMessage(channelId, body, "channel");
+      if (nonceKey) this.#nonces.set(nonceKey, { id: String(created.id), at: Date.now() });
+      return withHeaders(ok(created));
     }
     const m = this.#messages.get(messageId);
     if (!m || m.object.channel_id !== channelId) return withHeaders(notFound(10008, "Unknown Message"));

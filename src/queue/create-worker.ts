@@ -73,7 +73,19 @@ export function createWorker(opts: WorkerOptions): LabopsWorker {
       if (!ok) throw new LostOwnershipError(jobId);
       extendedAt = at;
     };
+    // The first chat post is started before the work and awaited before its first side effect: what a processor
+    // does before that (reading Nautobot, finding the template) overlaps with the post; nothing that changes the
+    // lab happens before the message exists and its reference is saved in the job.
+    let posted: Promise<void> = Promise.resolve();
+    const beforeSideEffect = async () => {
+      await posted;
+      await ensureOwner();
+    };
     const save = async (patch: Record<string, unknown>) => {
+      await beforeSideEffect();
+      await saveState(patch);
+    };
+    const saveState = async (patch: Record<string, unknown>) => {
       await ensureOwner();
       Object.assign(state, patch);
       await job.updateData({ ...payload, state });
@@ -88,7 +100,7 @@ export function createWorker(opts: WorkerOptions): LabopsWorker {
       if (fenced && Date.now() - extendedAt >= lockDuration / 3) await ensureOwner();
     };
     const notifier: Notifier = {
-      post: async (channel, msg) => (await fence(), deps.notifier.post(channel, msg)),
+      post: async (channel, msg, o) => (await fence(), deps.notifier.post(channel, msg, o)),
       edit: async (ref, msg) => (await fence(), deps.notifier.edit(ref, msg)),
     };
     const storedRef = messageRefSchema.safeParse(state.progressRef);
@@ -96,7 +108,10 @@ export function createWorker(opts: WorkerOptions): LabopsWorker {
       notifier,
       channel: payload.channel,
       ref: storedRef.success ? storedRef.data : undefined,
-      onPosted: (ref) => save({ progressRef: ref }),
+      onPosted: (ref) => saveState({ progressRef: ref }),
+      // Discord refuses a second message with the same nonce from the bot: a first post retried after a crash
+      // between the post and saving its reference returns the first message instead of doubling it.
+      postKey: `labops-${jobId}`,
       minIntervalMs: deps.config.limits.progressEditInterval,
       log,
     });
@@ -150,14 +165,14 @@ export function createWorker(opts: WorkerOptions): LabopsWorker {
       : undefined;
     try {
       fenced = true;
-      // The first post is not awaited: the work starts at once, even when the chat platform's budget makes
-      // posts queue up (50 jobs at once would otherwise launch behind 50 posts at Slack's pace).
-      if (!progress.ref) void progress.start({ title, state: "queued", lines: [`Job \`${jobId}\` started by ${payload.actor.name}.`] });
+      // The first post is not awaited here: read-only work starts at once; `save` and `ensureOwner`, which every
+      // processor calls before a side effect, wait for it (the platform throttle sends posts ahead of edits).
+      if (!progress.ref) posted = progress.start({ title, state: "queued", lines: [`Job \`${jobId}\` started by ${payload.actor.name}.`] });
       // A stalled job (its worker died) is counted in stalledCounter, not attemptsMade.
       else if (job.attemptsMade > 0 || job.stalledCounter > 0 || state.handedBack) progress.update({ title, state: "running", lines: ["Resuming…"] });
       if (state.handedBack) await save({ handedBack: false });
       const result = await processor.run({
-        args: args.data, payload, jobId, attempt: job.attemptsMade + 1, log, signal: abort, deps, state, save, ensureOwner, progress, holdRemote, remoteDone,
+        args: args.data, payload, jobId, attempt: job.attemptsMade + 1, log, signal: abort, deps, state, save, ensureOwner: beforeSideEffect, progress, holdRemote, remoteDone,
       });
       await ensureOwner(); // a worker that lost the job delivers no final state (the new owner does)
       await progress.finish(result.message);

@@ -10,6 +10,8 @@ export interface ProgressMessageOptions {
   ref?: MessageRef | undefined;
   /** Called once the message exists, so the job can persist where it is. */
   onPosted?: ((ref: MessageRef) => Promise<void>) | undefined;
+  /** Passed with the first post (PostOptions.key): a repeated first post of this job is not doubled where the platform allows. */
+  postKey?: string | undefined;
   /** At most one edit per message in this interval; the latest state wins. */
   minIntervalMs: number;
   log: Logger;
@@ -126,7 +128,7 @@ export class ProgressMessage {
       this.#shown = shown;
       return;
     }
-    this.#ref = await this.opts.notifier.post(this.opts.channel, msg);
+    this.#ref = await this.opts.notifier.post(this.opts.channel, msg, { key: this.opts.postKey });
     this.#shown = shown;
     await this.opts.onPosted?.(this.#ref);
   }

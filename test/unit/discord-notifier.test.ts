@@ -30,6 +30,25 @@ describe("DiscordNotifier", () => {
     expect(fake.calls.filter((c) => c.path.includes(`/channels/${ch}/`)).every((c) => c.auth === `Bot ${fake.token}`)).toBe(true);
   });
 
+  it("posts with an enforced nonce: a repeated post with the same key returns the first message (Discord's rule), a post without one doubles", async () => {
+    const n = new DiscordNotifier(rest);
+    const target = { platform: "discord" as const, channel: ch };
+    const before = fake.messages(ch).length;
+    const a = await n.post(target, { title: "Deploy", state: "queued" }, { key: "labops-0123456789ab" });
+    await new Promise((r) => setTimeout(r, 250)); // the channel bucket refills
+    const b = await n.post(target, { title: "Deploy", state: "queued" }, { key: "labops-0123456789ab" });
+    expect(b.messageId).toBe(a.messageId);
+    expect(fake.messages(ch).length - before).toBe(1);
+    const sent = fake.calls.filter((c) => c.method === "POST" && c.path.endsWith(`/channels/${ch}/messages`)).slice(-2);
+    expect(sent.map((c) => c.body)).toEqual([expect.objectContaining({ nonce: "labops-0123456789ab", enforce_nonce: true }), expect.objectContaining({ nonce: "labops-0123456789ab", enforce_nonce: true })]);
+    expect(fake.message(a.messageId)!.object.nonce).toBe("labops-0123456789ab");
+    await new Promise((r) => setTimeout(r, 250));
+    const c = await n.post(target, { title: "Deploy", state: "queued" });
+    const d = await n.post(target, { title: "Deploy", state: "queued" });
+    expect(c.messageId).not.toBe(d.messageId);
+    expect(fake.messages(ch).length - before).toBe(3);
+  });
+
   it("maps a 429 to RateLimitedError with the Retry-After, and other failures to ApiError without secrets", async () => {
     const n = new DiscordNotifier(rest);
     fake.inject429({ path: /\/channels\//, times: 1, retryAfterMs: 300 });

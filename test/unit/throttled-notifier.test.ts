@@ -74,4 +74,25 @@ describe("ThrottledNotifier", () => {
     expect(t.stats.rateLimited).toBe(3);
     expect(platform.calls.at(-1)!.msg.state).toBe("success");
   });
+
+  it("sends a queued post ahead of queued edits (a job waits for its first post before it changes anything), and passes its key on", async () => {
+    const order: string[] = [];
+    const keys: (string | undefined)[] = [];
+    const inner: Notifier = {
+      post: async (t, m, o) => (order.push(`post:${m.title}`), keys.push(o?.key), { ...t, messageId: m.title }),
+      edit: async (_r, m) => void order.push(`edit:${m.title}`),
+    };
+    const t = new ThrottledNotifier(inner, { perMessageMs: 0, bucketOf: () => "workspace", capacity: 1, refillMs: 40 });
+    const ch: ChannelRef = { platform: "slack", channel: "C1" };
+    const ref = (id: string): MessageRef => ({ ...ch, messageId: id });
+    await Promise.all([
+      t.edit(ref("a"), { title: "e1", state: "running" }),
+      t.edit(ref("b"), { title: "e2", state: "running" }),
+      t.edit(ref("c"), { title: "e3", state: "running" }),
+      t.post(ch, { title: "p", state: "queued" }, { key: "labops-job1" }),
+    ]);
+    expect(order).toEqual(["edit:e1", "post:p", "edit:e2", "edit:e3"]);
+    expect(keys).toEqual(["labops-job1"]);
+  });
 });
+

@@ -1,7 +1,7 @@
 import { DiscordAPIError, HTTPError, RateLimitError, Routes, type REST } from "discord.js";
 import type { ChannelRef, MessageRef } from "../../core/actor.ts";
 import type { Message } from "../../core/message.ts";
-import type { Notifier } from "../../core/notifier.ts";
+import type { Notifier, PostOptions } from "../../core/notifier.ts";
 import { ApiError } from "../../errors.ts";
 import { RateLimitedError } from "../throttled-notifier.ts";
 import { renderMessage } from "./embeds.ts";
@@ -17,11 +17,16 @@ export const CHANNEL_MESSAGE_ROUTES = ["/channels/"];
 export class DiscordNotifier implements Notifier {
   constructor(private readonly rest: REST) {}
 
-  /** POST /channels/{id}/messages: a new message. Not idempotent. RateLimitedError on 429 (or a known-empty bucket). */
-  async post(target: ChannelRef, msg: Message): Promise<MessageRef> {
+  /**
+   * POST /channels/{id}/messages: a new message. With `opts.key`, sent as a nonce with `enforce_nonce`: Discord
+   * then answers a repeat by the bot within a few minutes with the first message (idempotent); without, not
+   * idempotent. RateLimitedError on 429 (or a known-empty bucket).
+   */
+  async post(target: ChannelRef, msg: Message, opts?: PostOptions): Promise<MessageRef> {
     const channel = target.thread ?? target.channel;
+    const nonce = opts?.key ? { nonce: opts.key.slice(0, 25), enforce_nonce: true } : {};
     const res = (await this.#call("POST", "/channels/{id}/messages", () =>
-      this.rest.post(Routes.channelMessages(channel), { body: renderMessage(msg) }),
+      this.rest.post(Routes.channelMessages(channel), { body: { ...renderMessage(msg), ...nonce } }),
     )) as { id: string };
     return { platform: "discord", channel: target.channel, ...(target.thread ? { thread: target.thread } : {}), messageId: res.id };
   }
