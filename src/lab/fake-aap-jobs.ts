@@ -1,7 +1,8 @@
 import type { FakeRequest, FakeResponse } from "./fake-http.ts";
-import { ACTIVE, CREDENTIAL, INVENTORY, OTHER_PROMPTS, PROMPTED, USER, type JobRec, type Obj, type Tpl } from "./fake-aap-records.ts";
+import { ACTIVE, OTHER_PROMPTS, PROMPTED, USER, type JobRec, type Obj, type Tpl } from "./fake-aap-records.ts";
+import { nameOf, recOf, recsOf } from "./fake-aap-objects.ts";
 import { later, type AapState } from "./fake-aap-state.ts";
-import { hostStatusCounts, playbookSteps } from "./fake-aap-playbook-steps.ts";
+import { hostStatusCounts, playbookFile, playbookSteps } from "./fake-aap-playbook-steps.ts";
 import { emitEvent } from "./fake-aap-events.ts";
 import { jobBody } from "./fake-aap-job-serializers.ts";
 import { parseExtraVars, pyIso, pyJson } from "./fake-aap-format.ts";
@@ -14,7 +15,7 @@ export function launchJob(s: AapState, t: Tpl, req: FakeRequest): FakeResponse {
   if (body.job_type !== undefined && body.job_type !== "run" && body.job_type !== "check") {
     return { status: 400, body: { job_type: [`"${String(body.job_type)}" is not a valid choice.`] } };
   }
-  if (body.inventory !== undefined && body.inventory !== INVENTORY.id) {
+  if (body.inventory !== undefined && !recOf(s, "inventories", body.inventory)) {
     return { status: 400, body: { inventory: [`Invalid pk "${String(body.inventory)}" - object does not exist.`] } };
   }
   const ignored: Obj = {};
@@ -71,9 +72,13 @@ export function relaunchJob(s: AapState, j: JobRec, req: FakeRequest): FakeRespo
 
 function createJob(s: AapState, t: Tpl, o: { extraVars: Obj; limit: string; jobType: "run" | "check"; launchType: JobRec["launchType"] }): JobRec {
   const now = new Date();
+  // An inventory source with update_on_launch refreshes the inventory before the job runs.
+  if (s.inventorySource && recsOf(s, "inventory_sources").some((r) => r.fields.inventory === t.inventory && r.fields.update_on_launch === true)) {
+    s.inventory = [...new Set(s.inventorySource())].sort();
+  }
   const queued = s.failNext.get(t.name);
   const app = typeof o.extraVars.app === "string" ? o.extraVars.app : undefined;
-  const effect = s.effects.get(t.playbook)?.({ extraVars: o.extraVars, limit: o.limit, jobType: o.jobType });
+  const effect = s.effects.get(playbookFile(t.playbook))?.({ extraVars: o.extraVars, limit: o.limit, jobType: o.jobType });
   const job: JobRec = {
     id: s.nextId++, tpl: t, ...o, inventory: s.inventory, status: "pending", created: now, modified: now, eventsFinished: false,
     cancelRequested: false, events: [], lines: 0, tally: new Map(), playCount: 0, taskCount: 0, hostStatusCounts: {},
@@ -153,8 +158,8 @@ function notifyJob(s: AapState, job: JobRec): void {
   const body = {
     id: job.id, name: job.tpl.name, url: `${s.url}/#/jobs/playbook/${job.id}`, created_by: USER.username,
     started: job.started ? pyIso(job.started) : null, finished: job.finished ? pyIso(job.finished) : null,
-    status: job.status, traceback: "", inventory: INVENTORY.name, project: "HomeLab Ops", playbook: job.tpl.playbook,
-    credential: CREDENTIAL.name, limit: job.limit, extra_vars: pyJson(job.extraVars), hosts,
+    status: job.status, traceback: "", inventory: nameOf(s, "inventories", job.tpl.inventory) ?? "", project: nameOf(s, "projects", job.tpl.fields.project) ?? "",
+    playbook: job.tpl.playbook, credential: nameOf(s, "credentials", job.tpl.links.credentials?.[0]) ?? "", limit: job.limit, extra_vars: pyJson(job.extraVars), hosts,
   };
   void fetch(url, {
     method: "POST",

@@ -9,6 +9,8 @@ export interface FakeAapFailure {
 
 export interface FakeAapOptions {
   token?: string | undefined;
+  /** A freshly installed controller (managed credential types, execution environment, admin) for the Seeder to fill. */
+  empty?: boolean | undefined;
   /** The product the controller says it is (`X-API-Product-*` headers, `ping`); default AWX 24.6.1. */
   product?: { name: string; version: string } | undefined;
   /** API prefix, echoed in every `url`, `related` and `next`: `/api/v2/` or `/api/controller/v2/`. */

@@ -7,7 +7,7 @@ import { iso, pyJson, stars } from "./fake-aap-format.ts";
 
 /** Yields one batch of events per step: play start, then per task its start and its host results, then the recap. */
 export function* playbookSteps(job: JobRec): Generator<EventInput[], void> {
-  const pb = PLAYBOOKS[job.tpl.playbook] ?? PLAYBOOKS["setup_aap.yml"]!;
+  const pb = PLAYBOOKS[playbookFile(job.tpl.playbook)] ?? PLAYBOOKS["setup_aap.yml"]!;
   const playbookUuid = randomUUID();
   const playName = pb.play(job.extraVars);
   const playUuid = randomUUID();
@@ -30,7 +30,7 @@ export function* playbookSteps(job: JobRec): Generator<EventInput[], void> {
     if (alive.size === 0) break;
     const label = task.role ? `${task.role} : ${task.name}` : task.name;
     const taskUuid = randomUUID();
-    const taskData = { ...playData, task: task.name, task_uuid: taskUuid, task_action: task.action, task_args: "", task_path: `/runner/project/${task.role ? `roles/${task.role}/tasks/main.yml` : job.tpl.playbook}:${4 + 6 * i}`, resolved_action: task.action };
+    const taskData = { ...playData, task: task.name, task_uuid: taskUuid, task_action: task.action, task_args: "", task_path: `/runner/project/${task.role ? `playbooks/roles/${task.role}/tasks/main.yml` : job.tpl.playbook}:${4 + 6 * i}`, resolved_action: task.action };
     const startBatch: EventInput[] = [
       { event: "playbook_on_task_start", level: 2, play: playName, task, stdout: `\r\nTASK [${label}] ${stars(`TASK [${label}] `)}`,
         data: { ...taskData, name: label, is_conditional: false, uuid: taskUuid, parent_uuid: playUuid } },
@@ -95,4 +95,9 @@ export function hostStatusCounts(tally: Map<string, Tally>): Record<string, numb
     out[k] = (out[k] ?? 0) + 1;
   }
   return out;
+}
+
+/** The file name of a template's playbook (`playbooks/master_deploy.yml` → `master_deploy.yml`): PLAYBOOKS and effects are keyed by it. */
+export function playbookFile(playbook: string): string {
+  return playbook.slice(playbook.lastIndexOf("/") + 1);
 }

@@ -5,8 +5,26 @@ import type { FakeAapFailure } from "./fake-aap-options.ts";
 export type Obj = Record<string, unknown>;
 export type Tally = { ok: number; changed: number; failures: number; dark: number; skipped: number };
 
-export interface Tpl {
+/** Any controller object: its writable fields as the API shows them (validated by fake-aap-fields.ts). */
+export interface Rec {
   id: number;
+  fields: Obj;
+  created: Date;
+  modified: Date;
+  /** Associated objects by sub-endpoint (credentials, notification_templates_error, instance_groups, ...). */
+  links: Record<string, number[]>;
+}
+
+/** A project or inventory source: a unified job template whose last update is tracked. */
+export interface SyncRec extends Rec {
+  status: string;
+  revision: string;
+  lastUpdate: number | null;
+  lastUpdated: Date | null;
+}
+
+export interface Tpl extends Rec {
+  /** Mirrors of fields.name, .playbook, .description, .inventory and the ask_* flags, kept in step by syncTpl(). */
   name: string;
   playbook: string;
   description: string;
@@ -44,6 +62,8 @@ export interface JobRec {
 export interface UpdateRec {
   id: number;
   kind: "project_update" | "inventory_update";
+  /** The project or inventory source it updates. */
+  owner: number;
   status: string;
   created: Date;
   started?: Date | undefined;

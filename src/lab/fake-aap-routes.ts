@@ -1,13 +1,15 @@
 import type { FakeRequest, FakeResponse } from "./fake-http.ts";
-import { ACTIVE, INV_SOURCE_ID, PROJECT_ID, UNAUTHENTICATED } from "./fake-aap-records.ts";
+import { ACTIVE, UNAUTHENTICATED, type SyncRec } from "./fake-aap-records.ts";
 import type { AapState } from "./fake-aap-state.ts";
 import { page } from "./fake-aap-list.ts";
 import { stdoutResponse } from "./fake-aap-events.ts";
 import { launchJob, relaunchJob } from "./fake-aap-jobs.ts";
 import { jobBody } from "./fake-aap-job-serializers.ts";
-import { launchInfo, tplBody } from "./fake-aap-template-serializers.ts";
+import { launchInfo } from "./fake-aap-template-serializers.ts";
+import { recOf } from "./fake-aap-objects.ts";
+import { registerObjectRoutes } from "./fake-aap-object-routes.ts";
 import { apiRootBody, isPublicPath, pingBody, versionRootBody } from "./fake-aap-ping.ts";
-import { projectBody, sourceBody, startUpdate, updateBody } from "./fake-aap-syncs.ts";
+import { startUpdate, updateBody } from "./fake-aap-syncs.ts";
 
 /** The controller's auth and URL rules: APPEND_SLASH redirects first, then the Bearer token. */
 export function aapGuard(s: AapState, req: FakeRequest): FakeResponse | undefined {
@@ -39,14 +41,10 @@ export function registerRoutes(s: AapState): void {
   h.route("GET", p, () => ({ status: 200, body: versionRootBody(s) }));
   h.route("GET", `${p}ping/`, () => ({ status: 200, body: pingBody(s) }));
 
-  h.route("GET", `${p}job_templates/`, (req) => page(req, s.templates.map((t) => tplBody(s, t))));
-  h.route("GET", `${p}job_templates/:id/`, (_r, a) => {
-    const t = byId(s.templates, a.id);
-    return t ? { status: 200, body: tplBody(s, t) } : notFound;
-  });
+  registerObjectRoutes(s);
   h.route("GET", `${p}job_templates/:id/launch/`, (_r, a) => {
     const t = byId(s.templates, a.id);
-    return t ? { status: 200, body: launchInfo(t) } : notFound;
+    return t ? { status: 200, body: launchInfo(s, t) } : notFound;
   });
   h.route("POST", `${p}job_templates/:id/launch/`, (req, a) => {
     const t = byId(s.templates, a.id);
@@ -84,21 +82,17 @@ export function registerRoutes(s: AapState): void {
     return j ? relaunchJob(s, j, req) : notFound;
   });
 
-  h.route("GET", `${p}projects/`, (req) => page(req, [projectBody(s)]));
-  h.route("GET", `${p}projects/:id/`, (_r, a) => (Number(a.id) === PROJECT_ID ? { status: 200, body: projectBody(s) } : notFound));
-  h.route("GET", `${p}projects/:id/update/`, (_r, a) => (Number(a.id) === PROJECT_ID ? { status: 200, body: { can_update: true } } : notFound));
-  h.route("POST", `${p}projects/:id/update/`, (_r, a) => (Number(a.id) === PROJECT_ID ? startUpdate(s, "project_update") : notFound));
-  h.route("GET", `${p}project_updates/:id/`, (_r, a) => {
-    const u = byId(s.updates, a.id);
-    return u?.kind === "project_update" ? { status: 200, body: updateBody(s, u) } : notFound;
-  });
-
-  h.route("GET", `${p}inventory_sources/`, (req) => page(req, [sourceBody(s)]));
-  h.route("GET", `${p}inventory_sources/:id/`, (_r, a) => (Number(a.id) === INV_SOURCE_ID ? { status: 200, body: sourceBody(s) } : notFound));
-  h.route("GET", `${p}inventory_sources/:id/update/`, (_r, a) => (Number(a.id) === INV_SOURCE_ID ? { status: 200, body: { can_update: true } } : notFound));
-  h.route("POST", `${p}inventory_sources/:id/update/`, (_r, a) => (Number(a.id) === INV_SOURCE_ID ? startUpdate(s, "inventory_update") : notFound));
-  h.route("GET", `${p}inventory_updates/:id/`, (_r, a) => {
-    const u = byId(s.updates, a.id);
-    return u?.kind === "inventory_update" ? { status: 200, body: updateBody(s, u) } : notFound;
-  });
+  for (const [ep, kind, updates] of [["projects", "project_update", "project_updates"], ["inventory_sources", "inventory_update", "inventory_updates"]] as const) {
+    h.route("GET", `${p}${ep}/:id/update/`, (_r, a) => (recOf(s, ep, a.id) ? { status: 200, body: { can_update: ep !== "projects" || Boolean(recOf(s, ep, a.id)!.fields.scm_type) } } : notFound));
+    h.route("POST", `${p}${ep}/:id/update/`, (_r, a) => {
+      const r = recOf(s, ep, a.id) as SyncRec | undefined;
+      if (!r) return notFound;
+      if (ep === "projects" && !r.fields.scm_type) return notAllowed;
+      return startUpdate(s, kind, r.id);
+    });
+    h.route("GET", `${p}${updates}/:id/`, (_r, a) => {
+      const u = byId(s.updates, a.id);
+      return u?.kind === kind ? { status: 200, body: updateBody(s, u) } : notFound;
+    });
+  }
 }

@@ -1,18 +1,21 @@
 import type { FakeResponse } from "./fake-http.ts";
-import { ACTIVE, EE, INV_SOURCE_ID, INVENTORY, ORG, PROJECT_ID, SEEDED, USER, type Obj, type UpdateRec } from "./fake-aap-records.ts";
+import { ACTIVE, USER, type Obj, type SyncRec, type UpdateRec } from "./fake-aap-records.ts";
 import { later, type AapState } from "./fake-aap-state.ts";
-import { inventorySummary } from "./fake-aap-template-serializers.ts";
+import { fkLinks, fkSummary, nameOf, recOf } from "./fake-aap-objects.ts";
 import { iso, isFailed, randomHex, round3 } from "./fake-aap-format.ts";
 
+const EE_ID = 1;
+
 /** POST projects/:id/update/ or inventory_sources/:id/update/: a timed sync; an inventory update rereads the source. */
-export function startUpdate(s: AapState, kind: UpdateRec["kind"]): FakeResponse {
-  const u: UpdateRec = { id: s.nextId++, kind, status: "pending", created: new Date(), eventsFinished: false, revision: s.project.revision };
+export function startUpdate(s: AapState, kind: UpdateRec["kind"], ownerId: number): FakeResponse {
+  const owner = recOf(s, kind === "project_update" ? "projects" : "inventory_sources", ownerId) as SyncRec;
+  const project = kind === "project_update" ? owner : (recOf(s, "projects", owner.fields.source_project) as SyncRec | undefined);
+  const u: UpdateRec = { id: s.nextId++, kind, owner: ownerId, status: "pending", created: new Date(), eventsFinished: false, revision: project?.revision ?? "" };
   s.updates.set(u.id, u);
-  const owner = kind === "project_update" ? s.project : s.source;
   owner.lastUpdate = u.id;
-  const set = (s: string) => {
-    u.status = s;
-    owner.status = s;
+  const set = (st: string) => {
+    u.status = st;
+    owner.status = st;
   };
   set("pending");
   later(s, s.pendingMs, () => {
@@ -21,9 +24,9 @@ export function startUpdate(s: AapState, kind: UpdateRec["kind"]): FakeResponse 
       u.started = new Date();
       set("running");
       later(s, 2 * s.stepMs, () => {
-        if (kind === "project_update") s.project.revision = randomHex(40);
+        if (kind === "project_update") owner.revision = randomHex(40);
         else if (s.inventorySource) s.inventory = [...new Set(s.inventorySource())].sort();
-        u.revision = s.project.revision;
+        u.revision = project?.revision ?? "";
         u.finished = new Date();
         owner.lastUpdated = u.finished;
         set("successful");
@@ -35,79 +38,66 @@ export function startUpdate(s: AapState, kind: UpdateRec["kind"]): FakeResponse 
   return { status: 202, headers: { location: `${s.p}${path}/${u.id}/` }, body: { [kind]: u.id, ...updateBody(s, u) } };
 }
 
-/** The project as GET projects/:id/ returns it. */
-export function projectBody(s: AapState): Obj {
-  const p = s.p;
-  const base = `${p}projects/${PROJECT_ID}/`;
-  const pr = s.project;
-  const rel = (k: string) => `${base}${k}/`;
-  const failed = isFailed(pr.status);
+/** Related links, summary_fields and status fields every unified job template carries about its last update. */
+function ujtCommon(s: AapState, r: SyncRec, kind: "project_updates" | "inventory_updates", fks: Record<string, string>, subs: string[]) {
+  const base = `${s.p}${kind === "project_updates" ? "projects" : "inventory_sources"}/${r.id}/`;
+  const failed = isFailed(r.status);
+  const last = r.lastUpdate === null ? undefined : s.updates.get(r.lastUpdate);
+  const current = last && ACTIVE.includes(last.status) ? last : undefined;
+  const { related, summary } = fkLinks(s, r, fks);
+  const lastSummary = last ? { id: last.id, name: r.fields.name, description: "", finished: last.finished ? iso(last.finished) : null, status: last.status, failed: isFailed(last.status) } : undefined;
   return {
-    id: PROJECT_ID, type: "project", url: base,
+    base,
     related: {
-      named_url: `${p}projects/HomeLab Ops++${ORG.name}/`, created_by: `${p}users/1/`, modified_by: `${p}users/1/`,
-      last_job: `${p}project_updates/${pr.lastUpdate}/`, teams: rel("teams"), playbooks: rel("playbooks"), inventory_files: rel("inventories"),
-      update: rel("update"), project_updates: rel("project_updates"), scm_inventory_sources: rel("scm_inventory_sources"),
-      schedules: rel("schedules"), activity_stream: rel("activity_stream"),
-      notification_templates_started: rel("notification_templates_started"), notification_templates_success: rel("notification_templates_success"),
-      notification_templates_error: rel("notification_templates_error"), access_list: rel("access_list"), object_roles: rel("object_roles"),
-      copy: rel("copy"), organization: `${p}organizations/${ORG.id}/`, last_update: `${p}project_updates/${pr.lastUpdate}/`,
+      created_by: `${s.p}users/1/`, modified_by: `${s.p}users/1/`, ...Object.fromEntries(subs.map((k) => [k, `${base}${k}/`])), ...related,
+      ...(last ? { last_job: `${s.p}${kind}/${last.id}/`, last_update: `${s.p}${kind}/${last.id}/` } : {}),
+      ...(current ? { current_job: `${s.p}${kind}/${current.id}/`, current_update: `${s.p}${kind}/${current.id}/` } : {}),
     },
-    summary_fields: {
-      organization: ORG, execution_environment: EE,
-      last_job: { id: pr.lastUpdate, name: "HomeLab Ops", description: "", finished: iso(pr.lastUpdated), status: pr.status, failed },
-      last_update: { id: pr.lastUpdate, name: "HomeLab Ops", description: "", status: pr.status, failed },
+    summary: {
+      ...summary, ...(lastSummary ? { last_job: lastSummary, last_update: lastSummary } : {}),
+      ...(current ? { current_job: { id: current.id, name: r.fields.name, description: "", status: current.status, failed: false }, current_update: { id: current.id, name: r.fields.name, description: "", status: current.status, failed: false } } : {}),
       created_by: USER, modified_by: USER,
-      object_roles: {
-        admin_role: { description: "Can manage all aspects of the project", name: "Admin", id: 20 },
-        use_role: { description: "Can use the project in a job template", name: "Use", id: 21 },
-        update_role: { description: "May update the project", name: "Update", id: 22 },
-        read_role: { description: "May view settings for the project", name: "Read", id: 23 },
-      },
-      user_capabilities: { edit: true, delete: true, start: true, schedule: true, copy: true },
     },
-    created: iso(SEEDED), modified: iso(SEEDED), name: "HomeLab Ops", description: "Playbooks and roles of the homelab",
-    local_path: "_6__homelab_ops", scm_type: "git", scm_url: "https://git.lab.home.arpa/homelab/homelab-ops.git", scm_branch: "main",
-    scm_refspec: "", scm_clean: false, scm_delete_on_update: false, scm_track_submodules: false, credential: null, timeout: 0,
-    scm_revision: pr.revision, last_job_run: iso(pr.lastUpdated), last_job_failed: failed, next_job_run: null, status: pr.status,
-    organization: ORG.id, scm_update_on_launch: false, scm_update_cache_timeout: 0, allow_override: false, custom_virtualenv: null,
-    default_environment: null, signature_validation_credential: null, last_update_failed: failed, last_updated: iso(pr.lastUpdated),
-    execution_environment: EE.id,
+    status: { last_job_run: r.lastUpdated ? iso(r.lastUpdated) : null, last_job_failed: failed, next_job_run: null, status: r.status, last_update_failed: failed, last_updated: r.lastUpdated ? iso(r.lastUpdated) : null },
   };
 }
 
-/** The Nautobot inventory source as GET inventory_sources/:id/ returns it. */
-export function sourceBody(st: AapState): Obj {
-  const p = st.p;
-  const base = `${p}inventory_sources/${INV_SOURCE_ID}/`;
-  const s = st.source;
-  const rel = (k: string) => `${base}${k}/`;
-  const failed = isFailed(s.status);
+/** A project as GET projects/:id/ returns it. */
+export function projectBody(s: AapState, pr: SyncRec): Obj {
+  const c = ujtCommon(s, pr, "project_updates", { organization: "organizations", credential: "credentials", default_environment: "execution_environments", signature_validation_credential: "credentials" },
+    ["teams", "playbooks", "inventory_files", "update", "project_updates", "scm_inventory_sources", "schedules", "activity_stream", "notification_templates_started", "notification_templates_success", "notification_templates_error", "access_list", "object_roles", "copy"]);
+  const org = nameOf(s, "organizations", pr.fields.organization);
   return {
-    id: INV_SOURCE_ID, type: "inventory_source", url: base,
-    related: {
-      named_url: `${p}inventory_sources/Nautobot++${INVENTORY.name}++${ORG.name}/`, created_by: `${p}users/1/`, modified_by: `${p}users/1/`,
-      update: rel("update"), inventory_updates: rel("inventory_updates"), schedules: rel("schedules"), activity_stream: rel("activity_stream"),
-      hosts: rel("hosts"), groups: rel("groups"), notification_templates_started: rel("notification_templates_started"),
-      notification_templates_success: rel("notification_templates_success"), notification_templates_error: rel("notification_templates_error"),
-      inventory: `${p}inventories/${INVENTORY.id}/`, source_project: `${p}projects/${PROJECT_ID}/`, credentials: rel("credentials"),
-      last_job: `${p}inventory_updates/${s.lastUpdate}/`, last_update: `${p}inventory_updates/${s.lastUpdate}/`,
-    },
+    id: pr.id, type: "project", url: c.base,
+    related: { named_url: `${s.p}projects/${String(pr.fields.name)}++${org ?? ""}/`, ...c.related, inventory_files: `${c.base}inventories/` },
     summary_fields: {
-      organization: ORG, inventory: inventorySummary(), execution_environment: EE,
-      source_project: { id: PROJECT_ID, name: "HomeLab Ops", description: "", status: st.project.status, scm_type: "git" },
-      last_job: { id: s.lastUpdate, name: `${INVENTORY.name} - Nautobot`, description: "", finished: iso(s.lastUpdated), status: s.status, failed },
-      last_update: { id: s.lastUpdate, name: `${INVENTORY.name} - Nautobot`, description: "", status: s.status, failed },
-      created_by: USER, modified_by: USER,
-      user_capabilities: { edit: true, delete: true, start: true, schedule: true },
-      credentials: [],
+      ...c.summary, execution_environment: fkSummary(s, "execution_environments", EE_ID),
+      object_roles: {
+        admin_role: { description: "Can manage all aspects of the project", name: "Admin", id: 20 }, use_role: { description: "Can use the project in a job template", name: "Use", id: 21 },
+        update_role: { description: "May update the project", name: "Update", id: 22 }, read_role: { description: "May view settings for the project", name: "Read", id: 23 },
+      },
+      user_capabilities: { edit: true, delete: true, start: true, schedule: true, copy: true },
     },
-    created: iso(SEEDED), modified: iso(SEEDED), name: "Nautobot", description: "Dynamic inventory from Nautobot (networktocode.nautobot)",
-    source: "scm", source_path: "inventory/nautobot.yml", source_script: null, source_vars: "", scm_branch: "", credential: null,
-    enabled_var: "", enabled_value: "", host_filter: "", overwrite: true, overwrite_vars: true, custom_virtualenv: null, timeout: 0,
-    verbosity: 1, limit: "", last_job_run: iso(s.lastUpdated), last_job_failed: failed, next_job_run: null, status: s.status,
-    execution_environment: null, inventory: INVENTORY.id, update_on_launch: false, update_cache_timeout: 0, source_project: PROJECT_ID,
-    last_update_failed: failed, last_updated: iso(s.lastUpdated),
+    created: iso(pr.created), modified: iso(pr.modified), ...pr.fields, scm_revision: pr.revision, ...c.status, custom_virtualenv: null, execution_environment: EE_ID,
+  };
+}
+
+/** An inventory source as GET inventory_sources/:id/ returns it. */
+export function sourceBody(s: AapState, src: SyncRec): Obj {
+  const c = ujtCommon(s, src, "inventory_updates", { inventory: "inventories", source_project: "projects", credential: "credentials", execution_environment: "execution_environments" },
+    ["update", "inventory_updates", "schedules", "activity_stream", "hosts", "groups", "notification_templates_started", "notification_templates_success", "notification_templates_error", "credentials"]);
+  const inv = recOf(s, "inventories", src.fields.inventory);
+  const orgId = inv?.fields.organization;
+  const { credential: _c, ...summary } = c.summary as Obj;
+  return {
+    id: src.id, type: "inventory_source", url: c.base,
+    related: { named_url: `${s.p}inventory_sources/${String(src.fields.name)}++${String(inv?.fields.name ?? "")}++${nameOf(s, "organizations", orgId) ?? ""}/`, ...c.related },
+    summary_fields: {
+      organization: fkSummary(s, "organizations", orgId), ...summary, execution_environment: fkSummary(s, "execution_environments", EE_ID),
+      user_capabilities: { edit: true, delete: true, start: true, schedule: true },
+      credentials: src.fields.credential ? [fkSummary(s, "credentials", src.fields.credential)] : [],
+    },
+    created: iso(src.created), modified: iso(src.modified), ...src.fields, source_script: null, custom_virtualenv: null, ...c.status,
   };
 }
 
@@ -115,20 +105,24 @@ export function sourceBody(st: AapState): Obj {
 export function updateBody(s: AapState, u: UpdateRec): Obj {
   const p = s.p;
   const isProject = u.kind === "project_update";
+  const owner = recOf(s, isProject ? "projects" : "inventory_sources", u.owner) as SyncRec | undefined;
+  const f = owner?.fields ?? {};
+  const invId = isProject ? undefined : f.inventory;
+  const orgId = isProject ? f.organization : recOf(s, "inventories", invId)?.fields.organization;
   const base = `${p}${isProject ? "project_updates" : "inventory_updates"}/${u.id}/`;
-  const name = isProject ? "HomeLab Ops" : `${INVENTORY.name} - Nautobot`;
+  const name = isProject ? String(f.name) : `${nameOf(s, "inventories", invId) ?? ""} - ${String(f.name)}`;
   const end = u.finished ?? new Date();
+  const ownerUrl = `${p}${isProject ? "projects" : "inventory_sources"}/${u.owner}/`;
   return {
     id: u.id, type: u.kind, url: base,
     related: {
-      created_by: `${p}users/1/`, unified_job_template: isProject ? `${p}projects/${PROJECT_ID}/` : `${p}inventory_sources/${INV_SOURCE_ID}/`,
-      stdout: `${base}stdout/`, events: `${base}events/`, notifications: `${base}notifications/`, cancel: `${base}cancel/`,
-      ...(isProject ? { project: `${p}projects/${PROJECT_ID}/`, scm_inventory_updates: `${base}scm_inventory_updates/` }
-        : { inventory: `${p}inventories/${INVENTORY.id}/`, inventory_source: `${p}inventory_sources/${INV_SOURCE_ID}/` }),
+      created_by: `${p}users/1/`, unified_job_template: ownerUrl, stdout: `${base}stdout/`, events: `${base}events/`, notifications: `${base}notifications/`, cancel: `${base}cancel/`,
+      ...(isProject ? { project: ownerUrl, scm_inventory_updates: `${base}scm_inventory_updates/` } : { inventory: `${p}inventories/${String(invId)}/`, inventory_source: ownerUrl }),
     },
     summary_fields: {
-      organization: ORG, execution_environment: EE, created_by: USER, user_capabilities: { delete: !ACTIVE.includes(u.status), start: true },
-      unified_job_template: { id: isProject ? PROJECT_ID : INV_SOURCE_ID, name, description: "", unified_job_type: u.kind },
+      organization: fkSummary(s, "organizations", orgId), execution_environment: fkSummary(s, "execution_environments", EE_ID), created_by: USER,
+      user_capabilities: { delete: !ACTIVE.includes(u.status), start: true },
+      unified_job_template: { id: u.owner, name: f.name, description: f.description ?? "", unified_job_type: u.kind },
     },
     created: iso(u.created), modified: iso(u.finished ?? u.started ?? u.created), name, description: "", launch_type: "manual",
     status: u.status, failed: isFailed(u.status), started: u.started ? iso(u.started) : null, finished: u.finished ? iso(u.finished) : null,
@@ -136,14 +130,14 @@ export function updateBody(s: AapState, u: UpdateRec): Obj {
     job_explanation: "", execution_node: "aap01", result_traceback: "", event_processing_finished: u.eventsFinished,
     launched_by: { id: USER.id, name: USER.username, type: "user", url: `${p}users/1/` }, work_unit_id: null,
     ...(isProject
-      ? { local_path: "_6__homelab_ops", scm_type: "git", scm_url: "https://git.lab.home.arpa/homelab/homelab-ops.git", scm_branch: "main",
-          scm_refspec: "", scm_clean: false, scm_track_submodules: false, scm_delete_on_update: false, credential: null, timeout: 0,
-          scm_revision: u.status === "successful" ? u.revision : "", project: PROJECT_ID, job_type: "check", job_tags: "update_git,install_roles,install_collections",
+      ? { local_path: f.local_path, scm_type: f.scm_type, scm_url: f.scm_url, scm_branch: f.scm_branch, scm_refspec: f.scm_refspec, scm_clean: f.scm_clean,
+          scm_track_submodules: f.scm_track_submodules, scm_delete_on_update: f.scm_delete_on_update, credential: f.credential, timeout: f.timeout,
+          scm_revision: u.status === "successful" ? u.revision : "", project: u.owner, job_type: "check", job_tags: "update_git,install_roles,install_collections",
           host_status_counts: {}, playbook_counts: { play_count: 0, task_count: 0 } }
-      : { source: "scm", source_path: "inventory/nautobot.yml", source_vars: "", scm_branch: "", credential: null, enabled_var: "",
-          enabled_value: "", host_filter: "", overwrite: true, overwrite_vars: true, custom_virtualenv: null, timeout: 0, verbosity: 1, limit: "",
-          inventory: INVENTORY.id, inventory_source: INV_SOURCE_ID, license_error: false, org_host_limit_error: false,
-          source_project_update: s.project.lastUpdate, instance_group: 1, scm_revision: u.revision }),
-    execution_environment: EE.id,
+      : { source: f.source, source_path: f.source_path, source_vars: f.source_vars, scm_branch: f.scm_branch, credential: f.credential, enabled_var: f.enabled_var,
+          enabled_value: f.enabled_value, host_filter: f.host_filter, overwrite: f.overwrite, overwrite_vars: f.overwrite_vars, custom_virtualenv: null, timeout: f.timeout,
+          verbosity: f.verbosity, limit: f.limit, inventory: invId, inventory_source: u.owner, license_error: false, org_host_limit_error: false,
+          source_project_update: (recOf(s, "projects", f.source_project) as SyncRec | undefined)?.lastUpdate ?? null, instance_group: 1, scm_revision: u.revision }),
+    execution_environment: EE_ID,
   };
 }

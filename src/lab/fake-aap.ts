@@ -4,6 +4,7 @@ import type { FakeAapFailure, FakeAapJobView, FakeAapLaunch, FakeAapOptions, Fak
 import { aapGuard, registerRoutes } from "./fake-aap-routes.ts";
 import { createAapState, type AapState } from "./fake-aap-state.ts";
 import { productHeaders } from "./fake-aap-ping.ts";
+import { syncTpl } from "./fake-aap-template-writes.ts";
 
 export type { FakeAapFailure, FakeAapJobView, FakeAapLaunch, FakeAapOptions, FakeAapTemplatePatch, PlaybookEffect } from "./fake-aap-options.ts";
 
@@ -92,10 +93,7 @@ export class FakeAap {
   patchTemplate(name: string, patch: FakeAapTemplatePatch): void {
     const t = this.#s.templates.find((x) => x.name === name);
     if (!t) throw new Error(`no template ${name}`);
-    if (patch.inventory !== undefined) t.inventory = patch.inventory;
-    if (patch.ask_variables_on_launch !== undefined) t.ask.variables = patch.ask_variables_on_launch;
-    if (patch.ask_limit_on_launch !== undefined) t.ask.limit = patch.ask_limit_on_launch;
-    if (patch.ask_job_type_on_launch !== undefined) t.ask.job_type = patch.ask_job_type_on_launch;
-    if (patch.ask_inventory_on_launch !== undefined) t.ask.inventory = patch.ask_inventory_on_launch;
+    for (const [k, v] of Object.entries(patch)) if (v !== undefined) t.fields[k] = v;
+    syncTpl(t);
   }
 }

@@ -40,7 +40,7 @@ describe("AapClient against FakeAap (/api/v2/)", () => {
 
   it("finds a template by exact name and reports a missing one as a UserError", async () => {
     const jt = await client.findJobTemplate("Master Deploy");
-    expect(jt).toMatchObject({ type: "job_template", playbook: "master_deploy.yml", ask_variables_on_launch: true, ask_limit_on_launch: true });
+    expect(jt).toMatchObject({ type: "job_template", playbook: "playbooks/master_deploy.yml", ask_variables_on_launch: true, ask_limit_on_launch: true });
     expect(fake.http.requests.some((r) => r.path === "/api/v2/job_templates/" && r.query.get("name") === "Master Deploy")).toBe(true);
     const err = await client.findJobTemplate("Master Deploy (old)").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
