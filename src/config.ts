@@ -160,6 +160,11 @@ const fileSchema = z.strictObject({
   limits: z
     .strictObject({
       cooldown: duration.prefault("5s"),
+      /** Commands and button clicks per person per minute (0 = no limit), with bursts of `commandBurst`. */
+      commandsPerMinute: z.number().int().min(0).max(10_000).default(20),
+      commandBurst: z.number().int().min(1).max(10_000).default(10),
+      /** Jobs one person may have waiting or running at once (0 = no limit). */
+      queuedJobsPerPerson: z.number().int().min(0).max(10_000).default(10),
       confirmTtl: duration.prefault("10m"),
       progressEditInterval: duration.prefault("2s"),
       lockLease: duration.prefault("30s"),

@@ -9,7 +9,6 @@ import { ActionStore } from "./core/action-store.ts";
 import { FileCatalog, NautobotCatalog, type AppCatalog } from "./core/app-catalog.ts";
 import { AuditLog } from "./core/audit-log.ts";
 import { CommandRegistry } from "./core/command-registry.ts";
-import { Cooldown } from "./core/cooldown.ts";
 import type { AckDeps, ActionHandler } from "./core/dispatch.ts";
 import { NotifierRegistry } from "./core/notifier.ts";
 import { LaunchRecords } from "./core/launch-records.ts";
@@ -21,6 +20,7 @@ import type { Logger } from "./logger.ts";
 import { LabopsMetrics } from "./metrics/labops-metrics.ts";
 import type { Metrics } from "./metrics/metrics.ts";
 import { observeWorker } from "./metrics/observe-worker.ts";
+import { Admission } from "./queue/admission.ts";
 import { createWorker, type LabopsWorker } from "./queue/create-worker.ts";
 import { JobQueue } from "./queue/job-queue.ts";
 import { PROCESSORS } from "./queue/processors/index.ts";
@@ -103,6 +103,7 @@ export function createLabops(opts: LabopsOptions): Labops {
   const queue = new JobQueue(producer, {
     prefix, attempts: config.limits.jobAttempts, backoffMs: config.limits.retryBackoff,
     waitReplicas: config.redis.waitReplicas, waitTimeoutMs: config.redis.waitTimeoutMs,
+    queuedPerPerson: config.limits.queuedJobsPerPerson,
   });
   metrics.setQueue(queue.queue);
   const actions = new ActionStore(producer, prefix);
@@ -114,7 +115,9 @@ export function createLabops(opts: LabopsOptions): Labops {
     actions,
     permissions: new Permissions(config.permissions, config.admins),
     audit,
-    cooldown: new Cooldown(producer, prefix, config.limits.cooldown),
+    admission: new Admission(producer, prefix, {
+      commandsPerMinute: config.limits.commandsPerMinute, commandBurst: config.limits.commandBurst, cooldownMs: config.limits.cooldown,
+    }),
     log,
     confirmTtlMs: config.limits.confirmTtl,
     actionHandlers: new Map<string, ActionHandler>(ACTION_HANDLERS.map((h) => [h.kind, h])),

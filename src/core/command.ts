@@ -11,8 +11,11 @@ export interface AckContext<A> {
   requestId: string;
   /** Redis-held state only (queue, locks, audit, actions): the ack path never calls a backend. */
   deps: AckDeps;
-  /** Enqueues this command's job (with its lock key) and returns the acknowledgement. */
-  enqueue(jobName?: string, extra?: Record<string, unknown>): Promise<Message>;
+  /**
+   * Enqueues this command's job (with its lock key) and returns the acknowledgement. `uncapped`: the job
+   * is not refused when its person is at the cap on queued jobs (a /cancel must get through).
+   */
+  enqueue(jobName?: string, extra?: Record<string, unknown>, opts?: { uncapped?: boolean | undefined }): Promise<Message>;
 }
 
 /** A confirmation the person must click before the job is queued. */
@@ -45,7 +48,7 @@ export interface CommandDefinition<S extends z.ZodObject = z.ZodObject> {
    * their alerts offer to run the command again, through its own preview and confirmation.
    */
   relaunchFromAlert?: boolean | undefined;
-  /** Mutating commands are subject to the per-user cooldown. */
+  /** Mutating commands are subject to the per-user cooldown (every command is subject to the per-person budget). */
   mutating?: boolean | undefined;
   /** Autocomplete source for an argument (served from caches, never a backend call on the ack path). */
   complete?: Partial<Record<keyof z.infer<S> & string, string>> | undefined;

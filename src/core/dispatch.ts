@@ -3,13 +3,13 @@ import type { z } from "zod";
 import { UserError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { CommandOutcome, Metrics } from "../metrics/metrics.ts";
+import type { Admission } from "../queue/admission.ts";
 import { QueueUnavailableError, type JobQueue } from "../queue/job-queue.ts";
 import type { TargetLocks } from "../queue/target-lock.ts";
 import type { ActionStore } from "./action-store.ts";
 import { actorKey, type Actor, type ChannelRef, type MessageRef } from "./actor.ts";
 import type { AuditLog } from "./audit-log.ts";
 import type { CommandRegistry, RegisteredCommand } from "./command-registry.ts";
-import type { Cooldown } from "./cooldown.ts";
 import type { Message } from "./message.ts";
 import { parseText } from "./parse-text.ts";
 import type { Permissions } from "./permissions.ts";
@@ -21,7 +21,8 @@ export interface AckDeps {
   actions: ActionStore;
   permissions: Permissions;
   audit: AuditLog;
-  cooldown: Cooldown;
+  /** Per-person budget and the cooldown of mutating commands (one Redis round trip per command or click). */
+  admission: Admission;
   log: Logger;
   confirmTtlMs: number;
   actionHandlers: ReadonlyMap<string, ActionHandler>;
@@ -73,7 +74,12 @@ export async function dispatchCommand(deps: AckDeps, req: CommandRequest): Promi
     const raw = req.options ?? parseText(text, cmd.specs, cmd.usage);
     const parsed = cmd.def.args.safeParse(raw);
     if (!parsed.success) throw new UserError("bad_args", describeIssues(parsed.error, cmd));
-    if (!deps.permissions.allows(req.actor, req.channel, cmd.def.requires)) {
+    // Every command is charged to its person before anything else touches Redis, refusals included (they are
+    // audited). A redelivery passes untouched and is answered "already received" by the queue.
+    const allowed = deps.permissions.allows(req.actor, req.channel, cmd.def.requires);
+    const cooldown = allowed && cmd.def.mutating && !cmd.def.confirm ? cmd.def.name : undefined;
+    await deps.admission.admit(req.actor, req.requestId, cooldown);
+    if (!allowed) {
       await deps.audit.record({ event: "refused", actor: actorKey(req.actor), command: cmd.def.name, detail: "permission" }).catch(() => {});
       throw new UserError("forbidden", `\`/${cmd.def.name}\` needs the ${cmd.def.requires} role, which you do not have here. Ask an admin.`);
     }
@@ -82,7 +88,6 @@ export async function dispatchCommand(deps: AckDeps, req: CommandRequest): Promi
       reply = await askConfirmation(deps, cmd, args, req);
       outcome = "confirm";
     } else {
-      if (cmd.def.mutating) await deps.cooldown.check(req.actor, cmd.def.name);
       const ctx = ackContext(deps, cmd, args, req);
       reply = cmd.def.run ? await cmd.def.run(ctx as never) : await ctx.enqueue();
       outcome = reply.jobId ? (reply.lines?.[0]?.startsWith("This request was already received") ? "duplicate" : "queued") : reply.state === "failure" ? "error" : "answered";
@@ -90,24 +95,28 @@ export async function dispatchCommand(deps: AckDeps, req: CommandRequest): Promi
   } catch (caught) {
     const err = unavailable(deps, caught);
     reply = errorReply(deps.log, err, cmd ? `/${cmd.def.name}` : `/${req.root}`);
-    outcome = err instanceof UserError ? (err.code === "forbidden" ? "refused" : err.code === "bad_args" || err.code === "unknown_command" ? "bad_input" : "error") : "error";
+    outcome = err instanceof UserError ? OUTCOME_OF_CODE[err.code] ?? "error" : "error";
   }
   deps.metrics?.commandHandled(cmd?.def.name ?? "other", outcome);
   deps.metrics?.ackLatency(req.actor.platform, performance.now() - t0);
   return reply;
 }
 
+const OUTCOME_OF_CODE: Partial<Record<string, CommandOutcome>> = {
+  forbidden: "refused", bad_args: "bad_input", unknown_command: "bad_input", rate_limited: "limited", cooldown: "limited", too_many_jobs: "limited",
+};
+
 /** The enqueue helper a command's run() gets. */
 export function ackContext(deps: AckDeps, cmd: RegisteredCommand, args: Record<string, unknown>, req: Omit<CommandRequest, "root">) {
   return {
     args, actor: req.actor, channel: req.channel, requestId: req.requestId, deps,
-    async enqueue(jobName = cmd.def.job, extra: Record<string, unknown> = {}): Promise<Message> {
+    async enqueue(jobName = cmd.def.job, extra: Record<string, unknown> = {}, opts: { uncapped?: boolean | undefined } = {}): Promise<Message> {
       if (!jobName) throw new Error(`command ${cmd.def.name} has no job`);
       const lockKey = cmd.def.lock?.(args as never);
       const { jobId, duplicate } = await deps.jobs.enqueue(jobName, {
         command: cmd.def.name, args: { ...args, ...extra }, actor: req.actor, channel: req.channel, requestId: req.requestId,
         ...(lockKey ? { lockKey } : {}), requires: cmd.def.requires, enqueuedAt: Date.now(),
-      });
+      }, opts);
       if (!duplicate) {
         // Not awaited: the job is already queued, and the acknowledgement should not wait on the audit write.
         void deps.audit.record({ event: "command", actor: actorKey(req.actor), command: cmd.def.name, jobId, target: lockKey, detail: JSON.stringify(args) }).catch(() => {});
@@ -142,6 +151,8 @@ export async function dispatchAction(deps: AckDeps, req: { actionId: string; act
     if (seen && !deps.permissions.allows(req.actor, req.channel, seen.requires)) {
       throw new UserError("forbidden", `This button needs the ${seen.requires} role, which you do not have here.`);
     }
+    // A click is charged like a command (after the cheap checks, so a foreign click costs its clicker nothing).
+    await deps.admission.admit(req.actor, req.requestId ?? `click:${randomUUID()}`);
     const rec = await deps.actions.take(req.actionId, req.actor);
     if (!deps.permissions.allows(req.actor, req.channel, rec.requires)) {
       throw new UserError("forbidden", `This button needs the ${rec.requires} role, which you do not have here.`);

@@ -20,11 +20,14 @@ export default defineCommand({
     if (state === "completed" || state === "failed") throw new UserError("job_finished", `Job \`${ctx.args.id}\` has already finished (${state}).`);
     if (state === "waiting" || state === "delayed" || state === "prioritized") {
       await job.remove();
+      const owner = (job.data as { actor?: { platform: "slack" | "discord" | "terminal"; id: string } }).actor;
+      if (owner) await ctx.deps.jobs.forget(owner, ctx.args.id).catch(() => {});
       const lockKey = (job.data as { lockKey?: string }).lockKey;
       if (lockKey) await ctx.deps.locks.release(lockKey, ctx.args.id);
       await ctx.deps.audit.record({ event: "canceled", actor: `${ctx.actor.platform}:${ctx.actor.id}`, jobId: ctx.args.id, target: lockKey }).catch(() => {});
       return { title: `Job ${ctx.args.id} canceled`, state: "canceled", lines: ["It had not started; it was removed from the queue."], ephemeral: true };
     }
-    return ctx.enqueue("labops.cancel");
+    // Not counted against the cap: someone at the cap must be able to cancel one of their jobs.
+    return ctx.enqueue("labops.cancel", {}, { uncapped: true });
   },
 });

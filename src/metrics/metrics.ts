@@ -1,8 +1,9 @@
 /**
  * How the acknowledgement path answered a command. Beyond queued|duplicate|refused|bad_input|error:
- * `confirm` (it asked for a Confirm click instead of queuing) and `answered` (a run() that replied without a job).
+ * `confirm` (it asked for a Confirm click instead of queuing), `answered` (a run() that replied without a job) and
+ * `limited` (the person's budget, a cooldown or the cap on their queued jobs).
  */
-export type CommandOutcome = "queued" | "duplicate" | "confirm" | "answered" | "refused" | "bad_input" | "error";
+export type CommandOutcome = "queued" | "duplicate" | "confirm" | "answered" | "refused" | "bad_input" | "limited" | "error";
 /** How one processing of a job ended: the processor's outcome, `retry` (failed, BullMQ tries again) or `error` (failed for good). */
 export type JobOutcome = "success" | "failure" | "canceled" | "retry" | "error";
 /** One call to a chat platform's API. */

@@ -69,6 +69,9 @@ const config = loadConfig({
   ...opts.labEnv, REDIS_URL: opts.redisUrl, LABOPS_CONFIG: "/dev/null", LABOPS_QUEUE_PREFIX: opts.prefix, LABOPS_ROLE: "worker",
 });
 config.limits.cooldown = 0;
+// Tests drive many commands as one person; the budget and the queued-jobs cap have their own tests.
+config.limits.commandsPerMinute = 0;
+config.limits.queuedJobsPerPerson = 0;
 config.limits.progressEditInterval = opts.progressEditMs;
 config.limits.retryBackoff = 200;
 config.aapSettings.pollInterval = opts.pollMs;

@@ -74,6 +74,9 @@ export async function createCanaryLab(): Promise<CanaryLab> {
     LABOPS_ADMINS: "slack:U0ALICE",
   });
   config.limits.cooldown = 0;
+  // Tests drive many commands as one person; the budget and the queued-jobs cap have their own tests.
+  config.limits.commandsPerMinute = 0;
+  config.limits.queuedJobsPerPerson = 0;
   config.limits.progressEditInterval = 20;
   config.limits.retryBackoff = 50;
   config.aapSettings.pollInterval = 20;

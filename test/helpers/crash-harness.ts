@@ -135,6 +135,9 @@ export class CrashLab {
     const lab = await createLab({ stepMs: 50, ...opts.lab });
     const config = loadConfig({ ...lab.env, REDIS_URL, LABOPS_CONFIG: "/dev/null", LABOPS_QUEUE_PREFIX: `crash-${randomUUID().slice(0, 8)}`, LABOPS_ROLE: "bot" });
     config.limits.cooldown = 0;
+    // Tests drive many commands as one person; the budget and the queued-jobs cap have their own tests.
+    config.limits.commandsPerMinute = 0;
+    config.limits.queuedJobsPerPerson = 0;
     const log = createLogger({ level: "warn", secrets: config.secrets, destination: new LogCapture() });
     const labops = createLabops({ config, log, probe: lab.probe });
     await labops.ready();

@@ -48,6 +48,9 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   const lab = await createLab({ stepMs: 10, ...opts.lab });
   const config = loadConfig({ ...lab.env, REDIS_URL, LABOPS_CONFIG: "/dev/null", LABOPS_QUEUE_PREFIX: `t-${randomUUID().slice(0, 8)}`, ...opts.env });
   config.limits.cooldown = 0;
+  // Tests drive many commands as one person; the budget and the queued-jobs cap have their own tests.
+  config.limits.commandsPerMinute = 0;
+  config.limits.queuedJobsPerPerson = 0;
   config.limits.progressEditInterval = 20;
   config.limits.retryBackoff = 50;
   config.aapSettings.pollInterval = 20;

@@ -58,6 +58,9 @@ export async function createSlackHarness(opts: SlackHarnessOptions = {}): Promis
     SLACK_MODE: mode, SLACK_BOT_TOKEN: slack.botToken, SLACK_APP_TOKEN: slack.appToken, SLACK_SIGNING_SECRET: slack.signingSecret, SLACK_API_URL: apiUrl,
   });
   config.limits.cooldown = 0;
+  // Tests drive many commands as one person; the budget and the queued-jobs cap have their own tests.
+  config.limits.commandsPerMinute = 0;
+  config.limits.queuedJobsPerPerson = 0;
   config.limits.progressEditInterval = 20;
   config.limits.retryBackoff = 50;
   config.aapSettings.pollInterval = 20;

@@ -33,7 +33,7 @@ describe("links and redirects to another origin are refused before anything is s
     const listed = await fetch(`${aapUrl}/api/v2/job_templates/?name=Master%20Deploy`, { headers: { Authorization: `Bearer ${aap.token}` } });
     template = ((await listed.json()) as { results: unknown[] }).results[0];
     nautobotClient = new NautobotClient({ url: await nautobot.start(), token: nautobot.token });
-    proxmoxClient = new ProxmoxClient({ url: await proxmox.start(), token: proxmox.token });
+    proxmoxClient = new ProxmoxClient({ url: await proxmox.start(), token: proxmox.token, caPem: proxmox.caPem });
   });
   afterAll(async () => {
     await Promise.all([aap.close(), nautobot.close(), proxmox.close(), elsewhere.close()]);
