@@ -71,7 +71,7 @@ export class GitopsWatcher {
     const { jobId, duplicate } = await this.o.jobs.enqueue(GITOPS_SYNC_JOB, {
       command: "gitops sync", args: { from: seen.rev, to: head, forced }, actor: watcherActor(this.o.channel), channel: this.o.channel,
       requestId: `gitops:${seen.rev}..${head}`, lockKey: GITOPS_LOCK, enqueuedAt: Date.now(),
-    });
+    }, { uncapped: true }); // the per-person cap is for people in chat, not for the watcher
     const moved = await state.advance(seen.rev, head, jobId);
     log.info({ from: seen.rev, to: head, forced, jobId, duplicate, moved }, "gitops new revision");
     return { kind: "new", from: seen.rev, to: head, forced, jobId, duplicate };

@@ -125,7 +125,7 @@ async function autoDeploy(ctx: Ctx, g: GitopsRuntime, apps: string[]): Promise<s
     const { jobId, duplicate } = await g.jobs.enqueue("aap.deploy", {
       command: "deploy", args: { app, check: false }, actor: watcherActor(g.settings.channel), channel: g.settings.channel,
       requestId: `gitops-deploy:${ctx.args.to}:${app}`, lockKey: `app:${app}`, enqueuedAt: Date.now(),
-    });
+    }, { uncapped: true }); // one per changed app, however many: the per-person cap is for people in chat
     if (!duplicate) await ctx.deps.audit.record({ event: "command", actor: "gitops", command: "deploy", jobId, target: `app:${app}`, detail: `automatic, after ${ctx.args.to.slice(0, 8)}` }).catch(() => {});
     out.push(`Deploying \`${app}\` automatically: job \`${jobId}\``);
   }
