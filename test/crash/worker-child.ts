@@ -8,6 +8,8 @@
  * labops (hands running jobs back) and exits 0, as src/main.ts does.
  */
 import { appendFileSync } from "node:fs";
+import { REST } from "discord.js";
+import { CHANNEL_MESSAGE_ROUTES, DiscordNotifier } from "../../src/bot/discord/discord-notifier.ts";
 import { Writable } from "node:stream";
 import { loadConfig } from "../../src/config.ts";
 import type { ChannelRef, MessageRef } from "../../src/core/actor.ts";
@@ -32,6 +34,10 @@ export interface ChildOptions {
   pollMs: number;
   /** Stage the post → save(progressRef) window: SIGKILL this process right after its N-th post. */
   dieAfterPosts?: number | undefined;
+  /** Post Discord channels' messages through the real DiscordNotifier to the parent's fake Discord (not to `events`). */
+  discord?: { api: string; token: string } | undefined;
+  /** `limits.lockLease` (default: the configured 30 s). */
+  lockLeaseMs?: number | undefined;
 }
 
 /** One line of the events file. */
@@ -75,9 +81,13 @@ config.limits.queuedJobsPerPerson = 0;
 config.limits.progressEditInterval = opts.progressEditMs;
 config.limits.retryBackoff = 200;
 config.aapSettings.pollInterval = opts.pollMs;
+if (opts.lockLeaseMs !== undefined) config.limits.lockLease = opts.lockLeaseMs;
 const log = createLogger({ level: "info", secrets: config.secrets, destination: new SyncFile(), name: opts.label });
 const jsonl = new JsonlNotifier();
-const notifiers = new NotifierRegistry().register("terminal", jsonl).register("slack", jsonl).register("discord", jsonl);
+const discord = opts.discord
+  ? new DiscordNotifier(new REST({ api: opts.discord.api, retries: 0, rejectOnRateLimit: (d) => CHANNEL_MESSAGE_ROUTES.some((p) => d.route.startsWith(p)) }).setToken(opts.discord.token))
+  : jsonl;
+const notifiers = new NotifierRegistry().register("terminal", jsonl).register("slack", jsonl).register("discord", discord);
 const labops = createLabops({
   config, log, notifiers,
   // The lab's service listeners live in the parent; a probe here must never leave loopback, so it answers "open".

@@ -166,7 +166,7 @@ export class CrashLab {
   }
 
   /** Starts a worker generation (`w1`, `w2`, ...) in a child process. */
-  spawnWorker(extra: Pick<ChildOptions, "dieAfterPosts"> = {}): WorkerChild {
+  spawnWorker(extra: Pick<ChildOptions, "dieAfterPosts" | "discord" | "lockLeaseMs"> = {}): WorkerChild {
     const label = `w${++this.#generation}`;
     const o: ChildOptions = {
       ...extra,
@@ -199,10 +199,10 @@ export class CrashLab {
     return t;
   }
 
-  /** Runs a slash command as the terminal admin; the ack. */
-  run(line: string): Promise<Message> {
+  /** Runs a slash command as the terminal admin (its progress goes to `channel`, the terminal by default); the ack. */
+  run(line: string, channel: ChannelRef = this.channel): Promise<Message> {
     const [head = "", ...rest] = line.replace(/^\//, "").split(" ");
-    return dispatchCommand(this.labops.ack, { root: head, text: rest.join(" "), actor: this.admin, channel: this.channel, requestId: randomUUID() });
+    return dispatchCommand(this.labops.ack, { root: head, text: rest.join(" "), actor: this.admin, channel, requestId: randomUUID() });
   }
 
   /** Queues a confirmed cleanup of exactly these folders, as the Confirm button of a preview does. */
