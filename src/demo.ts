@@ -79,8 +79,8 @@ async function main(): Promise<number> {
 
   if (interactive) {
     out.write("labops demo: a simulated homelab (AAP, Nautobot, Proxmox, TrueNAS) is running.\n" +
-      "Try: /deploy traefik   /deploy nextcloud   /app add homepage --image ghcr.io/gethomepage/homepage:v0.9.6 --host docker01\n" +
-      "     /cleanup-ocp   /runner create   /seed-aap   /sync all   /gitops status   /status   /help   (Ctrl-D to quit)\n");
+      "Try: /deploy traefik   /deploy nextcloud   /labops app add homepage --image ghcr.io/gethomepage/homepage:v0.9.6 --host docker01\n" +
+      "     /cleanup-ocp   /runner create   /seed-aap   /labops sync all   /labops gitops status   /labops status   /labops help   /deploy help   (Ctrl-D to quit)\n");
   }
   // On stderr, so piped output stays the chat alone.
   process.stderr.write(`labops HTTP: ${httpUrl}/healthz  ${httpUrl}/metrics  POST ${httpUrl}/hooks/aap (Authorization: Bearer ${webhookToken})\n`);

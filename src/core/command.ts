@@ -48,6 +48,13 @@ export interface CommandDefinition<S extends z.ZodObject = z.ZodObject> {
    * their alerts offer to run the command again, through its own preview and confirmation.
    */
   relaunchFromAlert?: boolean | undefined;
+  /**
+   * Also its own slash command (`/deploy`, `/runner create`) besides `/labops deploy`. Only for names that
+   * neither Slack (`/status`) nor other apps in a workspace (`/app`, `/job`, `/help`) are likely to take.
+   */
+  shortcut?: boolean | undefined;
+  /** Example invocations without the command name (`traefik --check`), shown by help; each one must parse. */
+  examples?: readonly string[] | undefined;
   /** Mutating commands are subject to the per-user cooldown (every command is subject to the per-person budget). */
   mutating?: boolean | undefined;
   /** Autocomplete source for an argument (served from caches, never a backend call on the ack path). */

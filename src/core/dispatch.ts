@@ -81,7 +81,7 @@ export async function dispatchCommand(deps: AckDeps, req: CommandRequest): Promi
     await deps.admission.admit(req.actor, req.requestId, cooldown);
     if (!allowed) {
       await deps.audit.record({ event: "refused", actor: actorKey(req.actor), command: cmd.def.name, detail: "permission" }).catch(() => {});
-      throw new UserError("forbidden", `\`/${cmd.def.name}\` needs the ${cmd.def.requires} role, which you do not have here. Ask an admin.`);
+      throw new UserError("forbidden", `\`/${deps.commands.typed(cmd.def.name)}\` needs the ${cmd.def.requires} role, which you do not have here. Ask an admin.`);
     }
     const args = parsed.data as Record<string, unknown>;
     if (cmd.def.confirm) {
@@ -94,7 +94,7 @@ export async function dispatchCommand(deps: AckDeps, req: CommandRequest): Promi
     }
   } catch (caught) {
     const err = unavailable(deps, caught);
-    reply = errorReply(deps.log, err, cmd ? `/${cmd.def.name}` : `/${req.root}`);
+    reply = errorReply(deps.log, err, cmd ? `/${deps.commands.typed(cmd.def.name)}` : `/${req.root}`);
     outcome = err instanceof UserError ? OUTCOME_OF_CODE[err.code] ?? "error" : "error";
   }
   deps.metrics?.commandHandled(cmd?.def.name ?? "other", outcome);
@@ -121,7 +121,7 @@ export function ackContext(deps: AckDeps, cmd: RegisteredCommand, args: Record<s
         // Not awaited: the job is already queued, and the acknowledgement should not wait on the audit write.
         void deps.audit.record({ event: "command", actor: actorKey(req.actor), command: cmd.def.name, jobId, target: lockKey, detail: JSON.stringify(args) }).catch(() => {});
       }
-      return { title: `/${cmd.def.name}: queued as job \`${jobId}\``, state: "queued", ephemeral: true, jobId,
+      return { title: `/${deps.commands.typed(cmd.def.name)}: queued as job \`${jobId}\``, state: "queued", ephemeral: true, jobId,
         lines: duplicate ? ["This request was already received; no second job was made."] : ["Progress follows in this channel."] };
     },
   };

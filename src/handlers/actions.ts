@@ -15,7 +15,7 @@ const confirmCommand: ActionHandler = {
     const args = cmd.def.args.parse(payload.args) as Record<string, unknown>;
     await deps.audit.record({ event: "confirmed", actor: `${actor.platform}:${actor.id}`, command: cmd.def.name }).catch(() => {});
     const reply = await ackContext(deps, cmd, args, { actor, channel, requestId: `confirmed:${String(payload.requestId)}` }).enqueue();
-    return { reply, update: { title: `/${cmd.def.name}: confirmed by ${actor.name}`, state: "info", lines: [`Queued as job \`${reply.jobId ?? "?"}\`.`] } };
+    return { reply, update: { title: `/${deps.commands.typed(cmd.def.name)}: confirmed by ${actor.name}`, state: "info", lines: [`Queued as job \`${reply.jobId ?? "?"}\`.`] } };
   },
 };
 

@@ -7,6 +7,7 @@ const list = defineCommand({
   requires: "viewer",
   args: appListArgs,
   job: "app.list",
+  examples: [""],
 });
 
 const show = defineCommand({
@@ -16,6 +17,7 @@ const show = defineCommand({
   args: appShowArgs,
   positional: ["app"],
   job: "app.show",
+  examples: ["grafana"],
   complete: { app: "apps" },
 });
 
@@ -26,6 +28,7 @@ const add = defineCommand({
   args: appAddArgs,
   positional: ["app"],
   job: "app.add",
+  examples: ["homepage --image ghcr.io/gethomepage/homepage:v0.9.6 --host docker01 --port 3002:3000"],
   mutating: true,
   lock: (a) => `app:${a.app}`,
   complete: { host: "hosts" },
@@ -38,6 +41,7 @@ const remove = defineCommand({
   args: appRemoveArgs,
   positional: ["app"],
   job: "app.remove",
+  examples: ["uptime-kuma"],
   mutating: true,
   lock: (a) => `app:${a.app}`,
   complete: { app: "apps" },

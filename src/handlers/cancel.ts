@@ -13,6 +13,7 @@ export default defineCommand({
   requires: "operator",
   args: z.object({ id: jobIdArg }),
   positional: ["id"],
+  examples: ["0123456789ab"],
   async run(ctx) {
     const job = await ctx.deps.jobs.queue.getJob(ctx.args.id);
     if (!job) throw new UserError("job_unknown", `No job \`${ctx.args.id}\`.`);

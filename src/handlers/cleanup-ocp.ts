@@ -19,6 +19,8 @@ const cleanupOcp = defineCommand({
   requires: "admin",
   args: cleanupArgs,
   job: "truenas.cleanup-preview",
+  shortcut: true,
+  examples: ["", "--older-than 30d", "--purge"],
   mutating: true,
   lock: () => cleanupLockKey(DEFAULT_DATASET),
 });

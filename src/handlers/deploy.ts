@@ -8,6 +8,8 @@ export default defineCommand({
   args: deployArgs,
   positional: ["app"],
   job: "aap.deploy",
+  shortcut: true,
+  examples: ["traefik", "traefik --check", "grafana --host docker02"],
   mutating: true,
   relaunchFromAlert: true, // Master Deploy is idempotent: the failed hosts may run again, under app:<name>
   lock: (a) => `app:${a.app}`,

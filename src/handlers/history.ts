@@ -11,6 +11,7 @@ export default defineCommand({
     limit: z.coerce.number().int().min(1).max(100).default(20).describe("How many entries"),
   }),
   positional: ["target"],
+  examples: ["", "traefik", "app:traefik --limit 5"],
   async run({ args, deps }) {
     const entries = await deps.audit.recent({ target: args.target, limit: args.limit });
     const lines = entries.map((e) =>

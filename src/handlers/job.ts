@@ -11,6 +11,7 @@ export default defineCommand({
   requires: "viewer",
   args: z.object({ id: jobIdArg }),
   positional: ["id"],
+  examples: ["0123456789ab"],
   async run({ args, deps }) {
     const job = await deps.jobs.queue.getJob(args.id);
     if (!job) throw new UserError("job_unknown", `No job \`${args.id}\` (finished jobs are kept for 24 hours).`);

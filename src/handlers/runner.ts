@@ -8,6 +8,8 @@ const create = defineCommand({
   args: runnerCreateArgs,
   positional: ["name"],
   job: "proxmox.runner-create",
+  shortcut: true,
+  examples: ["", "runner07 --node pve02"],
   mutating: true,
   relaunchFromAlert: true, // the runner install play is idempotent, under the runner's lock
   // Unnamed creates share one lock, so two of them never pick the same next free name.
@@ -20,6 +22,8 @@ const status = defineCommand({
   requires: "viewer",
   args: runnerStatusArgs,
   job: "proxmox.runner-status",
+  shortcut: true,
+  examples: [""],
 });
 
 const destroy = defineCommand({
@@ -29,6 +33,8 @@ const destroy = defineCommand({
   args: runnerDestroyArgs,
   positional: ["name"],
   job: "proxmox.runner-destroy",
+  shortcut: true,
+  examples: ["runner01"],
   mutating: true,
   lock: (a) => `proxmox:runner:${a.name}`,
   confirm: {

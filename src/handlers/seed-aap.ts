@@ -7,6 +7,8 @@ export default defineCommand({
   requires: "operator",
   args: z.object({}),
   job: "aap.seed",
+  shortcut: true,
+  examples: [""],
   mutating: true,
   relaunchFromAlert: true, // the Seeder declares AAP objects: running it again is safe
   lock: () => "aap:project",

@@ -7,6 +7,7 @@ export default defineCommand({
   description: "Queue depth, running jobs, held locks and who waits",
   requires: "viewer",
   args: z.object({}),
+  examples: [""],
   async run({ deps }) {
     const q = deps.jobs.queue;
     const counts = await q.getJobCounts("waiting", "active", "delayed", "failed", "completed");

@@ -8,6 +8,7 @@ export default defineCommand({
   args: syncArgs,
   positional: ["target"],
   job: "lab.sync",
+  examples: ["nautobot", "all"],
   mutating: true,
   lock: (a) => (a.target === "nautobot" ? "nautobot:git" : "aap:project"),
 });

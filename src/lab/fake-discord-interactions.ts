@@ -172,15 +172,15 @@ export class FakeDiscordInteractions {
     return answered;
   }
 
-  /** The registered command a name starts with, and the option list the options belong to. */
+  /** The registered command a name starts with (`labops runner create`: command, group, subcommand), and the options of the last. */
   #command(name: string): { command: Obj; path: Obj[] } {
-    const [root, sub] = name.split(" ");
+    const [root, ...subs] = name.split(" ");
     const command = this.fake.commands.find((c) => c.name === root);
     if (!command) throw new Error(`/${root} is not registered in the fake guild`);
     let path = (command.options as Obj[] | undefined) ?? [];
-    if (sub) {
-      const s = path.find((o) => o.name === sub && o.type === 1);
-      if (!s) throw new Error(`/${root} has no subcommand ${sub}`);
+    for (const sub of subs) {
+      const s = path.find((o) => o.name === sub && (o.type === 1 || o.type === 2));
+      if (!s) throw new Error(`/${root} has no subcommand ${subs.join(" ")}`);
       path = (s.options as Obj[] | undefined) ?? [];
     }
     return { command, path };
@@ -195,8 +195,8 @@ export class FakeDiscordInteractions {
   }
 
   #nest(name: string, options: Obj[]): Obj[] {
-    const sub = name.split(" ")[1];
-    return sub ? [{ name: sub, type: 1, options }] : options;
+    const [, ...subs] = name.split(" ");
+    return subs.reduceRight<Obj[]>((inner, sub, i) => [{ name: sub, type: i < subs.length - 1 ? 2 : 1, options: inner }], options);
   }
 }
 

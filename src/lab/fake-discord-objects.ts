@@ -147,8 +147,16 @@ export function validateCommands(commands: Obj[]): FormErrors {
   commands.forEach((c, i) => {
     checkNamed(errors, [i], c);
     checkOptions(errors, [i, "options"], (c.options as Obj[] | undefined) ?? [], 0);
+    // Discord: at most 8000 characters of names, descriptions and choices in one command, options included.
+    if (commandChars(c) > 8000) errors.add([i], "APPLICATION_COMMAND_TOO_LARGE", "Command exceeds maximum size (8000)");
   });
   return errors;
+}
+
+function commandChars(o: Obj): number {
+  const choices = ((o.choices as Obj[] | undefined) ?? []).reduce((n, c) => n + String(c.name ?? "").length + String(c.value ?? "").length, 0);
+  const options = ((o.options as Obj[] | undefined) ?? []).reduce((n, x) => n + commandChars(x), 0);
+  return String(o.name ?? "").length + String(o.description ?? "").length + choices + options;
 }
 
 function checkNamed(errors: FormErrors, path: (string | number)[], o: Obj): void {
@@ -162,9 +170,14 @@ function checkOptions(errors: FormErrors, path: (string | number)[], options: Ob
   if (options.length > 25) errors.add(path, "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.");
   let optionalSeen = false;
   const names = new Set<string>();
+  const subs = options.filter((o) => Number(o.type) === 1 || Number(o.type) === 2).length;
+  if (subs && subs !== options.length) errors.add(path, "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID", "Sub-commands and options cannot be mixed");
   options.forEach((o, j) => {
     const p = [...path, j];
     checkNamed(errors, p, o);
+    if (Number(o.type) === 2 && ((o.options as Obj[] | undefined) ?? []).some((x) => Number(x.type) !== 1)) {
+      errors.add([...p, "options"], "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID", "A sub-command group holds sub-commands only");
+    }
     if (names.has(String(o.name))) errors.add([...p, "name"], "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS", "Option name already exists");
     names.add(String(o.name));
     const type = Number(o.type);

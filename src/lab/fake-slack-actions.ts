@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { AckRecord, ResponseUrl } from "./fake-slack-options.ts";
+import { SLACK_BUILT_IN_COMMANDS, type AckRecord, type ResponseUrl } from "./fake-slack-options.ts";
 import type { SlackState } from "./fake-slack-state.ts";
 import { findButton } from "./fake-slack-blocks.ts";
 import { deliverHttp, deliverSocket } from "./fake-slack-socket.ts";
@@ -8,6 +8,9 @@ import { newResponseUrl, slackUser, storeEphemeral, storeMessage } from "./fake-
 /** What a person does in Slack: a slash command and a button click (see FakeSlack.slash and .click). */
 
 export function slashCommand(st: SlackState, command: string, text: string, opts: { user?: string | undefined; channel?: string | undefined }): Promise<AckRecord> {
+  const name = command.startsWith("/") ? command : `/${command}`;
+  if (SLACK_BUILT_IN_COMMANDS.includes(name)) return Promise.reject(new Error(`${name} is one of Slack's built-in commands: Slack answers it and no app hears it`));
+  if (st.opts.commands && !st.opts.commands.includes(name)) return Promise.reject(new Error(`${name} is not a slash command of this app: Slack says "${name} is not a valid command"`));
   const user = slackUser(st, opts.user ?? "U0ALICE");
   const channel = opts.channel ?? "C0OPS";
   const responseId = newResponseUrl(st, { channel, user: user.id });

@@ -32,7 +32,15 @@ export interface FakeSlackOptions {
   responseUrlTtlMs?: number | undefined;
   /** Server pings on Socket Mode connections (Slack pings regularly). 0 = off. Default 5000 ms. */
   pingIntervalMs?: number | undefined;
+  /**
+   * The app's slash commands, as its manifest declares them (`/labops`, `/deploy`). When given, Slack
+   * delivers only these to the app; a built-in (`/status`, `/remind`, ...) never reaches any app.
+   */
+  commands?: string[] | undefined;
 }
+
+/** Some of Slack's built-in commands: Slack answers them itself, whatever an app declares. */
+export const SLACK_BUILT_IN_COMMANDS = ["/status", "/away", "/active", "/dnd", "/invite", "/leave", "/me", "/msg", "/dm", "/mute", "/remind", "/search", "/shrug", "/topic", "/who", "/feed", "/apps", "/open"];
 
 /** One Web API call as the fake saw it (the token is never recorded). */
 export interface SlackCall {

@@ -82,7 +82,7 @@ describe("FakeSlack (Web API, response_url, Socket Mode) through @slack/web-api"
       }
     });
     await slack.waitForConnection();
-    const ack = await slack.slash("/status", "", { user: "U0BOB" });
+    const ack = await slack.slash("/labops", "status", { user: "U0BOB" });
     expect(ack.payload).toEqual({});
     const responseUrl = envelopes[0]!.payload.response_url;
     const statuses: number[] = [];

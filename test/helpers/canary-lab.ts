@@ -12,7 +12,7 @@ import { FakeProxmox } from "../../src/lab/fake-proxmox.ts";
 import { FakeSlack } from "../../src/lab/fake-slack.ts";
 import { createLogger } from "../../src/logger.ts";
 import { LogCapture, REDIS_URL } from "./harness.ts";
-import { OPS_GROUP, TEST_THROTTLE } from "./slack-harness.ts";
+import { MANIFEST_COMMANDS, OPS_GROUP, TEST_THROTTLE } from "./slack-harness.ts";
 
 /** A unique, greppable value per secret. */
 const canary = (name: string) => `CANARY${name}${randomBytes(9).toString("hex")}`;
@@ -64,7 +64,7 @@ export async function createCanaryLab(): Promise<CanaryLab> {
   const proxmoxUrl = await proxmox.start();
   const slack = new FakeSlack({
     botToken: secrets.SLACK_BOT_TOKEN, appToken: secrets.SLACK_APP_TOKEN, signingSecret: secrets.SLACK_SIGNING_SECRET,
-    usergroups: [{ id: OPS_GROUP, handle: "homelab-ops", users: ["U0ALICE"] }], limits: { timeScale: 0.05 }, pingIntervalMs: 500,
+    usergroups: [{ id: OPS_GROUP, handle: "homelab-ops", users: ["U0ALICE"] }], limits: { timeScale: 0.05 }, pingIntervalMs: 500, commands: MANIFEST_COMMANDS,
   });
   const apiUrl = await slack.start();
   const { proxmoxSecret: _unused, ...env } = secrets;

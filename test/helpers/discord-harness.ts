@@ -29,6 +29,7 @@ export const TEST_COMMANDS: CommandDefinition[] = [
       dryRun: z.boolean().default(false).describe("Only show the plan"),
     }),
     positional: ["name"],
+    shortcut: true,
     complete: { node: "nodes" },
     async run({ args }) {
       return { title: "labtest create", state: "info", ephemeral: true, lines: [JSON.stringify(args)] };
@@ -38,6 +39,7 @@ export const TEST_COMMANDS: CommandDefinition[] = [
     name: "labtest status",
     description: "Test-only: a second subcommand",
     requires: "viewer",
+    shortcut: true,
     args: z.object({}),
     async run() {
       return { title: "labtest status", state: "info", ephemeral: true };
@@ -50,6 +52,7 @@ export const TEST_COMMANDS: CommandDefinition[] = [
     args: deployArgs,
     positional: ["app"],
     job: "aap.deploy",
+    shortcut: true,
     lock: (a) => `app:${a.app}`,
     complete: { app: "apps" },
     confirm: { title: (a) => `Redeploy ${a.app}?`, lines: (a) => [`This runs Master Deploy for ${a.app}.`], confirmLabel: "Redeploy" },

@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
 import { createSlackBot, type CreateSlackBotOptions, type SlackBot } from "../../src/bot/slack/create-slack-bot.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
 import { NotifierRegistry } from "../../src/core/notifier.ts";
@@ -13,6 +15,11 @@ import { LogCapture, REDIS_URL } from "./harness.ts";
 export const TIME_SCALE = 0.05;
 export const TEST_THROTTLE = { perMessageMs: 150, capacity: 5, refillMs: 1_500 * TIME_SCALE, maxRetries: 3 };
 export const OPS_GROUP = "S0OPS";
+
+/** The slash commands of slack-manifest.yml, as a workspace that installed labops from it has them. */
+export const MANIFEST_COMMANDS: string[] = (parse(readFileSync(new URL("../../slack-manifest.yml", import.meta.url), "utf8")) as {
+  features: { slash_commands: { command: string }[] };
+}).features.slash_commands.map((c) => c.command);
 
 export interface SlackHarness {
   lab: Lab;
@@ -50,6 +57,7 @@ export async function createSlackHarness(opts: SlackHarnessOptions = {}): Promis
     usergroups: [{ id: OPS_GROUP, handle: "homelab-ops", users: ["U0ALICE"] }],
     limits: { timeScale: TIME_SCALE },
     pingIntervalMs: 500,
+    commands: MANIFEST_COMMANDS, // what Slack delivers: the manifest's commands, never a built-in like /status
     ...opts.fake,
   });
   const apiUrl = await slack.start();

@@ -46,9 +46,9 @@ describe("canary secrets never leak into logs, chat, errors or Redis", () => {
     await run("/deploy", "traefik");
     await run("/deploy", "nextcloud"); // AAP job fails (a failed task), an alert follows
     await run("/runner", "status");
-    await run("/sync", "nautobot");
+    await run("/labops", "sync nautobot");
     await run("/cleanup-ocp", "");
-    await run("/app", "list");
+    await run("/labops", "app list");
 
     // Plain auth failures: the fakes stop accepting the token.
     const aapGuard = c.lab.aap.http.guard;
@@ -67,7 +67,7 @@ describe("canary secrets never leak into logs, chat, errors or Redis", () => {
     await run("/deploy", "jellyfin");
     c.lab.aap.http.clearFaults();
     c.lab.nautobot.http.inject({ method: "GET", path: /\/extras\/git-repositories\/$/, status: 403, body: { detail: `Invalid token ${s.NAUTOBOT_TOKEN}` } });
-    await run("/sync", "nautobot");
+    await run("/labops", "sync nautobot");
     c.lab.nautobot.http.clearFaults();
     c.proxmox.http.inject({ method: "GET", path: /\/cluster\/resources$/, status: 401, body: { data: null, message: `authentication failure: PVEAPIToken=${s.PROXMOX_TOKEN}` } });
     await run("/runner", "status");
@@ -84,9 +84,9 @@ describe("canary secrets never leak into logs, chat, errors or Redis", () => {
     const dash = await fetch(`${c.base}/admin/queues/api/queues?activeQueue=jobs&status=failed`, { headers: { authorization: `Bearer ${s.ADMIN_TOKEN}` } });
     expect(dash.status).toBe(200);
     const dashboardJson = await dash.text();
-    await slash("/status", "");
-    await slash("/history", "");
-    await slash("/job", jobIds[0]!);
+    await slash("/labops", "status");
+    await slash("/labops", "history");
+    await slash("/labops", `job ${jobIds[0]!}`);
     await c.alerting.settled();
     await new Promise((r) => setTimeout(r, 500)); // the last edits and alerts reach Slack
 

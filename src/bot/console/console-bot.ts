@@ -48,7 +48,7 @@ export async function runConsoleBot(opts: ConsoleBotOptions): Promise<ConsoleRun
     const line = raw.trim();
     if (!line || line.startsWith("#")) continue;
     if (!line.startsWith("/")) {
-      opts.notifier.print({ title: "Commands start with /", state: "info", lines: ["Try /help, /deploy traefik, or /click <button>."] });
+      opts.notifier.print({ title: "Commands start with /", state: "info", lines: ["Try /labops help, /deploy traefik, or /click <button>."] });
       continue;
     }
     summary.commands++;

@@ -81,7 +81,8 @@ async function onAutocomplete({ ack, sources }: InteractionDeps, i: Autocomplete
   const cmd = ack.commands.get(input.name);
   const focused = input.focused;
   const source = focused ? cmd?.def.complete?.[focused.arg] : undefined;
-  const values = (source ? sources[source]?.() : undefined) ?? [];
+  // `commands` (for /labops help) is the registry itself; the other sources are caches refreshed in the background.
+  const values = (source === "commands" ? ack.commands.all().map((c) => c.def.name) : source ? sources[source]?.() : undefined) ?? [];
   const typed = (focused?.value ?? "").toLowerCase();
   const starts = values.filter((v) => v.toLowerCase().startsWith(typed));
   const contains = typed ? values.filter((v) => !v.toLowerCase().startsWith(typed) && v.toLowerCase().includes(typed)) : [];

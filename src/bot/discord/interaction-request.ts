@@ -1,6 +1,6 @@
 import { ApplicationCommandOptionType, type CommandInteractionOption, type Interaction } from "discord.js";
 import type { Actor, ChannelRef } from "../../core/actor.ts";
-import type { CommandRegistry } from "../../core/command-registry.ts";
+import { NAMESPACE, type CommandRegistry } from "../../core/command-registry.ts";
 import { optionName } from "./slash-commands.ts";
 
 /** Who clicked or typed: the Discord user, with the guild role ids as groups (for the permission grants). */
@@ -28,13 +28,14 @@ export function commandInput(
   commandName: string,
   data: readonly CommandInteractionOption[],
 ): { name: string; options: Record<string, unknown>; focused?: { arg: string; value: string } | undefined } {
-  let name = commandName;
+  // `/labops runner create` arrives as command labops, group runner, subcommand create; `/runner create` as runner, create.
+  const parts = commandName === NAMESPACE ? [] : [commandName];
   let opts = data;
-  const first = data[0];
-  if (first?.type === ApplicationCommandOptionType.Subcommand) {
-    name = `${commandName} ${first.name}`;
+  for (let first = opts[0]; first && (first.type === ApplicationCommandOptionType.SubcommandGroup || first.type === ApplicationCommandOptionType.Subcommand); first = opts[0]) {
+    parts.push(first.name);
     opts = first.options ?? [];
   }
+  const name = parts.join(" ");
   const specs = registry.get(name)?.specs ?? [];
   const options: Record<string, unknown> = {};
   let focused: { arg: string; value: string } | undefined;

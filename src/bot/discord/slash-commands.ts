@@ -2,13 +2,14 @@ import {
   ApplicationCommandOptionType,
   Routes,
   type APIApplicationCommandBasicOption,
+  type APIApplicationCommandOption,
   type APIApplicationCommandSubcommandOption,
   type REST,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from "discord.js";
 import type { z } from "zod";
 import type { ArgSpec } from "../../core/arg-spec.ts";
-import type { CommandRegistry, RegisteredCommand } from "../../core/command-registry.ts";
+import { NAMESPACE, type CommandRegistry, type RegisteredCommand } from "../../core/command-registry.ts";
 
 /** Discord limits for application commands. */
 const MAX_DESCRIPTION = 100;
@@ -21,24 +22,35 @@ export function optionName(argName: string): string {
 }
 
 /**
- * The guild command JSON for every command of the registry, generated from the zod-derived ArgSpecs:
- * one slash command per root, subcommands (type 1) for names with a space, required options first.
+ * The guild command JSON, generated from the zod-derived ArgSpecs: `/labops` with every command as a
+ * subcommand (a group for names with a space: `/labops runner create`), then the shortcuts (`/deploy`,
+ * `/runner create`) as their own commands. Required options first.
  */
 export function slashCommands(registry: CommandRegistry): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
-  return registry.roots().map((root) => {
+  const namespace: APIApplicationCommandOption[] = registry.roots().slice(0, MAX_OPTIONS).map((root) => {
+    const subs = registry.subcommands(root);
+    if (!subs.length) return subcommand(registry.get(root)!, root);
+    return {
+      type: ApplicationCommandOptionType.SubcommandGroup,
+      name: root,
+      description: describe(`${root}: ${subs.map((s) => s.def.name.split(" ")[1]).join(", ")}`),
+      options: subs.slice(0, MAX_OPTIONS).map((sub) => subcommand(sub, sub.def.name.split(" ")[1]!)),
+    };
+  });
+  const labops = { name: NAMESPACE, type: 1 as const, description: describe(`labops: ${registry.roots().join(", ")}`), options: namespace };
+  return [labops, ...registry.shortcuts().map((root) => {
     const subs = registry.subcommands(root);
     if (subs.length) {
-      const options: APIApplicationCommandSubcommandOption[] = subs.slice(0, MAX_OPTIONS).map((sub) => ({
-        type: ApplicationCommandOptionType.Subcommand,
-        name: sub.def.name.split(" ")[1]!,
-        description: describe(sub.def.description),
-        options: commandOptions(sub),
-      }));
-      return { name: root, type: 1, description: describe(`${root}: ${subs.map((s) => s.def.name.split(" ")[1]).join(", ")}`), options };
+      const options = subs.slice(0, MAX_OPTIONS).map((sub) => subcommand(sub, sub.def.name.split(" ")[1]!));
+      return { name: root, type: 1 as const, description: describe(`${root}: ${subs.map((s) => s.def.name.split(" ")[1]).join(", ")}`), options };
     }
     const cmd = registry.get(root)!;
-    return { name: root, type: 1, description: describe(cmd.def.description), options: commandOptions(cmd) };
-  });
+    return { name: root, type: 1 as const, description: describe(cmd.def.description), options: commandOptions(cmd) };
+  })];
+}
+
+function subcommand(cmd: RegisteredCommand, name: string): APIApplicationCommandSubcommandOption {
+  return { type: ApplicationCommandOptionType.Subcommand, name, description: describe(cmd.def.description), options: commandOptions(cmd) };
 }
 
 /** The options of one command, required ones first (Discord rejects a required option after an optional one). */

@@ -30,7 +30,8 @@ const TOO_SLOW: Message = {
  * from the in-memory cache.
  */
 export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): void {
-  const roots = deps.ack.commands.roots();
+  // `/labops` and the shortcuts: the slash commands slack-manifest.yml declares.
+  const roots = deps.ack.commands.slashCommands();
   const onCommand = (root: string | undefined) =>
     async ({ command, ack }: { command: { command: string; text: string; user_id: string; user_name: string; channel_id: string; trigger_id: string }; ack: (r: object) => Promise<void> }) => {
       const actor = actorOf(deps.groups, command.user_id, command.user_name);

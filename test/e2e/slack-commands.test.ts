@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSlackHarness, headerOf, MANIFEST_COMMANDS, type SlackHarness } from "../helpers/slack-harness.ts";
+
+/** Command names as a Slack workspace has them: the manifest's commands only, through the real Bolt and the fake Slack. */
+describe("Slack: /labops and the shortcuts", () => {
+  let h: SlackHarness;
+  beforeAll(async () => {
+    h = await createSlackHarness({ stepMs: 10 });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const text = (ack: { payload: Record<string, unknown> }) => String(ack.payload.text);
+
+  it("the workspace has /labops and the shortcuts; Slack keeps /status for itself", async () => {
+    expect(MANIFEST_COMMANDS).toEqual(["/labops", "/cleanup-ocp", "/deploy", "/runner", "/seed-aap"]);
+    await expect(h.slack.slash("/status", "", { user: "U0ALICE" })).rejects.toThrow(/built-in/);
+    await expect(h.slack.slash("/app", "list", { user: "U0ALICE" })).rejects.toThrow(/not a slash command of this app/);
+  });
+
+  it("/labops status answers in one private message and posts nothing in the channel", async () => {
+    const before = h.slack.messages().length;
+    const ack = await h.slack.slash("/labops", "status", { user: "U0ALICE" });
+    expect(ack.payload.response_type).toBe("ephemeral");
+    expect(headerOf(ack.payload.blocks as unknown[])).toContain("labops status");
+    expect(text(ack)).toMatch(/queue: \d+ running/);
+    expect(h.slack.messages().length).toBe(before);
+  });
+
+  it("/labops deploy traefik runs the same job as /deploy traefik", async () => {
+    const ack = await h.slack.slash("/labops", "deploy traefik", { user: "U0ALICE" });
+    const jobId = /queued as job `([0-9a-f]{12})`/.exec(text(ack))?.[1];
+    expect(jobId, text(ack)).toBeDefined();
+    const final = await h.final(jobId!);
+    expect(headerOf(final.blocks)).toMatch(/^✅ Deploy traefik/);
+  });
+
+  it("/deploy help, /labops deploy help and /labops help deploy answer with the usage, options and examples", async () => {
+    for (const [cmd, args] of [["/deploy", "help"], ["/labops", "deploy help"], ["/labops", "help deploy"]] as const) {
+      const ack = await h.slack.slash(cmd, args, { user: "U0ALICE" });
+      expect(ack.payload.response_type).toBe("ephemeral");
+      expect(headerOf(ack.payload.blocks as unknown[]), `${cmd} ${args}`).toContain("Help: /deploy");
+      expect(text(ack)).toContain("/deploy <app> [--check] [--host <host>]");
+      expect(text(ack)).toContain("--check — Dry run (Ansible check mode)");
+      expect(text(ack)).toContain("/deploy traefik --check");
+      expect(text(ack)).toContain("role: operator");
+    }
+  });
+
+  it("/runner help and /runner alone list the runner subcommands; /labops help lists the asker's commands", async () => {
+    for (const args of ["help", ""]) {
+      const ack = await h.slack.slash("/runner", args, { user: "U0ALICE" });
+      expect(text(ack)).toContain("/runner create [<name>] [--node <node>]");
+      expect(text(ack)).toContain("/runner destroy <name>");
+    }
+    const all = await h.slack.slash("/labops", "help", { user: "U0ALICE" });
+    expect(text(all)).toContain("/labops status");
+    expect(text(all)).toContain("/deploy <app>");
+    expect(text(all)).toContain("/labops help <command>");
+    expect(text(all)).not.toContain("/runner destroy"); // alice is an operator; destroy needs admin
+    const bare = await h.slack.slash("/labops", "", { user: "U0ALICE" });
+    expect(headerOf(bare.payload.blocks as unknown[])).toContain("labops commands for alice");
+  });
+});
