@@ -92,10 +92,11 @@ export class CommandRegistry {
       const after = trimmed.slice(sub.length).trim();
       return after === HELP_WORD ? this.#help(cmd.def.name) : { cmd, rest: after };
     }
-    const near = closeMatches(sub, subs.map((s) => s.def.name.split(" ")[1]!));
+    const names = subs.map((s) => s.def.name.split(" ")[1]!);
+    const near = closeMatches(sub, names);
     return {
-      error: `\`/${this.typed(root)}\` has no \`${sub}\`.${near.length ? ` Did you mean ${near.map((n) => `\`${n}\``).join(" or ")}?` : ""}` +
-        `\n${subs.map((s) => `\`${s.usage}\``).join("\n")}`,
+      error: `\`/${this.typed(root)}\` needs one of: ${names.map((n) => `\`${n}\``).join(", ")}. (\`${sub}\` is not one.` +
+        `${near.length ? ` Did you mean ${near.map((n) => `\`${n}\``).join(" or ")}?` : ""})\n${subs.map((s) => `\`${s.usage}\``).join("\n")}`,
     };
   }
 
@@ -107,7 +108,7 @@ export class CommandRegistry {
 
   #unknown(root: string): string {
     const near = closeMatches(root, this.roots());
-    return `There is no \`${root}\` command.${near.length ? ` Did you mean ${near.map((n) => `\`/${this.typed(n)}\``).join(" or ")}?` : ""} ` +
+    return `There is no \`/${NAMESPACE} ${root}\` command.${near.length ? ` Did you mean ${near.map((n) => `\`/${this.typed(n)}\``).join(" or ")}?` : ""} ` +
       `Try \`/${NAMESPACE} help\`.`;
   }
 }

@@ -30,7 +30,7 @@ export default defineCommand({
       if (!group.length) {
         const names = registry.all().map((c) => c.def.name);
         const near = closeMatches(wanted, [...names, ...registry.roots()]);
-        throw new UserError("unknown_command", `There is no \`${wanted}\` command.${near.length ? ` Did you mean ${near.map((n) => `\`${n}\``).join(" or ")}?` : ""} ` +
+        throw new UserError("unknown_command", `There is no \`/${registry.typed(wanted)}\` command.${near.length ? ` Did you mean ${near.map((n) => `\`${n}\``).join(" or ")}?` : ""} ` +
           `\`/${NAMESPACE} help\` lists them all.`);
       }
       return { title: `Help: /${registry.typed(wanted)}`, state: "info", lines: group.flatMap((c) => detail(c, registry.typed(c.def.name))), ephemeral: true };

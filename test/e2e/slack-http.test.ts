@@ -70,7 +70,7 @@ describe("Slack front end in HTTP mode (real Bolt HTTPReceiver on labops' HTTP p
   it("answers a command this build does not know with a hint, not a timeout", async () => {
     const ack = await h.slack.slash("/labops", "frobnicate now", { user: "U0ALICE" });
     expect(ack.latencyMs).toBeLessThan(3_000);
-    expect(String(ack.payload.text)).toContain("There is no `frobnicate` command");
+    expect(String(ack.payload.text)).toContain("There is no `/labops frobnicate` command");
     expect(String(ack.payload.text)).toContain("/labops help");
   });
 

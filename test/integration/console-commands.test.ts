@@ -38,7 +38,7 @@ describe("terminal: /labops and the shortcuts", () => {
 
   it("an unknown command names the nearest one, spelt as typed", async () => {
     const s = await session(["/labops stauts"]);
-    expect(s.out).toContain("There is no `stauts` command. Did you mean `/labops status`?");
+    expect(s.out).toContain("There is no `/labops stauts` command. Did you mean `/labops status`?");
     expect(s.failures).toBe(1);
   });
 });

@@ -77,7 +77,7 @@ describe("command names: /labops for everything, shortcuts where nothing collide
   it("names an unknown command with the nearest ones, spelt as they are typed", () => {
     const r = accepts("labops", "deplyo traefik");
     expect(r.ok).toBe(false);
-    expect(!r.ok && r.why).toContain("There is no `deplyo` command. Did you mean `/deploy`?");
+    expect(!r.ok && r.why).toContain("There is no `/labops deplyo` command. Did you mean `/deploy`?");
     const sub = accepts("runner", "destory runner01");
     expect(!sub.ok && sub.why).toContain("Did you mean `destroy`?");
     const stat = accepts("labops", "stauts");
