@@ -17,7 +17,7 @@ async function until(what: string, ok: () => boolean | Promise<boolean>, timeout
   }
 }
 
-const status = async (h: SlackHarness, user = "U0ALICE") => String((await h.slack.slash("/status", "", { user })).payload.text);
+const status = async (h: SlackHarness, user = "U0ALICE") => String((await h.slack.slash("/labops", "status", { user })).payload.text);
 const FORBIDDEN = /needs the viewer role/;
 const expiredWarnings = (h: SlackHarness) => h.logs.lines.filter((l) => l.includes("last read has expired")).length;
 
