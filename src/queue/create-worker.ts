@@ -51,6 +51,8 @@ export function createWorker(opts: WorkerOptions): LabopsWorker {
     recheckMs: opts.lockRetryMs ?? deps.config.limits.lockRecheck,
     wake: promote,
   });
+  // Processors that free a target for another job (labops.cancel) use this worker's locks, which wake the line.
+  const runDeps: WorkerDeps = { ...deps, locks };
   const shutdown = new AbortController();
   const lockDuration = opts.lockDurationMs ?? 30_000;
 
@@ -172,7 +174,7 @@ export function createWorker(opts: WorkerOptions): LabopsWorker {
       else if (job.attemptsMade > 0 || job.stalledCounter > 0 || state.handedBack) progress.update({ title, state: "running", lines: ["Resuming…"] });
       if (state.handedBack) await save({ handedBack: false });
       const result = await processor.run({
-        args: args.data, payload, jobId, attempt: job.attemptsMade + 1, log, signal: abort, deps, state, save, ensureOwner: beforeSideEffect, progress, holdRemote, remoteDone,
+        args: args.data, payload, jobId, attempt: job.attemptsMade + 1, log, signal: abort, deps: runDeps, state, save, ensureOwner: beforeSideEffect, progress, holdRemote, remoteDone,
       });
       await ensureOwner(); // a worker that lost the job delivers no final state (the new owner does)
       await progress.finish(result.message);

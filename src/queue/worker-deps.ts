@@ -11,6 +11,7 @@ import type { AuditLog } from "../core/audit-log.ts";
 import type { CommandRegistry } from "../core/command-registry.ts";
 import type { LaunchRecords } from "../core/launch-records.ts";
 import type { Logger } from "../logger.ts";
+import type { TargetLocks } from "./target-lock.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import type { AppCatalog } from "../core/app-catalog.ts";
 import type { ServiceProbe } from "../core/service-probe.ts";
@@ -28,6 +29,8 @@ export interface WorkerDeps {
   catalog: AppCatalog;
   /** What labops launched in AAP (written after each launch; alerts and relaunches read it). */
   launches: LaunchRecords;
+  /** The worker's target locks (set by createWorker): a cancel frees a removed job's target and wakes its line. */
+  locks?: TargetLocks | undefined;
   /** The chat commands: a relaunch re-checks that the original command allows one. Absent: nothing is relaunched. */
   commands?: CommandRegistry | undefined;
   aap?: AapClient | undefined;
