@@ -83,7 +83,9 @@ export class GitWorkspace {
     const { authorName, authorEmail } = this.o;
     const full = [
       "-c", `user.name=${authorName}`, "-c", `user.email=${authorEmail}`, "-c", "commit.gpgsign=false",
-      "-c", "core.askPass=true", "-c", "core.hooksPath=/dev/null", "-c", "init.defaultBranch=main", ...args,
+      "-c", "core.askPass=true", "-c", "core.hooksPath=/dev/null", "-c", "init.defaultBranch=main",
+      // An HTTP remote that redirects is an error, not followed: the repository is the one configured, no other host.
+      "-c", "http.followRedirects=false", ...args,
     ];
     return new Promise((resolve, reject) => {
       execFile("git", full, { cwd, timeout: this.o.timeoutMs ?? 60_000, signal: this.signal, maxBuffer: 8 << 20 }, (err, stdout, stderr) => {

@@ -84,7 +84,8 @@ export class GitMirror {
 
   /** Runs git; resolves with stdout (trimmed unless `trim` is false); rejects with an ApiError (service git) carrying stderr's last lines. */
   private git(args: string[], cwd: string, signal?: AbortSignal, trim = true): Promise<string> {
-    const full = ["-c", "core.askPass=true", "-c", "core.hooksPath=/dev/null", "-c", "init.defaultBranch=main", "-c", "credential.helper=", ...args];
+    // http.followRedirects=false: an HTTP remote that redirects is an error, so no other host is asked for the branch.
+    const full = ["-c", "core.askPass=true", "-c", "core.hooksPath=/dev/null", "-c", "init.defaultBranch=main", "-c", "credential.helper=", "-c", "http.followRedirects=false", ...args];
     return new Promise((resolve, reject) => {
       execFile("git", full, { cwd, timeout: this.o.timeoutMs ?? 30_000, signal, maxBuffer: 8 << 20, env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } }, (err, stdout, stderr) => {
         if (!err) return resolve(trim ? stdout.trim() : stdout);

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AapClient } from "../../src/clients/aap.ts";
+import { GitWorkspace } from "../../src/appcatalog/git-app-list.ts";
+import { GitMirror } from "../../src/gitops/git-mirror.ts";
 import { NautobotClient } from "../../src/clients/nautobot.ts";
 import { ProxmoxClient } from "../../src/clients/proxmox.ts";
 import { ForeignLinkError } from "../../src/errors.ts";
@@ -140,4 +142,27 @@ describe("links and redirects to another origin are refused before anything is s
     expect((err as Error).message).toMatch(/redirect to \/api2\/json\/cluster\/nextid\/ not followed/);
     expect(proxmox.http.count("GET", /^\/api2\/json\/cluster\/nextid\/$/)).toBe(before);
   });
+
+  it("Git: an HTTP remote that redirects to another host is not followed (clone for /app add, ls-remote for GitOps)", async () => {
+    const gitServer = new FakeHttpServer("git");
+    gitServer.route("GET", "/labops.git/info/refs", (req) => ({ status: 302, headers: { location: `${elsewhereUrl}/labops.git/info/refs?${req.query.toString()}` } }));
+    const gitUrl = await gitServer.listen();
+    const remote = `${gitUrl.replace("http://", "http://labops:not-a-real-token@")}/labops.git`;
+    try {
+      const before = elsewhere.requests.length;
+      const clone = await GitWorkspace.clone({ remote, branch: "main", authorName: "t", authorEmail: "t@lab.invalid", timeoutMs: 20_000 }).catch((e: unknown) => e);
+      expect(clone).toBeInstanceOf(Error);
+      expect((clone as Error).message).toMatch(/302/);
+      expect((clone as Error).message).not.toContain("not-a-real-token");
+      const mirror = new GitMirror({ remote, branch: "main", timeoutMs: 20_000 });
+      const head = await mirror.head().catch((e: unknown) => e);
+      await mirror.dispose();
+      expect(head).toBeInstanceOf(Error);
+      expect((head as Error).message).toMatch(/302/);
+      expect(gitServer.count("GET", /^\/labops\.git\/info\/refs$/)).toBe(2);
+      expect(elsewhere.requests.length).toBe(before);
+    } finally {
+      await gitServer.close();
+    }
+  }, 60_000);
 });
