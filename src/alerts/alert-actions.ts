@@ -50,9 +50,12 @@ export function rerunButton(o: { aapJob: number; template: string; command: stri
   };
 }
 
-/** Mute (operator): no alerts for this group (`aap:<template>`, `labops:<command>`) for `ms`. */
-export function muteButton(group: string, subject: string, ms: number, ttlMs: number): ButtonSpec {
-  return { kind: KIND.mute, label: `Mute ${formatWindow(ms).replace(" ", "")}`, payload: { group, subject, ms }, requires: "operator", singleUse: false, ttlMs };
+/**
+ * Mute: no alerts for this group (`aap:<template>`, `labops:<command>`) for `ms`. Needs operator, or the role of
+ * the command whose failures it silences when that is stricter (an operator does not hide an admin's cleanup).
+ */
+export function muteButton(group: string, subject: string, ms: number, ttlMs: number, requires: Role = "operator"): ButtonSpec {
+  return { kind: KIND.mute, label: `Mute ${formatWindow(ms).replace(" ", "")}`, payload: { group, subject, ms }, requires: strictest("operator", requires), singleUse: false, ttlMs };
 }
 
 async function enqueue(deps: AckDeps, job: string, o: { command: string; args: Record<string, unknown>; actor: Actor; channel: ChannelRef; requestId: string; requires: Role; lockKey?: string | undefined }) {

@@ -101,9 +101,12 @@ export function createAlerting(o: AlertingOptions): Alerting {
     const out: ButtonSpec[] = [];
     if (o.aap && !f.missing) out.push(showLogButton(f.id, f.template, 7 * DAY));
     if (o.aap && !f.missing) out.push(...(await againButtons(f)));
-    out.push(muteButton(`aap:${f.template}`, f.template, muteMs, 7 * DAY));
+    out.push(muteButton(`aap:${f.template}`, f.template, muteMs, 7 * DAY, commandRole(templateCommand(o.config, f.template))));
     return out;
   };
+
+  /** The role of a command, if labops has it (muting its failures needs that role too). */
+  const commandRole = (name: string | undefined) => (name ? o.commands?.get(name)?.def.requires : undefined);
 
   /**
    * What may run a failed job again. Only a job labops launched (its launch record, and the job carries the
@@ -158,7 +161,7 @@ export function createAlerting(o: AlertingOptions): Alerting {
     });
     const item: AlertItem = { group: `labops:${info.command}`, subject: `/${info.command}`, key: `worker:${info.jobId}`, shortId: info.jobId, summary: `job ${info.jobId} (ref ${info.ref})`, message,
       scopes: p.success ? argScopes(p.data.args) : [] };
-    const buttons = [muteButton(item.group, item.subject, muteMs, 7 * DAY)];
+    const buttons = [muteButton(item.group, item.subject, muteMs, 7 * DAY, commandRole(info.command))];
     track(service.raise(item.key, async () => ({ item, buttons })).catch((err: unknown) =>
       o.log.error({ jobId: info.jobId, ref: info.ref, err: String(err) }, "worker failure alert not delivered")));
   };
@@ -198,6 +201,12 @@ function fromNotification(n: AapNotification): AapFailure {
     url: n.url && /^https?:\/\//.test(n.url) ? n.url : undefined,
     extraVars: n.extra_vars ?? undefined, finished: n.finished ?? undefined, failedHosts, failedTasks: [],
   };
+}
+
+/** The command that launches a configured template (deploy, seeder, runner, cleanup), whoever launched this job. */
+function templateCommand(config: Config, template: string): string | undefined {
+  const t = config.aapSettings.templates;
+  return ({ [t.deploy]: "deploy", [t.seeder]: "seed-aap", [t.runner]: "runner create", [t.cleanup]: "cleanup-ocp" } as Record<string, string>)[template];
 }
 
 /** What mutes an AAP failure besides its template: the app it deployed, the hosts that failed and its limit. */

@@ -79,6 +79,8 @@ describe("alerts never let a role do more than its commands: a failed cleanup is
       expect(refused.reply?.state).toBe("failure");
       expect(renderText(refused.reply!)).toContain("needs the admin role");
     }
+    // Nor hide the cleanup's failures: muting them needs admin too.
+    expect(renderText((await click(alert, "Mute 1h", OPERATOR)).reply!)).toContain("needs the admin role");
     expect(await h.labops.queue.queue.count()).toBe(before.jobs);
 
     // Even a relaunch job queued by hand (as a stale or forged button would) is refused where it takes effect.
