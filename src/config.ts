@@ -52,6 +52,8 @@ const envSchema = z.object({
   PROXMOX_TOKEN: z.string().regex(/^[^@\s]+@[^!\s]+![^=\s]+=\S+$/, "must look like USER@REALM!TOKENID=SECRET").optional(),
   TRUENAS_URL: z.string().regex(/^wss?:\/\//, "must be a wss:// URL (…/api/current)").optional(),
   TRUENAS_API_KEY: z.string().min(1).optional(),
+  /** The user the API key belongs to (TrueNAS 25.04+ keys are user-linked; auth.login_ex needs it). */
+  TRUENAS_USERNAME: z.string().regex(/^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,31}$/, "must be a TrueNAS user name").optional(),
   SLACK_MODE: z.enum(["socket", "http"]).default("socket"),
   SLACK_BOT_TOKEN: z.string().min(1).optional(),
   SLACK_APP_TOKEN: z.string().min(1).optional(),
@@ -236,7 +238,7 @@ export interface Config {
   nautobotSettings: FileConfig["nautobot"];
   proxmox?: ({ url: string; token: string } & FileConfig["proxmox"]) | undefined;
   proxmoxSettings: FileConfig["proxmox"];
-  truenas?: ({ url: string; apiKey: string } & FileConfig["truenas"]) | undefined;
+  truenas?: ({ url: string; apiKey: string; username?: string | undefined } & FileConfig["truenas"]) | undefined;
   truenasSettings: FileConfig["truenas"];
   git: FileConfig["git"] & { remote?: string | undefined };
   slack?: { mode: "socket" | "http"; botToken: string; appToken?: string | undefined; signingSecret?: string | undefined; apiUrl?: string | undefined; alertChannel?: string | undefined } | undefined;
@@ -321,7 +323,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     nautobotSettings: file.nautobot,
     proxmox: hasProxmox ? { url: v.PROXMOX_URL!, token: v.PROXMOX_TOKEN!, ...file.proxmox } : undefined,
     proxmoxSettings: file.proxmox,
-    truenas: hasTrueNas ? { url: v.TRUENAS_URL!, apiKey: v.TRUENAS_API_KEY!, ...file.truenas } : undefined,
+    truenas: hasTrueNas ? { url: v.TRUENAS_URL!, apiKey: v.TRUENAS_API_KEY!, username: v.TRUENAS_USERNAME, ...file.truenas } : undefined,
     truenasSettings: file.truenas,
     git: { ...file.git, remote: v.GIT_REMOTE },
     slack: v.SLACK_BOT_TOKEN

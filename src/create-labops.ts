@@ -33,6 +33,8 @@ import type { ChannelRef } from "./core/actor.ts";
 import { createGitopsRuntime } from "./gitops/gitops-runtime.ts";
 import { timerHandlers, upsertWatcherTimer } from "./queue/timer-handlers.ts";
 import type { Worker } from "bullmq";
+import { VersionStore } from "./core/version-store.ts";
+import { VersionDetector } from "./versions/version-detector.ts";
 import type { WorkerDeps } from "./queue/worker-deps.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -59,6 +61,9 @@ export interface Labops {
   queue: JobQueue;
   notifiers: NotifierRegistry;
   clients: Pick<WorkerDeps, "aap" | "nautobot" | "proxmox" | "truenas">;
+  /** The backends' versions, detected in the background by the worker's process (see versions/). */
+  versions: VersionStore;
+  versionDetector: VersionDetector;
   catalog: AppCatalog;
   worker?: LabopsWorker | undefined;
   workerDeps: WorkerDeps;
@@ -84,7 +89,7 @@ export function createClients(config: Config, log: Logger, metrics?: Metrics): L
     aap: config.aap ? new AapClient({ url: config.aap.url, token: config.aap.token, apiPath: config.aap.apiPath, caPem: config.caPem, onError, timeoutMs }) : undefined,
     nautobot: config.nautobot ? new NautobotClient({ url: config.nautobot.url, token: config.nautobot.token, caPem: config.caPem, onError, timeoutMs }) : undefined,
     proxmox: config.proxmox ? new ProxmoxClient({ url: config.proxmox.url, token: config.proxmox.token, caPem: config.caPem, onError, timeoutMs }) : undefined,
-    truenas: config.truenas ? new TrueNasClient({ url: config.truenas.url, apiKey: config.truenas.apiKey, caPem: config.caPem, onError, timeoutMs }) : undefined,
+    truenas: config.truenas ? new TrueNasClient({ url: config.truenas.url, apiKey: config.truenas.apiKey, username: config.truenas.username, caPem: config.caPem, onError, timeoutMs }) : undefined,
   };
 }
 
@@ -109,6 +114,8 @@ export function createLabops(opts: LabopsOptions): Labops {
   const actions = new ActionStore(producer, prefix);
   const audit = new AuditLog(producer, prefix, config.audit.maxEntries);
   const commands = new CommandRegistry(COMMANDS);
+  const versions = new VersionStore(producer, prefix);
+  const versionDetector = new VersionDetector({ sources: clients, store: versions, log, timeoutMs: config.limits.backendTimeout });
   const ack: AckDeps = {
     commands,
     jobs: queue,
@@ -127,6 +134,7 @@ export function createLabops(opts: LabopsOptions): Labops {
       recheckMs: config.limits.lockRecheck,
       wake: async (ids) => void (await Promise.all(ids.map((id) => queue.queue.backend.promote(id).catch(() => {})))),
     }),
+    versions,
     metrics,
   };
   const timers = new Timers(producer, prefix);
@@ -142,7 +150,7 @@ export function createLabops(opts: LabopsOptions): Labops {
       : undefined,
   };
   const labops: Labops = {
-    config, log, ack, queue, notifiers, clients, catalog, workerDeps, metrics, redis: producer,
+    config, log, ack, queue, notifiers, clients, catalog, workerDeps, metrics, redis: producer, versions, versionDetector,
     async ready(timeoutMs = 5_000) {
       if (producer.status === "ready") return true;
       return new Promise<boolean>((resolve) => {
@@ -160,9 +168,11 @@ export function createLabops(opts: LabopsOptions): Labops {
       observeWorker(labops.worker.worker, metrics);
       timerWorker = createTimerWorker({ connection: workerRedis, prefix, log, handlers: timerHandlers({ ack, worker: workerDeps }) });
       if (gitops) void upsertWatcherTimer(timers, gitops).catch((err) => log.warn({ err: String(err) }, "gitops watcher schedule not set; retried at the next start"));
+      versionDetector.start(); // in the background: nothing waits on it
       return labops.worker;
     },
     async close() {
+      await versionDetector.stop();
       await labops.worker?.close();
       await timerWorker?.close();
       workerDeps.aapWatcher?.stop();

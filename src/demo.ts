@@ -9,6 +9,7 @@ import { ConsoleNotifier } from "./bot/console/console-notifier.ts";
 import { runConsoleBot } from "./bot/console/console-bot.ts";
 import { createLabops } from "./create-labops.ts";
 import { createLab } from "./lab/create-lab.ts";
+import { labProfile, profileArg } from "./lab/lab-profiles.ts";
 import { redisServerInstalled, startPrivateRedis, type PrivateRedis } from "./lab/private-redis.ts";
 import { createLogger } from "./logger.ts";
 import { redisAnswers } from "./queue/redis.ts";
@@ -18,7 +19,7 @@ import { createAlerting } from "./alerts/create-alerting.ts";
 import { HttpServer } from "./http/http-server.ts";
 import { addHealthRoutes } from "./http/health-routes.ts";
 import { addMetricsRoute } from "./metrics/metrics-route.ts";
-import { readinessChecks } from "./readiness-checks.ts";
+import { readinessChecks, readinessVersions } from "./readiness-checks.ts";
 
 async function main(): Promise<number> {
   const out = process.stdout;
@@ -42,7 +43,9 @@ async function main(): Promise<number> {
   const webhookToken = process.env.ALERT_WEBHOOK_TOKEN || `demo-${randomBytes(12).toString("hex")}`;
   const httpUrl = await http.listen(Number(process.env.HTTP_PORT ?? 3000), "127.0.0.1").catch(() => http.listen(0, "127.0.0.1"));
 
+  const profile = labProfile(profileArg(process.argv) ?? process.env.LAB_PROFILE);
   const lab = await createLab({
+    profile,
     stepMs: Number(process.env.LAB_STEP_MS ?? 250),
     aap: { webhookUrl: `${httpUrl}/hooks/aap`, webhookHeaders: { authorization: `Bearer ${webhookToken}` } },
   });
@@ -75,10 +78,10 @@ async function main(): Promise<number> {
   labops.startWorker();
   // The watcher's first check records the revision Nautobot has; later commits are then picked up and synced.
   await labops.workerDeps.gitops?.watcher.pollOnce().catch(() => {});
-  addHealthRoutes(http, readinessChecks(labops));
+  addHealthRoutes(http, readinessChecks(labops), undefined, readinessVersions(labops));
 
   if (interactive) {
-    out.write("labops demo: a simulated homelab (AAP, Nautobot, Proxmox, TrueNAS) is running.\n" +
+    out.write(`labops demo: a simulated homelab (AAP, Nautobot, Proxmox, TrueNAS) is running, profile ${profile.name}: ${profile.summary}.\n` +
       "Try: /deploy traefik   /deploy nextcloud   /labops app add homepage --image ghcr.io/gethomepage/homepage:v0.9.6 --host docker01\n" +
       "     /cleanup-ocp   /runner create   /seed-aap   /labops sync all   /labops gitops status   /labops status   /labops help   /deploy help   (Ctrl-D to quit)\n");
   }

@@ -7,7 +7,7 @@ import { loadConfig, loadDotEnv } from "./config.ts";
 import { ConfigError } from "./errors.ts";
 import { createLabops } from "./create-labops.ts";
 import { addHealthRoutes } from "./http/health-routes.ts";
-import { readinessChecks } from "./readiness-checks.ts";
+import { readinessChecks, readinessVersions } from "./readiness-checks.ts";
 import { alertChannels } from "./alerts/alert-channels.ts";
 import { HttpServer } from "./http/http-server.ts";
 import { createLogger } from "./logger.ts";
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     alerting.start();
   }
   if (runsWorker) labops.startWorker();
-  addHealthRoutes(http, readinessChecks(labops)); // after the worker: /readyz also checks its connection
+  addHealthRoutes(http, readinessChecks(labops), undefined, readinessVersions(labops)); // after the worker: /readyz also checks its connection
   for (const f of frontEnds) await f.start();
   if (runsBot && !frontEnds.length) {
     log.warn("no chat platform is configured (SLACK_BOT_TOKEN or DISCORD_TOKEN): the bot only serves HTTP; try `npm run demo` for a terminal chat");

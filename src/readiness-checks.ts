@@ -15,9 +15,22 @@ export function readinessChecks(labops: Labops): Record<string, ReadinessCheck> 
       if (!labops.workerConnected()) throw new Error("the worker's Redis connection is down");
     };
   }
-  if (aap) checks.aap = async (signal) => void (await aap.findProject(s.aapSettings.project, { signal }));
-  if (nautobot) checks.nautobot = async (signal) => void (await nautobot.getGitRepository(s.nautobotSettings.gitRepository, { signal }));
-  if (proxmox) checks.proxmox = async (signal) => void (await proxmox.version({ signal }));
-  if (truenas) checks.truenas = async (signal) => void (await truenas.stat(s.truenasSettings.share, { signal }));
+  // A backend whose detected version labops does not support is not ready, and says why.
+  const supported = async (system: string) => {
+    const e = (await labops.versions.read())[system];
+    if (e?.supported === false) throw new Error(e.unsupported ?? `${e.label} is not supported`);
+  };
+  if (aap) checks.aap = async (signal) => void (await supported("aap"), await aap.findProject(s.aapSettings.project, { signal }));
+  if (nautobot) checks.nautobot = async (signal) => void (await supported("nautobot"), await nautobot.getGitRepository(s.nautobotSettings.gitRepository, { signal }));
+  if (proxmox) checks.proxmox = async (signal) => void (await supported("proxmox"), await proxmox.version({ signal }));
+  if (truenas) checks.truenas = async (signal) => void (await supported("truenas"), await truenas.stat(s.truenasSettings.share, { signal }));
   return checks;
+}
+
+/** /readyz's `versions`: what the background detection found, by system (read from Redis). */
+export function readinessVersions(labops: Labops): () => Promise<Record<string, unknown>> {
+  return async () => {
+    const entries = await labops.versions.read();
+    return Object.fromEntries(Object.entries(entries).map(([k, e]) => [k, e.error ? { error: e.error } : { version: e.label, supported: e.supported, ...(e.unsupported ? { unsupported: e.unsupported } : {}) }]));
+  };
 }

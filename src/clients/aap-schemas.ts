@@ -76,7 +76,8 @@ export const JobSchema = z.looseObject({
   elapsed: z.number(),
   job_type: z.string(),
   limit: z.string(),
-  extra_vars: z.string(),
+  /** Always in the detail; left out of job lists since AWX PR #16461 (AWX devel, Ascender). */
+  extra_vars: z.string().optional(),
   playbook: z.string().optional(),
   job_template: nullableId.optional(),
   launch_type: z.string().optional(),
@@ -86,6 +87,16 @@ export const JobSchema = z.looseObject({
   created: z.string().optional(),
 });
 export type Job = z.output<typeof JobSchema>;
+
+/**
+ * A row of `GET jobs/`: the job serializer without the heavy fields. Since AWX PR #16461 (AWX devel,
+ * Ascender) `extra_vars` is one of them: present in the detail, absent from the list.
+ */
+export const JobListItemSchema = JobSchema;
+export type JobListItem = z.output<typeof JobListItemSchema>;
+
+/** `GET ping/` (AllowAny): `version` is the controller's (AWX 24.6.1; AAP 2.5's controller 4.6.x). */
+export const PingSchema = z.looseObject({ version: z.string().optional(), active_node: z.string().optional() });
 
 /** `POST job_templates/{id}/launch/` (201): `job` and `ignored_fields` first, then the job serializer. */
 export const LaunchResponseSchema = JobSchema.extend({

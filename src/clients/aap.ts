@@ -2,12 +2,16 @@ import type { AxiosResponse } from "axios";
 import { z } from "zod";
 import { ApiError, UserError } from "../errors.ts";
 import { HttpApi } from "./http.ts";
+import { aapVersion } from "./aap-version.ts";
+import type { SystemVersion } from "./system-version.ts";
 import {
   InventorySourceSchema,
   InventoryUpdateStartSchema,
   JobEventSchema,
+  JobListItemSchema,
   JobSchema,
   JobTemplateSchema,
+  PingSchema,
   LaunchRequirementsSchema,
   LaunchResponseSchema,
   ProjectSchema,
@@ -18,13 +22,14 @@ import {
   type InventorySource,
   type Job,
   type JobEvent,
+  type JobListItem,
   type JobTemplate,
   type LaunchRequirements,
   type Project,
   type UnifiedJob,
 } from "./aap-schemas.ts";
 
-export type { InventorySource, Job, JobEvent, JobTemplate, LaunchRequirements, Project, UnifiedJob };
+export type { InventorySource, Job, JobEvent, JobListItem, JobTemplate, LaunchRequirements, Project, UnifiedJob };
 
 export interface AapClientOptions {
   /** Origin of the controller or gateway, e.g. `https://aap.lab`. */
@@ -103,9 +108,14 @@ export class AapClient {
   readonly #api: HttpApi;
   readonly #origin: string;
   readonly #pageSize: number;
+  readonly #apiPath: string;
+  /** AAP 2.5+ (from the API path, then from ping): the UI lives under /execution/ behind the gateway. */
+  #gatewayUi: boolean;
 
   constructor(opts: AapClientOptions) {
     this.#origin = new URL(opts.url).origin;
+    this.#apiPath = opts.apiPath ?? "/api/v2/";
+    this.#gatewayUi = this.#apiPath.startsWith("/api/controller/");
     this.#pageSize = opts.pageSize ?? PAGE_SIZE;
     this.#api = new HttpApi({
       service: "aap",
@@ -189,9 +199,49 @@ export class AapClient {
     return { jobId: res.job ?? res.id };
   }
 
-  /** GET jobs/ with Django-style filters, e.g. `{job_template: 7, created__gt: iso, order_by: "-id"}`; every page. */
-  listJobs(filter: Record<string, string | number>, o: Opts = {}): Promise<Job[]> {
-    return this.#list("jobs/", filter, JobSchema, o.signal);
+  /**
+   * GET jobs/ with Django-style filters, e.g. `{job_template: 7, created__gt: iso, order_by: "-id"}`; every page.
+   * Rows may lack `extra_vars` (AWX after PR #16461, Ascender): use listJobsWithVars when they matter.
+   */
+  listJobs(filter: Record<string, string | number>, o: Opts = {}): Promise<JobListItem[]> {
+    return this.#list("jobs/", filter, JobListItemSchema, o.signal);
+  }
+
+  /**
+   * listJobs, then GET jobs/{id}/ for each row the list left `extra_vars` out of (newer AWX-family servers
+   * drop it from lists; the detail always has it), so every job carries its variables. Use with a narrow filter.
+   */
+  async listJobsWithVars(filter: Record<string, string | number>, o: Opts = {}): Promise<Job[]> {
+    const rows = await this.listJobs(filter, o);
+    const out: Job[] = [];
+    for (const row of rows) out.push(row.extra_vars === undefined ? await this.getJob(row.id, o) : row);
+    return out;
+  }
+
+  /**
+   * Which controller this is: `GET ping/` (unauthenticated) and the `X-API-Product-Name`/`-Version` headers
+   * on its answer. A 404 on `/api/v2/` from an AAP 2.5+ platform gateway becomes a UserError naming
+   * AAP_API_PATH. Adapts the job links (AAP 2.5+: `/execution/jobs/...`).
+   */
+  async detectVersion(o: Opts = {}): Promise<SystemVersion> {
+    let res: AxiosResponse;
+    try {
+      res = await this.#api.send({ method: "GET", path: "ping/", signal: o.signal });
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404 && !this.#apiPath.startsWith("/api/controller/")) {
+        const gw = await this.#api.send({ method: "GET", path: "/api/gateway/v1/ping/", signal: o.signal }).then(() => true, () => false);
+        if (gw) {
+          throw new UserError("aap_gateway_path", `AAP at ${this.#origin} is an AAP 2.5+ platform gateway: set AAP_API_PATH=/api/controller/v2/ and use a gateway token.`, { cause: err });
+        }
+      }
+      throw err;
+    }
+    const ping = PingSchema.safeParse(res.data);
+    const header = (k: string) => (typeof res.headers[k] === "string" ? (res.headers[k] as string) : undefined);
+    const version = header("x-api-product-version") ?? (ping.success ? ping.data.version : undefined) ?? "";
+    const v = aapVersion(header("x-api-product-name") ?? "AWX", version, this.#apiPath);
+    this.#gatewayUi = v.gateway;
+    return v.version;
   }
 
   /** GET projects/?name=: the one project with this exact name. */
@@ -229,9 +279,9 @@ export class AapClient {
     return this.#api.call({ method: "GET", path: `inventory_updates/${id}/`, signal: o.signal }, UnifiedJobSchema);
   }
 
-  /** The job's output page in the AAP web UI. */
+  /** The job's output page in the web UI: `/#/jobs/...` on AWX and AAP ≤ 2.4, `/execution/jobs/...` on AAP 2.5+. */
   jobUrl(id: number): string {
-    return `${this.#origin}/#/jobs/playbook/${id}/output`;
+    return this.#gatewayUi ? `${this.#origin}/execution/jobs/playbook/${id}/output` : `${this.#origin}/#/jobs/playbook/${id}/output`;
   }
 
   async #findOne<S extends z.ZodType<{ id: number; name: string }>>(

@@ -116,7 +116,8 @@ export const jobLogEntrySchema = z.looseObject({
 export type JobLogEntry = z.infer<typeof jobLogEntrySchema>;
 
 /** `POST git-repositories/{id}/sync/` answers 200 with the queued JobResult. */
-export const syncResponseSchema = z.looseObject({ message: z.string(), job_result: jobResultSchema });
+/** `POST extras/git-repositories/{id}/sync/`: `job_result` only from Nautobot 2.4.2 on. */
+export const syncResponseSchema = z.looseObject({ message: z.string(), job_result: jobResultSchema.optional() });
 
 /** `ipam.service`; `protocol` is a choice field. */
 export const serviceSchema = z.looseObject({

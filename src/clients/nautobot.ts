@@ -1,7 +1,8 @@
 import type { AxiosResponse } from "axios";
 import { z } from "zod";
 import { ApiError, UserError } from "../errors.ts";
-import { HttpApi } from "./http.ts";
+import { HttpApi, type ApiRequest } from "./http.ts";
+import { nautobotVersion, type SystemVersion } from "./system-version.ts";
 import {
   appEntrySchema,
   configContextSchema,
@@ -68,21 +69,58 @@ export interface JobOutcome {
 const PATHS = { device: "dcim/devices/", "virtual-machine": "virtualization/virtual-machines/" } as const;
 const ERROR_LEVELS = new Set(["error", "critical", "failure"]);
 const GIT_OWNER = "extras.gitrepository";
+const SYNC_JOB_NAME = "Git Repository: Sync";
+/** Job results created this long before the sync POST still count: the two clocks may differ a little. */
+const SYNC_CLOCK_SKEW_MS = 60_000;
 
-/** Client for Nautobot 2.4's REST API (api-contracts §2). Every response is zod-parsed. */
+/**
+ * Client for Nautobot 2.0–2.4 and 3.x REST APIs. Every response is zod-parsed. The API version is pinned to
+ * the server's own (read from `status/` on first use): Nautobot accepts only the minors of its running major,
+ * so a fixed `version=2.4` would be refused (406) by 2.0–2.3 and by 3.x.
+ */
 export class NautobotClient {
   readonly #api: HttpApi;
+  /** Shared with #api, which reads it on every request: `Accept` gains `version=` once detected. */
+  readonly #headers: Record<string, string>;
+  #detected: Promise<SystemVersion> | undefined;
 
   constructor(opts: NautobotClientOptions) {
+    this.#headers = { Authorization: `Token ${opts.token}`, Accept: "application/json" };
     this.#api = new HttpApi({
       service: "nautobot",
       baseUrl: new URL("/api/", opts.url).toString(),
-      headers: { Authorization: `Token ${opts.token}`, Accept: "application/json; version=2.4" },
+      headers: this.#headers,
       timeoutMs: opts.timeoutMs,
       caPem: opts.caPem,
       onError: opts.onError,
       reasonOf: nautobotReason,
     });
+  }
+
+  /**
+   * GET status/ without a version pin: `API-Version` (the server's latest API version) and `nautobot-version`.
+   * Pins every later request to that API version. Memoized; a failure is retried on the next call.
+   */
+  detectVersion(o: Opts = {}): Promise<SystemVersion> {
+    this.#detected ??= (async () => {
+      const res = await this.#api.send({ method: "GET", path: "status/", headers: { Accept: "application/json" }, signal: o.signal });
+      const header = typeof res.headers["api-version"] === "string" ? res.headers["api-version"] : "";
+      const body = z.looseObject({ "nautobot-version": z.string().optional() }).safeParse(res.data);
+      const release = (body.success ? body.data["nautobot-version"] : undefined) ?? header;
+      const v = nautobotVersion(release);
+      if (/^\d+\.\d+$/.test(header)) this.#headers.Accept = `application/json; version=${header}`;
+      return v;
+    })().catch((err: unknown) => {
+      this.#detected = undefined;
+      throw err;
+    });
+    return this.#detected;
+  }
+
+  /** Every request goes through here: the version is pinned first (a failed detection leaves it unpinned). */
+  async #call<S extends z.ZodType>(req: ApiRequest, schema: S): Promise<z.output<S>> {
+    if (!this.#headers.Accept!.includes("version=")) await this.detectVersion({ signal: req.signal }).catch(() => undefined);
+    return this.#api.call(req, schema);
   }
 
   /** GET dcim/devices/?name=&include=config_context&depth=1. Undefined when absent; UserError when ambiguous. */
@@ -128,7 +166,7 @@ export class NautobotClient {
   ): Promise<ConfigContext> {
     const path = `extras/config-contexts/${encodeURIComponent(id)}/`;
     if (!o.force) {
-      const current = await this.#api.call({ method: "GET", path, params: { depth: 1 }, signal: o.signal }, configContextSchema);
+      const current = await this.#call({ method: "GET", path, params: { depth: 1 }, signal: o.signal }, configContextSchema);
       if (current.owner_content_type === GIT_OWNER) {
         const repo = current.owner?.name ?? current.owner?.display ?? "its Git repository";
         throw new UserError(
@@ -138,7 +176,7 @@ export class NautobotClient {
         );
       }
     }
-    return this.#api.call({ method: "PATCH", path, data: { data }, signal: o.signal }, configContextSchema);
+    return this.#call({ method: "PATCH", path, data: { data }, signal: o.signal }, configContextSchema);
   }
 
   /** GET extras/git-repositories/?name=. Undefined when absent. */
@@ -152,20 +190,42 @@ export class NautobotClient {
    */
   async syncGitRepository(id: string, o: Opts = {}): Promise<JobResult> {
     const path = `extras/git-repositories/${encodeURIComponent(id)}/sync/`;
-    const res = await this.#api.call({ method: "POST", path, signal: o.signal }, syncResponseSchema);
-    return res.job_result;
+    const since = new Date(Date.now() - SYNC_CLOCK_SKEW_MS).toISOString();
+    const res = await this.#call({ method: "POST", path, signal: o.signal }, syncResponseSchema);
+    return res.job_result ?? this.#findSyncResult(id, since, o);
+  }
+
+  /**
+   * Before 2.4.2 the sync answer has no `job_result`: the newest "Git Repository: Sync" JobResult created since
+   * just before the POST whose `task_kwargs.repository` is this repository (the sync job's model is found by its
+   * class path). A UserError if Nautobot shows none after a few tries.
+   */
+  async #findSyncResult(repoId: string, since: string, o: Opts): Promise<JobResult> {
+    const job = await this.#call({ method: "GET", path: "extras/jobs/", params: { name: SYNC_JOB_NAME }, signal: o.signal }, pageSchema(z.looseObject({ id: z.string() })));
+    const params: Record<string, string | number> = { date_created__gte: since, limit: 50 };
+    if (job.results[0]) params.job_model = job.results[0].id;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const page = await this.#call({ method: "GET", path: "extras/job-results/", params, signal: o.signal }, pageSchema(jobResultSchema));
+      const mine = page.results.filter((r) => {
+        const repo = (r.task_kwargs as Record<string, unknown> | undefined)?.repository;
+        return repo === undefined || repo === repoId;
+      });
+      if (mine[0]) return mine[0]; // job results are listed newest first
+      await sleep(200 * (attempt + 1), o.signal);
+    }
+    throw new UserError("nautobot_sync_result_missing", "Nautobot queued the Git sync but shows no job result for it; look at Jobs > Job Results in Nautobot.");
   }
 
   /** GET extras/job-results/{id}/. */
   async getJobResult(id: string, o: Opts = {}): Promise<JobResult> {
     const path = `extras/job-results/${encodeURIComponent(id)}/`;
-    return this.#api.call({ method: "GET", path, signal: o.signal }, jobResultSchema);
+    return this.#call({ method: "GET", path, signal: o.signal }, jobResultSchema);
   }
 
   /** GET extras/job-results/{id}/logs/ (an unpaginated list, oldest first). */
   async jobResultLogs(id: string, o: Opts = {}): Promise<JobLogEntry[]> {
     const path = `extras/job-results/${encodeURIComponent(id)}/logs/`;
-    return this.#api.call({ method: "GET", path, signal: o.signal }, z.array(jobLogEntrySchema));
+    return this.#call({ method: "GET", path, signal: o.signal }, z.array(jobLogEntrySchema));
   }
 
   /** Polls a JobResult until SUCCESS, FAILURE or REVOKED, then reads its logs. Error-level logs are collected. */
@@ -216,7 +276,7 @@ export class NautobotClient {
       kind: entry.kind,
       comments: entry.comments,
     };
-    const res = await this.#api.call({ method: "POST", path: "extras/journal-entries/", data, signal: o.signal }, createdSchema);
+    const res = await this.#call({ method: "POST", path: "extras/journal-entries/", data, signal: o.signal }, createdSchema);
     return { id: res.id };
   }
 
@@ -251,7 +311,7 @@ export class NautobotClient {
       ...(vm.comments !== undefined ? { comments: vm.comments } : {}),
     };
     const path = PATHS["virtual-machine"];
-    const res = await this.#api.call({ method: "POST", path, data, signal: o.signal }, createdSchema);
+    const res = await this.#call({ method: "POST", path, data, signal: o.signal }, createdSchema);
     return { id: res.id, name: res.name ?? vm.name };
   }
 
@@ -285,7 +345,7 @@ export class NautobotClient {
     withContext = true,
   ): Promise<z.output<S> | undefined> {
     const params = { name, depth: 1, ...(withContext ? { include: "config_context" } : {}) };
-    const page = await this.#api.call({ method: "GET", path, params, signal: o.signal }, pageSchema(schema));
+    const page = await this.#call({ method: "GET", path, params, signal: o.signal }, pageSchema(schema));
     if (page.count > 1) {
       throw new UserError("nautobot_ambiguous", `Nautobot has ${page.count} ${what}s named \`${name}\`; rename one of them.`);
     }
@@ -300,17 +360,17 @@ export class NautobotClient {
     o: Opts,
   ): Promise<z.output<S>[]> {
     const out: z.output<S>[] = [];
-    let page = await this.#api.call({ method: "GET", path, params, signal: o.signal }, pageSchema(schema));
+    let page = await this.#call({ method: "GET", path, params, signal: o.signal }, pageSchema(schema));
     out.push(...page.results);
     while (page.next) {
-      page = await this.#api.call({ method: "GET", path: page.next, signal: o.signal }, pageSchema(schema));
+      page = await this.#call({ method: "GET", path: page.next, signal: o.signal }, pageSchema(schema));
       out.push(...page.results);
     }
     return out;
   }
 
   async #idByName(path: string, what: string, name: string, o: Opts): Promise<string> {
-    const page = await this.#api.call({ method: "GET", path, params: { name }, signal: o.signal }, pageSchema(namedSchema));
+    const page = await this.#call({ method: "GET", path, params: { name }, signal: o.signal }, pageSchema(namedSchema));
     const hit = page.results[0];
     if (!hit) throw new UserError(`nautobot_unknown_${what}`, `Nautobot has no ${what} named \`${name}\`.`);
     return hit.id;

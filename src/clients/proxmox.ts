@@ -1,6 +1,7 @@
 import type { AxiosInstance, AxiosResponse } from "axios";
 import { z } from "zod";
 import { ApiError, ConfigError, UserError } from "../errors.ts";
+import { proxmoxVersion, type SystemVersion } from "./system-version.ts";
 import { HttpApi } from "./http.ts";
 import {
   LxcStatusSchema,
@@ -229,6 +230,11 @@ export class ProxmoxClient {
   /** GET /version: a cheap auth and health check. Idempotent. */
   async version(o: Opts = {}): Promise<Version> {
     return (await this.#api.call({ method: "GET", path: "version", signal: o.signal }, envelope(VersionSchema))).data;
+  }
+
+  /** GET /version, classified: Proxmox VE 8 and 9 are supported. */
+  async detectVersion(o: Opts = {}): Promise<SystemVersion> {
+    return proxmoxVersion((await this.version(o)).version);
   }
 
   /** GET /nodes: every cluster node; offline ones carry only `node` and `status`. Idempotent. */

@@ -13,6 +13,7 @@ import {
   TERMINAL_JOB_STATES,
 } from "./truenas-schemas.ts";
 import { sleep } from "../sleep.ts";
+import { truenasVersion, type SystemVersion } from "./system-version.ts";
 
 export type { Dataset, DirEntry, Job, Snapshot, Stat } from "./truenas-schemas.ts";
 
@@ -23,7 +24,10 @@ export interface TrueNasClientOptions {
   url: string;
   /** `<id>-<secret>`. Never logged, never put into an error. */
   apiKey: string;
-  /** Owner of the API key, for `auth.login_ex`; default "root". */
+  /**
+   * The user the API key belongs to (25.04+ keys are user-linked): with it the login is `auth.login_ex`
+   * (API_KEY_PLAIN); without it, or on 24.10 (no login_ex), the legacy `auth.login_with_api_key`.
+   */
   username?: string | undefined;
   /** Per-call timeout in ms; default 15 000. */
   timeoutMs?: number | undefined;
@@ -117,6 +121,12 @@ export class TrueNasClient {
     return this.#version;
   }
 
+  /** Connects (logging in) and classifies `system.version_short`: SCALE 24.10, 25.04 and 25.10 are supported. */
+  async detectVersion(o: { signal?: AbortSignal | undefined } = {}): Promise<SystemVersion> {
+    await this.connect(o);
+    return truenasVersion(this.#version ?? "");
+  }
+
   /** Opens the socket, logs in with the API key and detects the snapshot method. Idempotent while connected. */
   connect(o: { signal?: AbortSignal | undefined } = {}): Promise<void> {
     if (this.#ws?.readyState === WebSocket.OPEN && !this.#connecting) return Promise.resolve();
@@ -177,25 +187,34 @@ export class TrueNasClient {
 
   async #login(signal: AbortSignal | undefined): Promise<void> {
     const key = this.#opts.apiKey;
-    let type: string;
-    try {
-      const res = LoginExResult.parse(
-        await this.#send("auth.login_ex", [
-          { mechanism: "API_KEY_PLAIN", username: this.#opts.username ?? "root", api_key: key, login_options: { user_info: false } },
-        ], { signal }),
-      );
-      type = res.response_type;
-    } catch (err) {
-      if (!(err instanceof TrueNasCallError) || err.code !== -32601) throw err;
-      // Before 25.04 there is no auth.login_ex: fall back to the legacy boolean login.
-      type = (await this.#send("auth.login_with_api_key", [key], { signal })) === true ? "SUCCESS" : "AUTH_ERR";
+    const username = this.#opts.username;
+    let type: string | undefined;
+    let method = "auth.login_ex";
+    if (username) {
+      try {
+        const res = LoginExResult.parse(
+          await this.#send("auth.login_ex", [{ mechanism: "API_KEY_PLAIN", username, api_key: key, login_options: { user_info: false } }], { signal }),
+        );
+        type = res.response_type;
+      } catch (err) {
+        if (!(err instanceof TrueNasCallError) || err.code !== -32601) throw err;
+        // 24.10 has no auth.login_ex (and its keys belong to no user): the legacy boolean login.
+      }
+    }
+    if (type === undefined) {
+      method = "auth.login_with_api_key";
+      type = (await this.#send(method, [key], { signal })) === true ? "SUCCESS" : "AUTH_ERR";
     }
     if (type === "SUCCESS") return;
     const reason =
       type === "EXPIRED"
         ? "TrueNAS reports the API key as expired or revoked (EXPIRED); a key used once over plain ws:// or http:// is revoked for good, so create a new one"
-        : `TrueNAS rejected the API key (${type})`;
-    throw this.#error("auth.login_ex", reason, false, 401);
+        : type !== "AUTH_ERR"
+          ? `TrueNAS did not accept the API key login (${type})`
+          : username
+            ? `TrueNAS rejected the API key for user "${username}" (AUTH_ERR): an API key belongs to one user, so TRUENAS_USERNAME must name the user the key was created for, and the key must be valid`
+            : "TrueNAS rejected the API key (AUTH_ERR). On TrueNAS 25.04+ an API key belongs to a user: set TRUENAS_USERNAME to that user's name";
+    throw this.#error(method, reason, false, 401);
   }
 
   /** 25.10 made `zfs.snapshot.*` private and added `pool.snapshot.create`; pick by version. */
@@ -386,7 +405,8 @@ export class TrueNasClient {
    */
   deleteDataset(id: string, o: CallOptions & { recursive?: boolean | undefined; force?: boolean | undefined } = {}): Promise<boolean> {
     const body = [id, { recursive: o.recursive ?? false, force: o.force ?? false }];
-    return this.#notFoundIsFalse(() => this.#parse("pool.dataset.delete", body, z.literal(true), o));
+    // 25.04+ answers null for a dataset deleted (the method's result type is None); 24.10 answered true.
+    return this.#notFoundIsFalse(async () => (await this.#parse("pool.dataset.delete", body, z.union([z.literal(true), z.null()]), o), true));
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { VersionStore } from "./version-store.ts";
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { UserError } from "../errors.ts";
@@ -28,6 +29,8 @@ export interface AckDeps {
   actionHandlers: ReadonlyMap<string, ActionHandler>;
   /** Read-only views for /status (Redis, not a backend). */
   locks: TargetLocks;
+  /** The backends' versions as detected in the background (Redis, not a backend). */
+  versions?: VersionStore | undefined;
   metrics?: Metrics | undefined;
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineCommand } from "../core/command.ts";
+import { versionLines } from "../core/version-store.ts";
 
 /** Queue depth, running jobs, held locks and who waits. Reads Redis only. */
 export default defineCommand({
@@ -17,6 +18,11 @@ export default defineCommand({
     for (const j of active) lines.push(`running: \`${j.id}\` /${String(j.data?.command)} by ${String(j.data?.actor?.name)} since ${new Date(j.processedOn ?? j.timestamp).toISOString().slice(11, 19)} UTC`);
     for (const l of locks) lines.push(`lock \`${l.target}\`: held by \`${l.holder}\`${l.waiting.length ? `; waiting: ${l.waiting.map((w, i) => `${i + 1}. \`${w}\``).join(", ")}` : ""}`);
     if (!active.length && !locks.length) lines.push("Nothing is running.");
+    if (deps.versions) {
+      const entries = await deps.versions.read();
+      const systems = ["aap", "nautobot", "proxmox", "truenas"].filter((s) => entries[s]);
+      if (systems.length) lines.push(...versionLines(entries, systems).map((l) => `version ${l}`));
+    }
     return { title: "labops status", state: "info", lines, ephemeral: true };
   },
 });

@@ -5,7 +5,11 @@ import { sendJson } from "./http-server.ts";
 export type ReadinessCheck = (signal: AbortSignal) => Promise<void>;
 
 /** GET /healthz (the process is up) and GET /readyz (Redis and every configured backend answer within `timeoutMs`). */
-export function addHealthRoutes(server: HttpServer, checks: Record<string, ReadinessCheck>, timeoutMs = 2_000): void {
+export function addHealthRoutes(
+  server: HttpServer, checks: Record<string, ReadinessCheck>, timeoutMs = 2_000,
+  /** Extra facts for the body (the backends' detected versions), read from a cache, never from a backend. */
+  versions?: () => Promise<Record<string, unknown>>,
+): void {
   server.route("GET", "/healthz", (_req, res) => sendJson(res, 200, { status: "ok" }));
   server.route("GET", "/readyz", async (_req, res) => {
     const results = await Promise.all(
@@ -20,6 +24,7 @@ export function addHealthRoutes(server: HttpServer, checks: Record<string, Readi
       }),
     );
     const ready = results.every(([, r]) => r === "ok");
-    sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "not ready", checks: Object.fromEntries(results) });
+    const found = versions ? await versions().catch(() => undefined) : undefined;
+    sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "not ready", checks: Object.fromEntries(results), ...(found ? { versions: found } : {}) });
   });
 }

@@ -13,6 +13,8 @@ import { FakeProxmox } from "./fake-proxmox.ts";
 import { FakeTrueNas, type FakeTrueNasOptions } from "./fake-truenas.ts";
 import { LAB_HOSTS } from "./homelab.ts";
 import { labTls } from "./lab-tls.ts";
+import { DEFAULT_GATEWAY_PASSWORD, GATEWAY_ADMIN } from "./fake-aap-gateway.ts";
+import { labProfile, type LabProfile } from "./lab-profiles.ts";
 
 export interface LabOptions {
   /** Base time unit of every simulated task: ~300 ms at a human pace (demo), ~10 ms in tests. */
@@ -20,9 +22,12 @@ export interface LabOptions {
   aap?: Omit<FakeAapOptions, "stepMs"> | undefined;
   nautobot?: Omit<FakeNautobotOptions, "stepMs"> | undefined;
   truenas?: Omit<FakeTrueNasOptions, "stepMs"> | undefined;
+  /** Which versions the fakes play (src/lab/lab-profiles.ts); default awx-24. Explicit options above win. */
+  profile?: string | LabProfile | undefined;
 }
 
 export interface Lab {
+  profile: LabProfile;
   aap: FakeAap;
   nautobot: FakeNautobot;
   proxmox: FakeProxmox;
@@ -42,28 +47,37 @@ export interface Lab {
  */
 export async function createLab(opts: LabOptions = {}): Promise<Lab> {
   const stepMs = opts.stepMs ?? 300;
-  const aap = new FakeAap({ failures: { nextcloud: { host: "docker02", task: "docker_app : Wait for healthcheck", msg: "Status code was 503 and not [200]: HTTP Error 503: Service Unavailable" } }, ...opts.aap, stepMs });
+  const profile = typeof opts.profile === "object" ? opts.profile : labProfile(opts.profile);
+  const pa = profile.aap;
+  const aap = new FakeAap({
+    failures: { nextcloud: { host: "docker02", task: "docker_app : Wait for healthcheck", msg: "Status code was 503 and not [200]: HTTP Error 503: Service Unavailable" } },
+    product: pa.product, apiPath: pa.apiPath, listExtraVars: pa.listExtraVars, ...(pa.gateway ? { gateway: {} } : {}),
+    ...opts.aap, stepMs,
+  });
   const git = createGitRemote();
-  const nautobot = new FakeNautobot({ gitRemote: git.remote, ...opts.nautobot, stepMs });
+  const nautobot = new FakeNautobot({ gitRemote: git.remote, version: profile.nautobot.version, ...opts.nautobot, stepMs });
   // AAP's inventory comes from Nautobot (the dynamic inventory source), as in the real homelab.
   aap.setInventorySource(() => nautobot.hostNames());
-  const proxmox = new FakeProxmox({ stepMs });
-  const truenas = new FakeTrueNas({ ...opts.truenas, stepMs });
+  const proxmox = new FakeProxmox({ stepMs, version: { version: profile.proxmox.version, release: profile.proxmox.release }, legacyErrors: profile.proxmox.legacyErrors });
+  const truenas = new FakeTrueNas({ version: profile.truenas.version, keyOwner: profile.truenas.keyOwner, ...opts.truenas, stepMs });
   // cleanup_ocp.yml removes (or restores from a snapshot) plain folders on the fake TrueNAS when its job succeeds.
   if (!opts.aap?.effects?.["cleanup_ocp.yml"]) aap.setEffect("cleanup_ocp.yml", cleanupOcpEffect(truenas.fs));
   const [aapUrl, nautobotUrl, proxmoxUrl, truenasUrl] = await Promise.all([aap.start(), nautobot.start(), proxmox.start(), truenas.start()]);
   const services = await startServiceListeners();
+  // Behind the AAP 2.5+ gateway, labops' token is a gateway token, created as an operator would.
+  const aapToken = pa.gateway && !opts.aap?.token ? await gatewayToken(aapUrl) : aap.token;
   const probe = tcpProbe(1_000);
   return {
-    aap, nautobot, proxmox, truenas, gitRemote: git.remote,
+    profile, aap, nautobot, proxmox, truenas, gitRemote: git.remote,
     env: {
       GIT_REMOTE: git.remote,
-      AAP_URL: aapUrl, AAP_TOKEN: aap.token,
+      AAP_URL: aapUrl, AAP_TOKEN: aapToken, AAP_API_PATH: opts.aap?.apiPath ?? pa.apiPath,
       NAUTOBOT_URL: nautobotUrl, NAUTOBOT_TOKEN: nautobot.token,
       PROXMOX_URL: proxmoxUrl, PROXMOX_TOKEN: proxmox.token,
       // The fake Proxmox speaks HTTPS only; labops trusts the lab's CA through CA_BUNDLE, as it would a homelab's own CA.
       CA_BUNDLE: labTls().caFile,
       TRUENAS_URL: truenasUrl, TRUENAS_API_KEY: truenas.apiKey,
+      ...(truenas.version === "24.10" ? {} : { TRUENAS_USERNAME: truenas.keyOwner }),
     },
     probe: async (target, signal) => {
       const local = services.ports.get(`${target.address}:${target.port}`);
@@ -75,6 +89,17 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
       git.remove();
     },
   };
+}
+
+/** POST /api/gateway/v1/tokens/ with the gateway admin's Basic credentials: a write-scoped token. */
+async function gatewayToken(url: string): Promise<string> {
+  const res = await fetch(`${url}/api/gateway/v1/tokens/`, {
+    method: "POST",
+    headers: { authorization: `Basic ${Buffer.from(`${GATEWAY_ADMIN}:${DEFAULT_GATEWAY_PASSWORD}`).toString("base64")}`, "content-type": "application/json" },
+    body: JSON.stringify({ description: "labops", scope: "write" }),
+  });
+  if (res.status !== 201) throw new Error(`the fake gateway refused a token (${res.status})`);
+  return ((await res.json()) as { token: string }).token;
 }
 
 async function startServiceListeners(): Promise<{ ports: Map<string, number>; close(): Promise<void> }> {

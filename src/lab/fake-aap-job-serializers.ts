@@ -4,7 +4,7 @@ import { fkSummary, recOf } from "./fake-aap-objects.ts";
 import { elapsed, iso, isFailed, pyJson } from "./fake-aap-format.ts";
 
 /** A job as GET jobs/:id/ returns it; `list` leaves out what the list serializer leaves out. */
-export function jobBody(s: AapState, j: JobRec, list = false): Obj {
+export function jobBody(s: AapState, j: JobRec, list = false, exclude?: string | null): Obj {
   const p = s.p;
   const base = `${p}jobs/${j.id}/`;
   const t = j.tpl;
@@ -52,6 +52,12 @@ export function jobBody(s: AapState, j: JobRec, list = false): Obj {
     playbook_counts: { play_count: j.playCount, task_count: j.taskCount }, custom_virtualenv: null, execution_environment: 1,
   };
   // The list serializer (UnifiedJobListSerializer) leaves out the heavy fields.
-  if (list) for (const k of ["job_args", "job_cwd", "job_env", "result_traceback", "event_processing_finished", "artifacts"]) delete body[k];
+  if (list) for (const k of ["job_args", "job_cwd", "job_env", "result_traceback", "event_processing_finished"]) delete body[k];
+  // Since AWX PR #16461 the list also leaves out artifacts and extra_vars unless `?exclude=` names the
+  // heavy fields to leave out (and only those); before it, artifacts only.
+  if (list) {
+    const heavy = s.opts.listExtraVars === false ? (exclude == null ? ["artifacts", "extra_vars"] : exclude.split(",")) : ["artifacts"];
+    for (const k of heavy) delete body[k];
+  }
   return body;
 }

@@ -15,6 +15,14 @@ export interface FakeAapOptions {
   product?: { name: string; version: string } | undefined;
   /** API prefix, echoed in every `url`, `related` and `next`: `/api/v2/` or `/api/controller/v2/`. */
   apiPath?: string | undefined;
+  /**
+   * AAP 2.5+: the platform gateway in front of the controller. `/api/gateway/v1/` answers `ping/` and
+   * `tokens/` (a gateway token is created with Basic auth and then used as `Bearer`); the bare `/api/v2/`
+   * is not routed. `password` is the gateway admin's (default "lab-admin-password").
+   */
+  gateway?: { password?: string | undefined } | undefined;
+  /** false: job lists leave out `extra_vars` (AWX after PR #16461: back with `?exclude=<other fields>`); default true. */
+  listExtraVars?: boolean | undefined;
   /** Milliseconds between job state changes and event batches (default 400). */
   stepMs?: number | undefined;
   /** Milliseconds a job stays `pending` (default stepMs). */

@@ -10,6 +10,7 @@ import { recOf } from "./fake-aap-objects.ts";
 import { registerObjectRoutes } from "./fake-aap-object-routes.ts";
 import { apiRootBody, isPublicPath, pingBody, versionRootBody } from "./fake-aap-ping.ts";
 import { startUpdate, updateBody } from "./fake-aap-syncs.ts";
+import { gatewayGuard } from "./fake-aap-gateway.ts";
 
 /** The controller's auth and URL rules: APPEND_SLASH redirects first, then the Bearer token. */
 export function aapGuard(s: AapState, req: FakeRequest): FakeResponse | undefined {
@@ -20,7 +21,12 @@ export function aapGuard(s: AapState, req: FakeRequest): FakeResponse | undefine
     return { status: 301, headers: { location: `${req.path}/${qs ? `?${qs}` : ""}` } };
   }
   if (isPublicPath(s, req)) return undefined;
-  if (req.headers.authorization !== `Bearer ${s.token}`) {
+  if (s.opts.gateway) {
+    const routed = gatewayGuard(s, req);
+    if (routed) return routed;
+  }
+  const bearer = /^Bearer (\S+)$/.exec(String(req.headers.authorization ?? ""))?.[1];
+  if (bearer === undefined || !s.tokens.has(bearer)) {
     return { status: 401, body: { detail: UNAUTHENTICATED }, headers: { "www-authenticate": 'Bearer realm="api" authorization_url="/api/o/authorize/"' } };
   }
   return undefined;
@@ -51,7 +57,10 @@ export function registerRoutes(s: AapState): void {
     return t ? launchJob(s, t, req) : notFound;
   });
 
-  h.route("GET", `${p}jobs/`, (req) => page(req, [...s.jobs.values()].map((j) => jobBody(s, j, true))));
+  h.route("GET", `${p}jobs/`, (req) => {
+    const exclude = s.opts.listExtraVars === false ? req.query.get("exclude") : null;
+    return page(req, [...s.jobs.values()].map((j) => jobBody(s, j, true, exclude)), s.opts.listExtraVars === false ? ["exclude"] : []);
+  });
   h.route("GET", `${p}jobs/:id/`, (_r, a) => {
     const j = byId(s.jobs, a.id);
     return j ? { status: 200, body: jobBody(s, j) } : notFound;

@@ -10,6 +10,8 @@ import { DEFAULT_PRODUCT, type AapProduct } from "./fake-aap-ping.ts";
 export interface AapState {
   readonly http: FakeHttpServer;
   readonly token: string;
+  /** Bearer tokens accepted: the seeded one and any created at the gateway. */
+  readonly tokens: Set<string>;
   readonly product: AapProduct;
   readonly p: string;
   readonly stepMs: number;
@@ -45,6 +47,8 @@ export function createAapState(opts: FakeAapOptions): AapState {
   const s: AapState = {
     http: new FakeHttpServer("aap"),
     token: opts.token ?? LAB_TOKENS.aap,
+    // Behind the gateway only gateway tokens (created at /api/gateway/v1/tokens/) open the controller.
+    tokens: new Set(opts.gateway ? [] : [opts.token ?? LAB_TOKENS.aap]),
     product: opts.product ?? DEFAULT_PRODUCT,
     p: normalizePrefix(opts.apiPath ?? "/api/v2/"),
     stepMs,

@@ -11,6 +11,7 @@ import type { NautobotState } from "./fake-nautobot-state.ts";
 import { recJson } from "./fake-nautobot-serializers.ts";
 import { originOf } from "./fake-nautobot-routes.ts";
 import { applyDatasource } from "./fake-nautobot-datasource.ts";
+import { atLeast } from "../clients/system-version.ts";
 
 /** POST extras/git-repositories/:id/sync/: queues a GitRepositorySync job result (503 without a worker). */
 export function startSync(st: NautobotState, req: FakeRequest, id: string): FakeResponse {
@@ -24,14 +25,17 @@ export function startSync(st: NautobotState, req: FakeRequest, id: string): Fake
   const job = addRec(st, "extras.jobresult", jobId, "", {
     status: { value: "PENDING", label: "PENDING" }, name: "Git Repository: Sync", task_name: null,
     date_created: created, date_started: null, date_done: null, result: null, worker: null,
-    task_args: [], task_kwargs: {}, celery_kwargs: {}, traceback: null, meta: null,
+    task_args: [], task_kwargs: { repository: id }, celery_kwargs: {}, traceback: null, meta: null,
     job_model: new Link(st.syncJob.id), user: new Link(st.user.id), scheduled_job: null,
     custom_fields: {}, computed_fields: {}, files: [],
   }, jobId);
   setSyncStatus(job, "PENDING");
   st.gitQueue = st.gitQueue.then(() => runSync(st, job)).catch(() => {});
   const name = String(repo.fields.name);
-  return { status: 200, body: { message: `Repository ${name} sync job added to queue.`, job_result: recJson(st, job, 0, originOf(req)) } };
+  const message = `Repository ${name} sync job added to queue.`;
+  // The answer names the JobResult only from 2.4.2 on; before, a client finds it among the job results.
+  if (!atLeast(st.version, 2, 4, 2)) return { status: 200, body: { message } };
+  return { status: 200, body: { message, job_result: recJson(st, job, 0, originOf(req)) } };
 }
 
 function setSyncStatus(job: Rec, status: string): void {

@@ -56,7 +56,7 @@ export const FILTERS: Record<string, string[]> = {
   "extras.configcontextschema": ["owner_object_id"],
   "extras.status": ["content_types"],
   "extras.role": ["content_types"],
-  "extras.jobresult": ["status"],
+  "extras.jobresult": ["status", "job_model", "date_created__gte", "date_created__lte"],
   "extras.joblogentry": ["job_result", "log_level", "grouping"],
   "extras.journalentry": ["assigned_object_type", "assigned_object_id", "kind"],
   "ipam.ipaddress": ["address", "host"],
@@ -80,7 +80,13 @@ export const FILTER_MODELS: Record<ContextFilter, [string, string]> = {
 /** dynamic_groups is serialized only with CONFIG_CONTEXT_DYNAMIC_GROUPS_ENABLED, which the fake leaves off. */
 export const SERIALIZED_FILTERS = CONTEXT_FILTERS.filter((f) => f !== "dynamic_groups");
 
-export const API_VERSIONS = ["2.0", "2.1", "2.2", "2.3", "2.4"];
+/** Nautobot's REST_FRAMEWORK_ALLOWED_VERSIONS: every minor of the running major, up to the running minor. */
+export function apiVersions(release: string): string[] {
+  const [major, minor] = release.split(".").map(Number) as [number, number];
+  return Array.from({ length: minor + 1 }, (_, i) => `${major}.${i}`);
+}
+/** Many-to-many fields the fake serializes; Nautobot 3 leaves them out by default except tags, content_types and object_types. */
+export const M2M_FIELDS = new Set(["locations", "roles", "device_types", "platforms", "cluster_groups", "clusters", "tenant_groups", "tenants", "device_redundancy_groups", "dynamic_groups", "ip_addresses"]);
 export const MAX_PAGE = 1000;
 export const SEED_TIME = "2025-01-06T09:00:00.000000Z";
 export const JOURNAL_KINDS: Record<string, string> = { info: "Info", success: "Success", warning: "Warning", danger: "Danger" };

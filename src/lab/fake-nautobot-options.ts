@@ -9,6 +9,13 @@ export interface FakeNautobotOptions {
   gitRemote?: string | undefined;
   /** Directory read when there is no `gitRemote` (its working tree, no Git); default the labops repository root. */
   seedDir?: string | undefined;
+  /**
+   * The Nautobot release played, default "2.4.36". Its major.minor is the API version (`API-Version`, the
+   * accepted `version=` values: major.0 to major.minor); before 2.4.2 `sync/` answers without `job_result`;
+   * before 2.4 `exclude_m2m` is an unknown filter (400); from 3.0 many-to-many fields are left out unless
+   * `?exclude_m2m=false`.
+   */
+  version?: string | undefined;
   /** Start without a Celery worker: `sync/` answers 503. */
   noWorker?: boolean | undefined;
 }

@@ -1,5 +1,6 @@
 import type { FakeRequest, FakeResponse } from "./fake-http.ts";
-import { API_VERSIONS, COLLECTIONS, FILTERS, isDict, Link, linkId, MAX_PAGE, RESERVED_PARAMS, recsOfType, type Rec, type RecStore } from "./fake-nautobot-model.ts";
+import { atLeast } from "../clients/system-version.ts";
+import { COLLECTIONS, FILTERS, isDict, Link, linkId, M2M_FIELDS, MAX_PAGE, RESERVED_PARAMS, recsOfType, type Dict, type Rec, type RecStore } from "./fake-nautobot-model.ts";
 import type { NautobotState } from "./fake-nautobot-state.ts";
 import { hostJson, recJson } from "./fake-nautobot-serializers.ts";
 import { patchContext, postJournal, postVm } from "./fake-nautobot-writes.ts";
@@ -7,15 +8,16 @@ import { startSync } from "./fake-nautobot-git-sync.ts";
 
 /** The REST routes of the fake Nautobot, each answer carrying `API-Version`. */
 export function registerRoutes(st: NautobotState): void {
-  st.http.guard = (req) => nautobotGuard(st.token, req);
+  st.http.guard = (req) => nautobotGuard(st, req);
+  const latest = st.apiVersions[st.apiVersions.length - 1]!;
   const on = (method: string, pattern: string, h: (req: FakeRequest, p: Record<string, string>) => FakeResponse | Promise<FakeResponse>) =>
     st.http.route(method, pattern, async (req, p) => {
       const res = await h(req, p);
-      return { ...res, headers: { ...res.headers, "API-Version": versionOf(req) ?? "2.4" } };
+      return { ...res, headers: { ...res.headers, "API-Version": versionOf(req) ?? latest } };
     });
   on("GET", "/api/status/", () => ({
     status: 200,
-    body: { "nautobot-version": "2.4.36", "celery-workers-running": st.noWorker ? 0 : 1, "plugins": {}, "python-version": "3.12.8" },
+    body: { "nautobot-version": st.version, "celery-workers-running": st.noWorker ? 0 : 1, "plugins": {}, "python-version": "3.12.8" },
   }));
   // APIRootView (_ignore_model_permissions, but LOGIN_REQUIRED still wants a token); the apps' roots.
   on("GET", "/api/", (req) => ({ status: 200, body: Object.fromEntries(API_APPS.map((a) => [a, `${originOf(req)}/api/${a}/`])) }));
@@ -33,8 +35,10 @@ export function registerRoutes(st: NautobotState): void {
 const API_APPS = ["circuits", "cloud", "dcim", "extras", "graphql", "ipam", "plugins", "status", "tenancy", "users", "virtualization", "wireless"];
 
 /** Django's APPEND_SLASH redirect, DRF content negotiation (406), then token auth (403, never 401). */
-export function nautobotGuard(token: string, req: FakeRequest): FakeResponse | undefined {
-  const headers = { "API-Version": "2.4" };
+export function nautobotGuard(st: NautobotState, req: FakeRequest): FakeResponse | undefined {
+  const token = st.token;
+  const API_VERSIONS = st.apiVersions;
+  const headers = { "API-Version": API_VERSIONS[API_VERSIONS.length - 1]! };
   if (req.path.startsWith("/api") && !req.path.endsWith("/")) {
     const q = req.query.toString();
     return { status: 302, headers: { ...headers, Location: `${req.path}/${q ? `?${q}` : ""}` } };
@@ -53,9 +57,11 @@ export function nautobotGuard(token: string, req: FakeRequest): FakeResponse | u
   return detail ? { status: 403, headers, body: { detail } } : undefined;
 }
 
-function listRecs(st: RecStore, req: FakeRequest, type: string): FakeResponse {
+function listRecs(st: NautobotState, req: FakeRequest, type: string): FakeResponse {
   const allowed = new Set(["id", "name", "name__ic", "q", ...(FILTERS[type] ?? [])]);
-  const unknown = [...new Set(req.query.keys())].filter((k) => !RESERVED_PARAMS.has(k) && !allowed.has(k));
+  // exclude_m2m exists from 2.4 on; before, strict filtering rejects it like any unknown filter.
+  const reserved = (k: string) => RESERVED_PARAMS.has(k) && (k !== "exclude_m2m" || atLeast(st.version, 2, 4));
+  const unknown = [...new Set(req.query.keys())].filter((k) => !reserved(k) && !allowed.has(k));
   if (unknown.length) return { status: 400, body: Object.fromEntries(unknown.map((k) => [k, ["Unknown filter field"]])) };
   let items = recsOfType(st, type);
   for (const key of new Set(req.query.keys())) {
@@ -83,7 +89,7 @@ function listRecs(st: RecStore, req: FakeRequest, type: string): FakeResponse {
       count: items.length,
       next: offset + limit < items.length ? pageUrl(offset + limit) : null,
       previous: offset > 0 ? pageUrl(offset - limit) : null,
-      results: items.slice(offset, offset + limit).map((r) => hostJson(st, r, depth, origin, include)),
+      results: items.slice(offset, offset + limit).map((r) => withoutM2m(st, req, hostJson(st, r, depth, origin, include))),
     },
   };
 }
@@ -93,6 +99,11 @@ function recMatches(st: RecStore, rec: Rec, key: string, values: string[]): bool
   const name = String(rec.fields.name ?? rec.fields.model ?? rec.display);
   if (key === "name") return values.includes(name);
   if (key === "name__ic" || key === "q") return values.some((v) => name.toLowerCase().includes(v.toLowerCase()));
+  const range = /^(.+)__(gte|lte)$/.exec(key);
+  if (range) {
+    const at = Date.parse(String(rec.fields[range[1]!] ?? ""));
+    return values.every((v) => (range[2] === "gte" ? at >= Date.parse(v) : at <= Date.parse(v)));
+  }
   const value = rec.fields[key];
   const candidates = (Array.isArray(value) ? value : [value]).flatMap((v): string[] => {
     if (v instanceof Link) {
@@ -105,11 +116,23 @@ function recMatches(st: RecStore, rec: Rec, key: string, values: string[]): bool
   return values.some((v) => candidates.includes(v));
 }
 
-function getDetail(st: RecStore, req: FakeRequest, type: string, id: string): FakeResponse {
+function getDetail(st: NautobotState, req: FakeRequest, type: string, id: string): FakeResponse {
   const rec = st.recs.get(id);
   if (!rec || rec.type !== type) return { status: 404, body: { detail: "Not found." } };
   const include = req.query.getAll("include").includes("config_context");
-  return { status: 200, body: hostJson(st, rec, depthOf(req), originOf(req), include) };
+  return { status: 200, body: withoutM2m(st, req, hostJson(st, rec, depthOf(req), originOf(req), include)) };
+}
+
+/**
+ * `exclude_m2m` (2.4+): many-to-many fields are left out when it is true, which is the default from 3.0 on
+ * (tags, content_types and object_types stay).
+ */
+function withoutM2m(st: NautobotState, req: FakeRequest, body: Dict): Dict {
+  if (!atLeast(st.version, 2, 4)) return body;
+  const raw = req.query.get("exclude_m2m");
+  const exclude = raw === null ? atLeast(st.version, 3) : /^(true|1|yes|on)$/i.test(raw);
+  if (!exclude) return body;
+  return Object.fromEntries(Object.entries(body).filter(([k]) => !M2M_FIELDS.has(k)));
 }
 
 function jobLogs(st: RecStore, req: FakeRequest, id: string): FakeResponse {

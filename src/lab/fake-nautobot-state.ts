@@ -2,13 +2,16 @@ import { pathToFileURL } from "node:url";
 import { FakeHttpServer } from "./fake-http.ts";
 import { LAB_TOKENS } from "./homelab.ts";
 import type { FakeNautobotOptions } from "./fake-nautobot-options.ts";
-import { addRec, NOTES, REPO_ROOT, SEED_TIME, type Rec, type RecStore } from "./fake-nautobot-model.ts";
+import { addRec, apiVersions, NOTES, REPO_ROOT, SEED_TIME, type Rec, type RecStore } from "./fake-nautobot-model.ts";
 import { seedInventory } from "./fake-nautobot-seed.ts";
 
 /** Everything a fake Nautobot holds; the route, serializer and Git sync modules share it. */
 export interface NautobotState extends RecStore {
   readonly http: FakeHttpServer;
   readonly token: string;
+  /** The release played ("2.4.36") and its API versions. */
+  readonly version: string;
+  readonly apiVersions: string[];
   url: string;
   noWorker: boolean;
   closed: boolean;
@@ -56,6 +59,8 @@ export function createNautobotState(opts: FakeNautobotOptions): NautobotState {
   const st: NautobotState = {
     http,
     token: opts.token ?? LAB_TOKENS.nautobot,
+    version: opts.version ?? "2.4.36",
+    apiVersions: apiVersions(opts.version ?? "2.4.36"),
     url: "",
     noWorker: opts.noWorker ?? false,
     closed: false,

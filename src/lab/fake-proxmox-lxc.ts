@@ -27,6 +27,24 @@ function checkPerm(st: ProxmoxState, privilege: string, path?: string): void {
   }
 }
 
+/**
+ * pve-container's check_ct_modify_config_perm for `features`: only root@pam may set them on a privileged
+ * container, and anyone else (every API token, even root@pam's) only `nesting`; keyctl, fuse, mount, mknod
+ * and force_rw_sys need root@pam. PVE 8 and 9 alike.
+ */
+function checkFeatures(st: ProxmoxState, p: Record<string, unknown>): void {
+  if (p.features === undefined) return;
+  const isRoot = !st.token.includes("!") && st.token.startsWith("root@pam");
+  if (isRoot) return;
+  // The API's default for `unprivileged` on create is 1 from PVE 9 on, 0 before.
+  const pve8 = (st.opts.version?.version ?? "9").startsWith("8");
+  if (String(p.unprivileged ?? (pve8 ? "0" : "1")) !== "1") {
+    throw new PveError(403, "Permission check failed (changing feature flags for privileged container is only allowed for root@pam)");
+  }
+  const others = String(p.features).split(",").map((kv) => kv.split("=")[0]!.trim()).filter((k) => k && k !== "nesting");
+  if (others.length) throw new PveError(403, "Permission check failed (changing feature flags (except nesting) is only allowed for root@pam)");
+}
+
 /** An existing container on that node (PVE::LXC::Config->load_config). */
 export function existingCt(st: ProxmoxState, p: Record<string, unknown>, privilege: string): FakeGuest {
   const node = proxiedNode(st, p);
@@ -76,6 +94,7 @@ export function createLxc(st: ProxmoxState, p: Record<string, unknown>): string 
   const keys = p["ssh-public-keys"];
   if (keys !== undefined && !validSshKeys(String(keys))) throw new PveError(500, "SSH public key validation error");
   checkPerm(st, "VM.Allocate");
+  checkFeatures(st, p);
   const ostemplate = String(p.ostemplate);
   if (ostemplate !== LAB_LXC_TEMPLATE) throw new PveError(500, `can't find file '${ostemplate}'`);
   const rootfs = p.rootfs === undefined ? undefined : String(p.rootfs);

@@ -5,6 +5,8 @@ export interface FakeProxmoxOptions {
   token?: string | undefined;
   /** Task duration unit in ms (a create takes 6 steps, start 2, stop 1, destroy 2). Default 500. */
   stepMs?: number | undefined;
+  /** `GET /version` (default 9.1.3, release 9.1): the PVE release played. */
+  version?: { version: string; release: string } | undefined;
   /** true: error bodies carry no `message` (pve-http-server < 5.2.0); the reason is only in the status line. */
   legacyErrors?: boolean | undefined;
   /** true: `/cluster/nextid` answers a JSON number; default a string, like real PVE (§0.7). */

@@ -13,7 +13,7 @@ import { nodeStorage, poolIndex, storageConfig, storageContent, storageIndex } f
 
 /** The `/api2/json` methods of the fake cluster. */
 export function registerRoutes(st: ProxmoxState): void {
-  registerMethod(st, "GET", "/version", () => ({ version: "9.1.3", release: "9.1", repoid: "9d3e1b2a4c5f6e7d" }));
+  registerMethod(st, "GET", "/version", () => ({ ...(st.opts.version ?? { version: "9.1.3", release: "9.1" }), repoid: "9d3e1b2a4c5f6e7d" }));
   registerMethod(st, "GET", "/nodes", () => LAB_NODES.map((n) => nodeEntry(st, n)));
   registerMethod(st, "GET", "/cluster/nextid", (p) => nextVmid(st, p));
   registerMethod(st, "GET", "/cluster/resources", (p) => clusterResources(st, p.type as string | undefined));

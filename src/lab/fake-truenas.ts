@@ -27,8 +27,14 @@ export const SEED_APPS = ["traefik", "portainer", "grafana", "jellyfin", "nextcl
 export interface FakeTrueNasOptions {
   /** Default LAB_TOKENS.truenas. */
   apiKey?: string | undefined;
-  /** "25.10" (default): `pool.snapshot.create`; "25.04": `zfs.snapshot.create`. */
-  version?: "25.04" | "25.10" | undefined;
+  /**
+   * The release played, "25.10" (default, as 25.10.0), "25.04" (25.04.2), "24.10" (24.10.2) or a full version.
+   * 25.10: `pool.snapshot.*` (zfs.snapshot private); 25.04: `zfs.snapshot.create` (query/delete/rollback in
+   * both); 24.10: `zfs.snapshot.*` only, no `auth.login_ex`, keys belong to no user, `pool.dataset.delete` answers true.
+   */
+  version?: string | undefined;
+  /** The user the API key belongs to (25.04+); default "root", the owner legacy keys migrate to. */
+  keyOwner?: string | undefined;
   /** Job step duration in ms (WAITING → RUNNING → SUCCESS); default 300. */
   stepMs?: number | undefined;
   /** Revoke the key (EXPIRED, for good) on a login from a non-loopback address over plain ws; default true. */
@@ -382,7 +388,11 @@ const isLoopback = (addr: string | undefined) => !!addr && (/^(::ffff:)?127\./.t
 /** Fake TrueNAS SCALE for the simulated lab and tests: JSON-RPC 2.0 over WebSocket on 127.0.0.1, port 0. */
 export class FakeTrueNas {
   readonly apiKey: string;
-  readonly version: "25.04" | "25.10";
+  /** The release line: "24.10", "25.04" or "25.10". */
+  readonly version: "24.10" | "25.04" | "25.10";
+  /** The full version `system.version_short` answers. */
+  readonly fullVersion: string;
+  readonly keyOwner: string;
   readonly fs: FakeZfs;
   readonly #stepMs: number;
   readonly #requireLoopback: boolean;
@@ -400,14 +410,19 @@ export class FakeTrueNas {
 
   constructor(opts: FakeTrueNasOptions = {}) {
     this.apiKey = opts.apiKey ?? LAB_TOKENS.truenas;
-    this.version = opts.version ?? "25.10";
+    const full = { "24.10": "24.10.2", "25.04": "25.04.2", "25.10": "25.10.0" }[opts.version ?? "25.10"] ?? opts.version ?? "25.10.0";
+    const line = full.split(".").slice(0, 2).join(".");
+    if (line !== "24.10" && line !== "25.04" && line !== "25.10") throw new Error(`fake TrueNAS plays 24.10, 25.04 or 25.10, not ${full}`);
+    this.version = line;
+    this.fullVersion = full;
+    this.keyOwner = opts.keyOwner ?? "root";
     this.#stepMs = opts.stepMs ?? 300;
     this.#requireLoopback = opts.requireLoopback ?? true;
     this.fs = seedZfs();
     this.#handlers = this.#methods();
     this.#server = createServer((req, res) => {
       if (req.method === "GET" && req.url === "/api/versions") {
-        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify([this.version === "25.10" ? "v25.10.0" : "v25.04.2"]));
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify([`v${this.fullVersion}`]));
         return;
       }
       res.writeHead(404, { "content-type": "text/plain" }).end("404: Not Found");
@@ -521,9 +536,10 @@ export class FakeTrueNas {
     this.#timers.add(t);
   }
 
-  #login(conn: Conn, username: string, key: unknown): "SUCCESS" | "AUTH_ERR" | "EXPIRED" {
+  #login(conn: Conn, username: string | undefined, key: unknown): "SUCCESS" | "AUTH_ERR" | "EXPIRED" {
     if (typeof key !== "string" || !/^\d+-/.test(key) || key.split("-")[0] !== this.apiKey.split("-")[0]) return "AUTH_ERR";
-    if (key !== this.apiKey || username !== "root") return "AUTH_ERR";
+    // From 25.04 a key belongs to one user, and auth.login_ex must name that user.
+    if (key !== this.apiKey || (username !== undefined && username !== this.keyOwner)) return "AUTH_ERR";
     if (!conn.secureTransport && this.#requireLoopback) this.#revoked = true; // plugins/auth.py: revoke on insecure transport
     if (this.#revoked) return "EXPIRED";
     conn.authenticated = true;
@@ -539,7 +555,7 @@ export class FakeTrueNas {
         const type = this.#login(conn, String(d.username ?? ""), d.api_key);
         return type === "SUCCESS" ? { response_type: type, user_info: null, authenticator: "LEVEL_1" } : { response_type: type };
       }],
-      ["auth.login_with_api_key", ([key], conn) => this.#login(conn, "root", key) === "SUCCESS"],
+      ["auth.login_with_api_key", ([key], conn) => this.#login(conn, undefined, key) === "SUCCESS"],
       ["core.ping", () => "pong"],
       ["core.set_options", ([o], conn) => {
         const opts = (o ?? {}) as Record<string, unknown>;
@@ -548,8 +564,8 @@ export class FakeTrueNas {
         if (typeof opts.legacy_jobs === "boolean") conn.legacyJobs = opts.legacy_jobs;
         return null;
       }],
-      ["system.version", () => (this.version === "25.10" ? "TrueNAS-25.10.0" : "TrueNAS-25.04.2")],
-      ["system.version_short", () => (this.version === "25.10" ? "25.10.0" : "25.04.2")],
+      ["system.version", () => `TrueNAS-SCALE-${this.fullVersion}`],
+      ["system.version_short", () => this.fullVersion],
       ["core.get_methods", (): unknown => Object.fromEntries([...m.keys()].map((k) => [k, { description: null, job: k === "pool.dataset.destroy_snapshots" }]))],
       ["core.subscribe", ([name], conn) => {
         const ident = randomUUID();
@@ -565,7 +581,7 @@ export class FakeTrueNas {
       ["pool.dataset.delete", ([id, o]) => {
         const opts = (o ?? {}) as { recursive?: boolean };
         this.fs.destroy(String(id), opts.recursive === true);
-        return true;
+        return this.version === "24.10" ? true : null; // 25.04+: the method returns None
       }],
       ["pool.dataset.rename", ([id, o]) => {
         const opts = (o ?? {}) as { new_name?: string; force?: boolean };
@@ -585,6 +601,7 @@ export class FakeTrueNas {
       }],
       [`${snap}.rollback`, ([id, o]) => void this.fs.rollback(String(id), ((o ?? {}) as { recursive?: boolean }).recursive === true)],
     ]);
+    if (this.version === "24.10") m.delete("auth.login_ex"); // added in 25.04 with user-linked keys
     if (this.version === "25.04") {
       // 25.04 also has pool.snapshot.{query,delete,rollback}; only create is zfs.snapshot-only.
       for (const op of ["query", "delete", "rollback"]) m.set(`pool.snapshot.${op}`, m.get(`zfs.snapshot.${op}`) as Handler);

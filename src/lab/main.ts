@@ -3,15 +3,21 @@
  * system's URL and token, so curl or a labops started elsewhere can be pointed at it. Ctrl-C stops it.
  */
 import { createLab } from "./create-lab.ts";
+import { LAB_PROFILES, labProfile, profileArg } from "./lab-profiles.ts";
 
 async function main(): Promise<void> {
   const stepMs = Number(process.argv.find((a) => a.startsWith("--step-ms="))?.split("=")[1] ?? 300);
-  const lab = await createLab({ stepMs });
+  if (process.argv.includes("--profiles")) {
+    process.stdout.write(LAB_PROFILES.map((p) => `${p.name.padEnd(10)} ${p.summary}`).join("\n") + "\n");
+    return;
+  }
+  const profile = labProfile(profileArg(process.argv));
+  const lab = await createLab({ stepMs, profile });
   const e = lab.env;
   const out = [
-    "labops simulated lab is running (Ctrl-C to stop).",
+    `labops simulated lab is running (Ctrl-C to stop), profile ${profile.name}: ${profile.summary}.`,
     "",
-    `AAP       ${e.AAP_URL}/api/v2/          Authorization: Bearer ${e.AAP_TOKEN}`,
+    `AAP       ${e.AAP_URL}${e.AAP_API_PATH}          Authorization: Bearer ${e.AAP_TOKEN}`,
     `Nautobot  ${e.NAUTOBOT_URL}/api/             Authorization: Token ${e.NAUTOBOT_TOKEN}`,
     `Proxmox   ${e.PROXMOX_URL}/api2/json/       Authorization: PVEAPIToken=${e.PROXMOX_TOKEN}   (HTTPS only)`,
     `TrueNAS   ${e.TRUENAS_URL}   JSON-RPC 2.0 over WebSocket, auth.login_ex API_KEY_PLAIN ${e.TRUENAS_API_KEY}`,
@@ -19,7 +25,7 @@ async function main(): Promise<void> {
     `CA        ${e.CA_BUNDLE}   (the lab's certificate authority: CA_BUNDLE for labops, REQUESTS_CA_BUNDLE for Python clients)`,
     "",
     "Try:",
-    `  curl -s -H 'Authorization: Bearer ${e.AAP_TOKEN}' '${e.AAP_URL}/api/v2/job_templates/?name=Master%20Deploy'`,
+    `  curl -s -H 'Authorization: Bearer ${e.AAP_TOKEN}' '${e.AAP_URL}${e.AAP_API_PATH}job_templates/?name=Master%20Deploy'`,
     `  curl -s -H 'Authorization: Token ${e.NAUTOBOT_TOKEN}' '${e.NAUTOBOT_URL}/api/dcim/devices/?name=pve01'`,
     `  curl -s --cacert '${e.CA_BUNDLE}' -H 'Authorization: PVEAPIToken=${e.PROXMOX_TOKEN}' '${e.PROXMOX_URL}/api2/json/nodes'`,
     "",

@@ -54,6 +54,8 @@ export function runnerSpec(settings: Config["proxmoxSettings"], name: string, vm
     rootfs: `${settings.storage}:${settings.diskGb}`,
     net0: `name=eth0,bridge=${settings.bridge},ip=dhcp`,
     unprivileged: true,
+    // Docker inside the container (the runner's jobs) needs nesting; it is the one feature an API token may set.
+    features: "nesting=1",
     onboot: true,
     tags: [...RUNNER_TAGS],
     description: `GitHub Actions runner, created by labops job ${jobId}`,

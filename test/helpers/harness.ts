@@ -45,7 +45,8 @@ export interface HarnessOptions {
 
 /** A lab on free ports, labops on a random queue prefix in the real Redis, a recording notifier, fast timings. */
 export async function createHarness(opts: HarnessOptions = {}): Promise<Harness> {
-  const lab = await createLab({ stepMs: 10, ...opts.lab });
+  // LAB_PROFILE picks the versions the fakes play (src/lab/lab-profiles.ts), so any suite can run against each.
+  const lab = await createLab({ stepMs: 10, profile: process.env.LAB_PROFILE, ...opts.lab });
   const config = loadConfig({ ...lab.env, REDIS_URL, LABOPS_CONFIG: "/dev/null", LABOPS_QUEUE_PREFIX: `t-${randomUUID().slice(0, 8)}`, ...opts.env });
   config.limits.cooldown = 0;
   // Tests drive many commands as one person; the budget and the queued-jobs cap have their own tests.

@@ -11,11 +11,11 @@ const OCP_DS = `${LAB_SHARE.dataset}/${SEED_OCP.dataset}`;
 let fakes: FakeTrueNas[] = [];
 let clients: TrueNasClient[] = [];
 
-async function lab(version: "25.04" | "25.10" = "25.10", stepMs = 20) {
-  const fake = new FakeTrueNas({ version, stepMs });
+async function lab(version: "24.10" | "25.04" | "25.10" = "25.10", stepMs = 20) {
+  const fake = new FakeTrueNas({ version, stepMs, keyOwner: "labops" });
   await fake.start();
   fakes.push(fake);
-  const client = new TrueNasClient({ url: fake.url, apiKey: fake.apiKey, timeoutMs: 2_000 });
+  const client = new TrueNasClient({ url: fake.url, apiKey: fake.apiKey, username: "labops", timeoutMs: 2_000 });
   clients.push(client);
   return { fake, client };
 }
@@ -32,9 +32,57 @@ describe("TrueNasClient login and transport", () => {
     const { fake, client } = await lab();
     await client.connect();
     const login = fake.calls().find((c) => c.method === "auth.login_ex");
-    expect(login?.params[0]).toMatchObject({ mechanism: "API_KEY_PLAIN", username: "root", api_key: fake.apiKey });
+    expect(login?.params[0]).toMatchObject({ mechanism: "API_KEY_PLAIN", username: "labops", api_key: fake.apiKey });
     expect(client.version).toBe("25.10.0");
     expect(client.snapshotNamespace).toBe("pool.snapshot");
+    expect(await client.detectVersion()).toMatchObject({ label: "TrueNAS SCALE 25.10.0", supported: true });
+  });
+
+  it("on 24.10 (no auth.login_ex, keys belong to no user) logs in with auth.login_with_api_key and snapshots with zfs.snapshot", async () => {
+    const { fake, client } = await lab("24.10");
+    await client.connect();
+    expect(fake.count("auth.login_with_api_key")).toBe(1);
+    expect(client.snapshotNamespace).toBe("zfs.snapshot");
+    const snap = await client.createSnapshot(LAB_SHARE.dataset, "labops-2410");
+    expect(snap.id).toBe(`${LAB_SHARE.dataset}@labops-2410`);
+    expect(fake.count("zfs.snapshot.create")).toBe(1);
+    expect(await client.detectVersion()).toMatchObject({ label: "TrueNAS SCALE 24.10.2", supported: true });
+  });
+
+  it("a key used with another user's name is refused with a message naming TRUENAS_USERNAME, not a bare AUTH_ERR", async () => {
+    const fake = new FakeTrueNas({ stepMs: 20, version: "25.04", keyOwner: "labops" });
+    await fake.start();
+    fakes.push(fake);
+    const client = new TrueNasClient({ url: fake.url, apiKey: fake.apiKey, username: "root" });
+    clients.push(client);
+    const err = await client.connect().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).reason).toMatch(/rejected the API key for user "root".*TRUENAS_USERNAME must name the user the key was created for/);
+    expect(String((err as Error).message)).not.toContain(fake.apiKey);
+  });
+
+  it("without a username the legacy login is used, and a refusal says to set TRUENAS_USERNAME", async () => {
+    const fake = new FakeTrueNas({ stepMs: 20, version: "25.04", keyOwner: "labops" });
+    await fake.start();
+    fakes.push(fake);
+    const ok = new TrueNasClient({ url: fake.url, apiKey: fake.apiKey });
+    clients.push(ok);
+    await ok.connect();
+    expect(fake.count("auth.login_ex")).toBe(0);
+    expect(fake.count("auth.login_with_api_key")).toBe(1);
+    const bad = new TrueNasClient({ url: fake.url, apiKey: "1-wrongsecretwrongsecretwrongsecret" });
+    clients.push(bad);
+    const err = await bad.connect().catch((e: unknown) => e);
+    expect((err as ApiError).reason).toMatch(/an API key belongs to a user: set TRUENAS_USERNAME/);
+  });
+
+  it("pool.dataset.delete answering null (25.04+) or true (24.10) both count as deleted", async () => {
+    for (const version of ["24.10", "25.04"] as const) {
+      const { client } = await lab(version);
+      expect(await client.deleteDataset(OCP_DS, { recursive: true })).toBe(true);
+      expect(await client.datasetQuery(OCP_DS)).toBeUndefined();
+      expect(await client.deleteDataset(OCP_DS, { recursive: true })).toBe(false);
+    }
   });
 
   it("a bad key is an ApiError saying TrueNAS rejected the API key, without the key in it", async () => {
@@ -42,11 +90,11 @@ describe("TrueNasClient login and transport", () => {
     await fake.start();
     fakes.push(fake);
     const badKey = "1-wrongsecretwrongsecretwrongsecret";
-    const client = new TrueNasClient({ url: fake.url, apiKey: badKey });
+    const client = new TrueNasClient({ url: fake.url, apiKey: badKey, username: "root" });
     clients.push(client);
     const err = await client.connect().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
-    expect((err as ApiError).message).toMatch(/rejected the API key \(AUTH_ERR\)/);
+    expect((err as ApiError).message).toMatch(/rejected the API key for user "root" \(AUTH_ERR\)/);
     expect((err as ApiError).retryable).toBe(false);
     expect(String((err as Error).message)).not.toContain(badKey);
     expect(fake.count("system.version_short")).toBe(0);

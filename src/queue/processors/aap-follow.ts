@@ -127,8 +127,10 @@ async function checkPrompts(o: LaunchOnceOptions, templateId: number, signal: Ab
  */
 async function findByCorrelation(aap: AapClient, templateId: number, saved: LaunchState, signal: AbortSignal): Promise<number | undefined> {
   const since = new Date(saved.intentAt - (saved.correlated === false ? 5_000 : 120_000)).toISOString();
-  const jobs = await aap.listJobs({ job_template: templateId, created__gt: since, order_by: "id" }, { signal });
-  if (saved.correlated === false) return jobs[0]?.id;
+  const filter = { job_template: templateId, created__gt: since, order_by: "id" };
+  if (saved.correlated === false) return (await aap.listJobs(filter, { signal }))[0]?.id;
+  // Newer AWX-family servers leave extra_vars out of job lists: the candidates' details carry them.
+  const jobs = await aap.listJobsWithVars(filter, { signal });
   const match = jobs.find((j) => {
     try {
       return (JSON.parse(j.extra_vars || "{}") as Record<string, unknown>).labops_correlation === saved.correlation;

@@ -140,7 +140,7 @@ async function recordRelaunch(ctx: ProcessorContext<unknown>, jobId: number, fro
 /** A relaunch of `from` created since the intent: same template, launch_type relaunch, same extra_vars. */
 async function findRelaunch(aap: AapClient, from: number, intentAt: number, signal: AbortSignal): Promise<number | undefined> {
   const original = await aap.getJob(from, { signal });
-  const jobs = await aap.listJobs({
+  const jobs = await aap.listJobsWithVars({
     launch_type: "relaunch", created__gt: new Date(intentAt - 120_000).toISOString(), order_by: "id",
     ...(original.job_template ? { job_template: original.job_template } : {}),
   }, { signal });

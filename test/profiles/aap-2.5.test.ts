@@ -1,0 +1,3 @@
+import { profileSuite } from "../helpers/profile-suite.ts";
+
+profileSuite("aap-2.5");
