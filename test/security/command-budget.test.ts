@@ -4,6 +4,8 @@ import type { Actor } from "../../src/core/actor.ts";
 import { dispatchAction, dispatchCommand } from "../../src/core/dispatch.ts";
 import { renderText, type Message } from "../../src/core/message.ts";
 import type { LabopsMetrics } from "../../src/metrics/labops-metrics.ts";
+import { Admission } from "../../src/queue/admission.ts";
+import { UserError } from "../../src/errors.ts";
 import { createHarness, type Harness } from "../helpers/harness.ts";
 
 /**
@@ -110,6 +112,22 @@ describe("per-person command budget (20 a minute, bursts of 10)", () => {
     // Exactly one job per distinct request that was queued.
     const jobs = await h.labops.queue.queue.getJobs(["waiting"]);
     expect(jobs.filter((j) => j.data.actor.id === asker.id && j.data.requestId === id)).toHaveLength(1);
+  });
+
+  it("the bucket refills at the per-minute rate, and says when to try again", async () => {
+    const prefix = `${h.config.redis.prefix}-refill`;
+    const gate = new Admission(h.labops.redis, prefix, { commandsPerMinute: 60, commandBurst: 2, cooldownMs: 0 });
+    const who: Actor = { platform: "discord", id: "42", name: "d", groups: [] };
+    expect(await gate.admit(who, randomUUID())).toBe("ok");
+    expect(await gate.admit(who, randomUUID())).toBe("ok");
+    const refused = await gate.admit(who, randomUUID()).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(UserError);
+    expect((refused as UserError).code).toBe("rate_limited");
+    expect((refused as UserError).message).toMatch(/up to 2 commands at once and 60 a minute.*Try again in 1 s\./);
+    // 60 a minute is one a second: a second later the bucket holds one again.
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(await gate.admit(who, randomUUID())).toBe("ok");
+    await h.labops.redis.del(`${prefix}:budget:discord:42`);
   });
 
   it("button clicks are charged to the clicker", async () => {
