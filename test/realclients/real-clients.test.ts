@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLab, type Lab } from "../../src/lab/create-lab.ts";
-import { clientEnv, HERE, report, runPlaybook, runPython, type Operation } from "./run-clients.ts";
+import { clientEnv, INSTALL_HINT, missingClients, HERE, report, runPlaybook, runPython, type Operation } from "./run-clients.ts";
 
 /**
  * The simulated lab driven by clients nobody here wrote, from Debian's packages: the awx.awx collection,
@@ -12,6 +12,7 @@ describe.concurrent("real clients against the simulated lab", () => {
   let lab: Lab;
   let env: Record<string, string>;
   beforeAll(async () => {
+    expect(await missingClients(), INSTALL_HINT).toEqual([]);
     lab = await createLab({ stepMs: 10 });
     env = clientEnv(lab);
   });

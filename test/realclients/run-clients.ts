@@ -101,3 +101,16 @@ export async function runPython(client: string, script: string, env: Record<stri
 export function report(ops: Operation[]): string {
   return ops.map((o) => `${o.ok ? "ok    " : "FAILED"} ${o.client}: ${o.name}${o.ok ? "" : ` (${o.detail})`}`).join("\n");
 }
+
+/** What is missing to run the real clients (empty when Debian's ansible, python3-proxmoxer and python3-pynetbox are there). */
+export async function missingClients(): Promise<string[]> {
+  const missing: string[] = [];
+  if ((await run("ansible-playbook", ["--version"], { PATH: process.env.PATH ?? "/usr/bin" }, HERE)).code !== 0) missing.push("ansible-playbook");
+  for (const c of ["awx/awx", "community/general"]) {
+    if ((await run(PYTHON, ["-c", `import ansible_collections.${c.replace("/", ".")}`], {}, HERE)).code !== 0) missing.push(`collection ${c.replace("/", ".")}`);
+  }
+  for (const m of ["proxmoxer", "pynetbox"]) if ((await run(PYTHON, ["-c", `import ${m}`], {}, HERE)).code !== 0) missing.push(`python module ${m}`);
+  return missing;
+}
+
+export const INSTALL_HINT = "install Debian's real clients: apt-get install ansible python3-proxmoxer python3-pynetbox (.ci/run does)";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderText } from "../../src/core/message.ts";
 import { createHarness, type Harness } from "../helpers/harness.ts";
-import { clientEnv, report, runPlaybook } from "./run-clients.ts";
+import { clientEnv, INSTALL_HINT, missingClients, report, runPlaybook } from "./run-clients.ts";
 
 type Obj = Record<string, any>;
 
@@ -35,6 +35,7 @@ describe("the Seeder (playbooks/setup_aap.yml) against an empty simulated AAP", 
   };
 
   beforeAll(async () => {
+    expect(await missingClients(), INSTALL_HINT).toEqual([]);
     h = await createHarness({ lab: { aap: { empty: true } } });
     env = clientEnv(h.lab);
     dir = mkdtempSync(join(tmpdir(), "labops-seeder-"));
