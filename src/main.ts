@@ -18,6 +18,7 @@ import { COMMANDS } from "./handlers/index.ts";
 import { createAlerting, type Alerting } from "./alerts/create-alerting.ts";
 import { createSlackBot } from "./bot/slack/create-slack-bot.ts";
 import { createDiscordBot } from "./bot/discord/create-discord-bot.ts";
+import { redisInteractionClaim } from "./bot/discord/interaction-claim.ts";
 import { LookupCache } from "./core/lookup-cache.ts";
 
 async function main(): Promise<void> {
@@ -56,7 +57,12 @@ async function main(): Promise<void> {
   }
   if (config.discord) {
     const lookups = new LookupCache(labops, log);
-    const discord = createDiscordBot({ config: config.discord, ack: labops.ack, log, metrics: labops.metrics, autocomplete: { apps: () => lookups.apps(), hosts: () => lookups.hosts(), nodes: () => lookups.nodes() } });
+    const discord = createDiscordBot({
+      config: config.discord, ack: labops.ack, log, metrics: labops.metrics,
+      autocomplete: { apps: () => lookups.apps(), hosts: () => lookups.hosts(), nodes: () => lookups.nodes() },
+      // Two bot processes on one token both receive every interaction: one claim in Redis decides who answers.
+      claimInteraction: redisInteractionClaim(labops.redis, config.redis.prefix),
+    });
     labops.notifiers.register("discord", discord.notifier);
     if (runsBot) {
       frontEnds.push({

@@ -27,6 +27,8 @@ export interface FakeGatewayOptions {
 interface Session {
   id: string;
   seq: number;
+  /** `[shard_id, num_shards]` from IDENTIFY (default `[0, 1]`): guild events go to the shard `(guild_id >> 22) % num_shards`. */
+  shard: [number, number];
   ws?: WebSocket | undefined;
   /** Every dispatch with its sequence number, replayed on RESUME from the client's last seq. */
   history: { s: number; frame: Obj }[];
@@ -77,10 +79,29 @@ export class FakeDiscordGateway {
     return this.#current?.ws !== undefined;
   }
 
-  /** Sends a dispatch (op 0) on the current session; while it is disconnected, the event waits for RESUME. */
+  /**
+   * Sends a dispatch (op 0) to every identified session whose shard the event belongs to, as Discord does: two
+   * processes logged in with one token and no sharding both receive every event. While a session is
+   * disconnected, its events wait for RESUME.
+   */
   dispatch(t: string, d: unknown): void {
-    const session = this.#current;
-    if (!session) throw new Error("no gateway session: the bot has not identified");
+    if (!this.#current) throw new Error("no gateway session: the bot has not identified");
+    const guild = (d as { guild_id?: unknown } | null)?.guild_id;
+    for (const session of this.#sessions.values()) {
+      if (typeof guild === "string" && /^\d+$/.test(guild)) {
+        const [id, count] = session.shard;
+        if (Number((BigInt(guild) >> 22n) % BigInt(count)) !== id) continue;
+      }
+      this.#dispatchTo(session, t, d);
+    }
+  }
+
+  /** Identified sessions (several when several processes log in with one token). */
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  #dispatchTo(session: Session, t: string, d: unknown): void {
     const s = ++session.seq;
     const frame = { op: 0, t, s, d };
     session.history.push({ s, frame });
@@ -144,11 +165,12 @@ export class FakeDiscordGateway {
       return undefined;
     }
     this.identifies++;
-    const session: Session = { id: `fake-session-${this.#nextSession++}`, seq: 0, ws, history: [] };
+    const shard: [number, number] = Array.isArray(d.shard) && d.shard.length === 2 ? [Number(d.shard[0]), Number(d.shard[1])] : [0, 1];
+    const session: Session = { id: `fake-session-${this.#nextSession++}`, seq: 0, shard, ws, history: [] };
     this.#sessions.set(session.id, session);
     this.#current = session;
-    this.dispatch("READY", { v: 10, ...this.opts.ready(), session_id: session.id, resume_gateway_url: this.opts.wsUrl(), shard: [0, 1] });
-    for (const g of this.opts.guilds()) this.dispatch("GUILD_CREATE", g);
+    this.#dispatchTo(session, "READY", { v: 10, ...this.opts.ready(), session_id: session.id, resume_gateway_url: this.opts.wsUrl(), shard });
+    for (const g of this.opts.guilds()) this.#dispatchTo(session, "GUILD_CREATE", g);
     this.#connected();
     return session;
   }
@@ -165,7 +187,7 @@ export class FakeDiscordGateway {
     this.#current = session;
     const from = Number(d.seq ?? 0);
     for (const h of session.history) if (h.s > from) this.#send(ws, h.frame, session.id);
-    this.dispatch("RESUMED", {});
+    this.#dispatchTo(session, "RESUMED", {});
     this.#connected();
     return session;
   }

@@ -4,6 +4,7 @@ import type { AckDeps } from "../../core/dispatch.ts";
 import type { Logger } from "../../logger.ts";
 import { ThrottledNotifier, type ThrottleOptions } from "../throttled-notifier.ts";
 import { CHANNEL_MESSAGE_ROUTES, DiscordNotifier } from "./discord-notifier.ts";
+import type { InteractionClaim } from "./interaction-claim.ts";
 import { handleInteraction, type AutocompleteSources } from "./interaction-handlers.ts";
 import { registerGuildCommands } from "./slash-commands.ts";
 import { MeteredNotifier } from "../../metrics/metered-notifier.ts";
@@ -33,6 +34,8 @@ export interface DiscordBotOptions {
   readyTimeoutMs?: number | undefined;
   /** Counts every channel-message call to Discord (ok, rate_limited, error). */
   metrics?: Metrics | undefined;
+  /** With several bot processes on one token: only the claimant answers an interaction (see interaction-claim.ts). */
+  claimInteraction?: InteractionClaim | undefined;
 }
 
 export interface DiscordBot {
@@ -69,7 +72,11 @@ export function createDiscordBot(opts: DiscordBotOptions): DiscordBot {
   client.on(Events.ShardDisconnect, (ev, shard) => log.info({ code: ev.code, shard }, "discord gateway disconnected"));
   client.on(Events.ShardResume, (shard, replayed) => log.info({ shard, replayed }, "discord gateway resumed"));
   client.on(Events.InteractionCreate, (interaction) => {
-    void handleInteraction({ ack: opts.ack, log, sources: opts.autocomplete }, interaction).catch((err: unknown) =>
+    const claim = opts.claimInteraction ? opts.claimInteraction(interaction.id) : Promise.resolve(true);
+    void claim.then((mine) => {
+      if (!mine) return log.debug({ interaction: interaction.id }, "discord interaction answered by another bot process");
+      return handleInteraction({ ack: opts.ack, log, sources: opts.autocomplete }, interaction);
+    }).catch((err: unknown) =>
       log.warn({ err: err instanceof Error ? err.message : String(err), interaction: interaction.id }, "discord interaction failed"),
     );
   });
