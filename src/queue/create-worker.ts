@@ -7,7 +7,7 @@ import type { Message } from "../core/message.ts";
 import type { Notifier } from "../core/notifier.ts";
 import { jobPayloadSchema, messageRefSchema, type JobPayload } from "./job-payload.ts";
 import { QUEUE_NAME } from "./job-queue.ts";
-import { acquireTarget, waitingLine } from "./lock-wait.ts";
+import { acquireTarget, GUARD_RECHECK_MS, waitingLine } from "./lock-wait.ts";
 import { LostOwnershipError, TargetLockLostError, type Processor, type ProcessorResult } from "./processor.ts";
 import { ProgressMessage } from "./progress-message.ts";
 import { TargetLocks } from "./target-lock.ts";
@@ -145,7 +145,7 @@ export function createWorker(opts: WorkerOptions): LabopsWorker {
           state.waitingShown = line;
           await job.updateData({ ...payload, state });
         }
-        await job.moveToDelayed(Date.now() + locks.recheckMs, token);
+        await job.moveToDelayed(Date.now() + (got.remote === undefined ? locks.recheckMs : Math.min(locks.recheckMs, GUARD_RECHECK_MS)), token);
         // A release between the acquire above and this sleep found the job still active and could not wake it.
         if (await locks.freeFor(payload.lockKey, jobId).catch(() => false)) await promote([jobId]);
         throw new DelayedError();

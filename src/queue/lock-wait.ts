@@ -2,6 +2,13 @@ import { TERMINAL_JOB_STATUSES, type AapClient } from "../clients/aap.ts";
 import { ApiError } from "../errors.ts";
 import type { LockAttempt, TargetLocks } from "./target-lock.ts";
 
+/**
+ * How often a job waiting behind a guard whose owner holds no lease checks again: that owner may be in its
+ * backoff or crashed (it comes back and its release wakes the line) or gone for good (/cancel during a retry),
+ * and then only AAP can tell when the target is free. One AAP status read per waiter per interval.
+ */
+export const GUARD_RECHECK_MS = 5_000;
+
 /** How long a launch intent (`aap:intent`, no AAP id yet) keeps a target taken when its job does not come back. */
 export const INTENT_GUARD_MS = 10 * 60_000;
 

@@ -10,7 +10,7 @@ describe("target lock held while the AAP job runs, through retry backoff", () =>
   let h: Harness;
   beforeAll(async () => {
     h = await createHarness({
-      lab: { stepMs: 120 }, // Master Deploy runs ~2 s: well past the backoff below
+      lab: { stepMs: 120, aap: { pendingMs: 4_000 } }, // each AAP job runs ~6 s: well past the backoff below
       tweak: (c) => {
         c.limits.retryBackoff = 1_500;
       },
@@ -50,4 +50,22 @@ describe("target lock held while the AAP job runs, through retry backoff", () =>
     expect(first.status).toBe("successful");
     expect(await h.labops.ack.locks.list()).toEqual([]);
   });
+
+  it("a job canceled during its backoff leaves the app taken while its AAP job runs: the next /deploy waits for that job", async () => {
+    h.lab.aap.http.inject({ method: "GET", path: /\/jobs\/$/, status: 500, body: { detail: "A server error occurred." }, times: 3, match: (r) => r.query.has("id__in") });
+    const before = h.lab.aap.launches().length;
+    const a = await h.run("/deploy grafana");
+    await h.notifier.waitFor((m) => (m.history[0]?.lines ?? []).some((l) => l.includes(a.jobId!)) && m.history.some((x) => (x.lines ?? []).some((l) => l.startsWith("Attempt 1 of 3 failed"))), 20_000);
+    const canceled = await h.run(`/cancel ${a.jobId}`);
+    expect(canceled.state).toBe("canceled");
+    const first = h.lab.aap.launches().slice(before).find((l) => l.extraVars.app === "grafana")!;
+    expect(["pending", "waiting", "running"]).toContain(h.lab.aap.job(first.jobId)!.status);
+    const b = await h.run("/deploy grafana");
+    expect((await h.notifier.final(b.jobId!, 30_000)).state).toBe("success");
+    expect(h.lab.aap.maxConcurrent("Master Deploy", "grafana")).toBe(1);
+    const waited = h.notifier.forJob(b.jobId!)!.history.flatMap((x) => x.lines ?? []);
+    // Behind the canceled job: its lease (while /cancel stops its AAP job) or its guard (until AAP reports the job finished).
+    expect(waited.some((l) => l.startsWith(`Job \`${b.jobId}\` is waiting for \`app:grafana\`: behind job \`${a.jobId}\``))).toBe(true);
+  }, 60_000);
 });
+
