@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AapClient } from "../../src/clients/aap.ts";
 import { createAlerting, type Alerting } from "../../src/alerts/create-alerting.ts";
 import { renderText } from "../../src/core/message.ts";
 import { HttpServer } from "../../src/http/http-server.ts";
@@ -58,6 +59,54 @@ export function profileSuite(name: string): void {
       const status = renderText(await h.run("/status"));
       expect(status).toContain(`version nautobot: Nautobot ${profile.nautobot.version}`);
       expect(status).toContain(`version proxmox: Proxmox VE ${profile.proxmox.version}`);
+    });
+
+    it("AAP client: the version, the API path and token the server wants, job lists with or without extra_vars", async () => {
+      const aap = h.labops.clients.aap!;
+      expect((await aap.detectVersion()).label).toContain(profile.aap.product.version);
+      const { jobId } = await aap.launch(7, { extra_vars: { app: "portainer" }, limit: "docker01" });
+      const listed = (await aap.listJobs({ id: jobId }))[0]!;
+      expect(listed.extra_vars === undefined).toBe(!profile.aap.listExtraVars);
+      expect(JSON.parse((await aap.listJobsWithVars({ id: jobId }))[0]!.extra_vars!)).toMatchObject({ app: "portainer" });
+      if (profile.aap.gateway) {
+        const bare = new AapClient({ url: h.lab.aap.url, token: h.config.aap!.token, apiPath: "/api/v2/" });
+        await expect(bare.detectVersion()).rejects.toThrow(/platform gateway: set AAP_API_PATH=\/api\/controller\/v2\//);
+        const controllerToken = new AapClient({ url: h.lab.aap.url, token: h.lab.aap.token, apiPath: profile.aap.apiPath });
+        await expect(controllerToken.findJobTemplate("Master Deploy")).rejects.toMatchObject({ status: 401 });
+      }
+    });
+
+    it("Nautobot client: pinned to the server's API version; the Git sync's JobResult found with or without job_result", async () => {
+      const nb = h.labops.clients.nautobot!;
+      expect(await nb.detectVersion()).toMatchObject({ label: `Nautobot ${profile.nautobot.version}`, supported: true });
+      const repo = (await nb.getGitRepository("labops"))!;
+      const result = await nb.syncGitRepository(repo.id);
+      expect(result.name).toBe("Git Repository: Sync");
+      expect((await nb.waitForJobResult(result.id, { intervalMs: 50, timeoutMs: 15_000 })).result.status.value).toBe("SUCCESS");
+      const pinned = h.lab.nautobot.http.requests.at(-1)!.headers.accept;
+      expect(pinned).toBe(`application/json; version=${profile.nautobot.version.split(".").slice(0, 2).join(".")}`);
+      // Many-to-many fields: present on 2.x, left out on 3.x unless asked (labops reads none of them).
+      const auth = { authorization: `Token ${h.lab.nautobot.token}` };
+      const ctx = async (q: string) => ((await (await fetch(`${h.lab.nautobot.url}/api/extras/config-contexts/?name=app_list${q}`, { headers: auth })).json()) as { results: Record<string, unknown>[] });
+      const major = Number(profile.nautobot.version.split(".")[0]);
+      expect("roles" in (await ctx("")).results[0]!).toBe(major < 3);
+      if (major >= 3) expect("roles" in (await ctx("&exclude_m2m=false")).results[0]!).toBe(true);
+    });
+
+    it("Proxmox client: the version; an API token may set nesting but not keyctl (403, as PVE answers)", async () => {
+      const px = h.labops.clients.proxmox!;
+      expect(await px.detectVersion()).toMatchObject({ label: `Proxmox VE ${profile.proxmox.version}`, supported: true });
+      const spec = { vmid: 990, ostemplate: "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst", hostname: "featuretest", rootfs: "local-lvm:4", unprivileged: true, features: "nesting=1,keyctl=1" };
+      await expect(px.createLxc("pve01", spec)).rejects.toMatchObject({ status: 403 });
+      expect(h.lab.proxmox.guests().some((g) => g.vmid === 990)).toBe(false);
+    });
+
+    it("TrueNAS client: the version, the snapshot namespace, and a dataset delete answered true or null", async () => {
+      const tn = h.labops.clients.truenas!;
+      expect(await tn.detectVersion()).toMatchObject({ supported: true });
+      expect(tn.snapshotNamespace).toBe(profile.truenas.version.startsWith("25.10") ? "pool.snapshot" : "zfs.snapshot");
+      await tn.call("pool.dataset.create", [{ name: "Media/docker-media/profile-scratch", type: "FILESYSTEM" }]);
+      expect(await tn.deleteDataset("Media/docker-media/profile-scratch")).toBe(true);
     });
 
     it("/deploy traefik succeeds, with the job page where this version's UI has it", async () => {
