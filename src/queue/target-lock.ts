@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 
 /**
@@ -62,6 +63,8 @@ if not freed then return {} end
 return redis.call('ZRANGE', KEYS[2], 0, tonumber(ARGV[3]) - 1)
 `;
 
+const RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
+
 // KEYS: lock, guard. ARGV: jobId, guard value. Only the holder records its remote work.
 const MARK = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
@@ -82,6 +85,8 @@ if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then
 if redis.call('ZRANGE', KEYS[3], 0, 0)[1] == ARGV[1] then return 1 end
 return 0
 `;
+
+const SHAS = new Map<string, string>();
 
 export interface TargetLockOptions {
   /** Most jobs waiting for one target; one more is refused (0: no bound). */
@@ -123,7 +128,7 @@ export class TargetLocks {
   async acquire(target: string, jobId: string): Promise<LockAttempt> {
     this.stats.acquire++;
     const heartbeat = Math.max(5_000, this.leaseMs, 2 * this.recheckMs + 5_000);
-    const res = (await this.redis.eval(ACQUIRE, 4, ...this.#keys(target), `${this.prefix}:lockseq:${target}`, jobId, this.leaseMs, Date.now(),
+    const res = (await this.#eval(ACQUIRE, 4, ...this.#keys(target), `${this.prefix}:lockseq:${target}`, jobId, this.leaseMs, Date.now(),
       `${this.prefix}:lockw:`, heartbeat, this.maxWaiters)) as [number, string | null, number, string?, string?];
     const holder = res[1] || null;
     const position = Number(res[2]);
@@ -137,9 +142,7 @@ export class TargetLocks {
   async renew(target: string, jobId: string): Promise<boolean> {
     this.stats.renew++;
     const [lock] = this.#keys(target);
-    const res = await this.redis.eval(
-      "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0",
-      1, lock, jobId, this.leaseMs);
+    const res = await this.#eval(RENEW, 1, lock, jobId, this.leaseMs);
     return res === 1;
   }
 
@@ -150,7 +153,7 @@ export class TargetLocks {
   async markRemote(target: string, jobId: string, remote: string): Promise<boolean> {
     this.stats.mark++;
     const [lock, , guard] = this.#keys(target);
-    return (await this.redis.eval(MARK, 2, lock, guard, jobId, `${jobId}|${remote}|${Date.now()}`)) === 1;
+    return (await this.#eval(MARK, 2, lock, guard, jobId, `${jobId}|${remote}|${Date.now()}`)) === 1;
   }
 
   /**
@@ -159,14 +162,14 @@ export class TargetLocks {
    */
   async release(target: string, jobId: string, { keepRemote = false }: { keepRemote?: boolean } = {}): Promise<void> {
     this.stats.release++;
-    const woken = (await this.redis.eval(RELEASE, 3, ...this.#keys(target), jobId, keepRemote ? "1" : "0", this.#wakeCount())) as string[];
+    const woken = (await this.#eval(RELEASE, 3, ...this.#keys(target), jobId, keepRemote ? "1" : "0", this.#wakeCount())) as string[];
     await this.#wake(woken);
   }
 
   /** Drops a guard whose remote work has finished (as `attempt` saw it), and wakes the line. */
   async clearRemote(target: string, attempt: { holder: string; remote: string; remoteAt: number }): Promise<void> {
     const [, q, guard] = this.#keys(target);
-    const woken = (await this.redis.eval(CLEAR_GUARD, 2, q, guard, `${attempt.holder}|${attempt.remote}|${attempt.remoteAt}`, this.#wakeCount())) as string[];
+    const woken = (await this.#eval(CLEAR_GUARD, 2, q, guard, `${attempt.holder}|${attempt.remote}|${attempt.remoteAt}`, this.#wakeCount())) as string[];
     await this.#wake(woken);
   }
 
@@ -178,7 +181,19 @@ export class TargetLocks {
   async freeFor(target: string, jobId: string): Promise<boolean> {
     this.stats.check++;
     const [lock, q, guard] = this.#keys(target);
-    return (await this.redis.eval(FREE_FOR, 3, lock, guard, q, jobId)) === 1;
+    return (await this.#eval(FREE_FOR, 3, lock, guard, q, jobId)) === 1;
+  }
+
+  /** Runs a script by its hash (EVALSHA); sends it in full only when Redis does not have it yet (NOSCRIPT). */
+  async #eval(script: string, keys: number, ...args: (string | number)[]): Promise<unknown> {
+    let sha = SHAS.get(script);
+    if (!sha) SHAS.set(script, (sha = createHash("sha1").update(script).digest("hex")));
+    try {
+      return await this.redis.evalsha(sha, keys, ...args);
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
+      return this.redis.eval(script, keys, ...args);
+    }
   }
 
   #wakeCount(): number {
