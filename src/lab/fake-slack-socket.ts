@@ -7,6 +7,22 @@ import type { SlackState } from "./fake-slack-state.ts";
 
 /** Socket Mode: `/link/?ticket=…` upgrades (each ticket once), hello, envelopes and their acks against the deadline. */
 
+/** Connections told to reconnect (a `disconnect` message): Slack stops sending them envelopes. */
+const draining = new WeakSet<WebSocket>();
+/** Envelopes sent on each connection. */
+const delivered = new WeakMap<WebSocket, number>();
+/** Round-robin position per fake. */
+const turn = new WeakMap<SlackState, number>();
+
+export function markDraining(ws: WebSocket): void {
+  draining.add(ws);
+}
+
+/** Envelopes sent on each open connection, oldest connection first. */
+export function deliveriesPerConnection(st: SlackState): number[] {
+  return [...st.sockets].filter((ws) => ws.readyState === ws.OPEN).map((ws) => delivered.get(ws) ?? 0);
+}
+
 export function upgradeSocket(st: SlackState, req: IncomingMessage, socket: Duplex, head: Buffer): void {
   const u = new URL(req.url ?? "/", "http://fake");
   const ticket = u.searchParams.get("ticket") ?? "";
@@ -50,9 +66,18 @@ function onAck(st: SlackState, raw: string): void {
   p.resolve(rec);
 }
 
-/** Sends an envelope on the newest connection; resolves with its ack, rejects at the deadline. */
+/**
+ * Sends an envelope on one of the app's open connections (Slack allows up to 10 and gives each envelope to one
+ * of them): round robin over those not told to reconnect, else the newest; resolves with its ack, rejects at
+ * the deadline.
+ */
 export function deliverSocket(st: SlackState, type: AckRecord["type"], payload: object, acceptsResponse: boolean, onPayload: Pending["onPayload"]): Promise<AckRecord> {
-  const ws = [...st.sockets].reverse().find((s) => s.readyState === s.OPEN && st.helloSent.has(s));
+  const open = [...st.sockets].filter((s) => s.readyState === s.OPEN && st.helloSent.has(s));
+  const live = open.filter((s) => !draining.has(s));
+  const n = turn.get(st) ?? 0;
+  turn.set(st, n + 1);
+  const ws = live.length ? live[n % live.length] : open.at(-1);
+  if (ws) delivered.set(ws, (delivered.get(ws) ?? 0) + 1);
   if (!ws) return Promise.reject(new Error("fake slack: dispatch_failed (no Socket Mode connection)"));
   const envelopeId = randomUUID();
   return new Promise<AckRecord>((resolve, reject) => {

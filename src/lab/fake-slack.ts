@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { AckFailure, AckRecord, EphemeralMessage, FakeSlackOptions, SlackCall, StoredMessage } from "./fake-slack-options.ts";
 import { createSlackState, type SlackState } from "./fake-slack-state.ts";
-import { ackDeadline } from "./fake-slack-socket.ts";
+import { ackDeadline, deliveriesPerConnection, markDraining } from "./fake-slack-socket.ts";
 import { clickButton, slashCommand } from "./fake-slack-actions.ts";
 
 export type { AckFailure, AckRecord, EphemeralMessage, FakeSlackOptions, FakeSlackUser, FakeSlackUserGroup, SlackCall, StoredMessage } from "./fake-slack-options.ts";
@@ -90,6 +90,11 @@ export class FakeSlack {
     return this.calls.filter((c) => c.method === method && pred(c)).length;
   }
 
+  /** Envelopes sent on each open Socket Mode connection, oldest connection first. */
+  get deliveriesPerConnection(): number[] {
+    return deliveriesPerConnection(this.#st);
+  }
+
   get openConnections(): number {
     return [...this.#st.sockets].filter((ws) => ws.readyState === ws.OPEN).length;
   }
@@ -155,7 +160,10 @@ export class FakeSlack {
 
   /** Asks every connected client to reconnect (`refresh_requested`, `warning`, `link_disabled`). */
   disconnect(reason: "refresh_requested" | "warning" | "link_disabled" = "refresh_requested"): void {
-    for (const ws of this.#st.sockets) ws.send(JSON.stringify({ type: "disconnect", reason, debug_info: { host: "fake-slack" } }));
+    for (const ws of this.#st.sockets) {
+      markDraining(ws);
+      ws.send(JSON.stringify({ type: "disconnect", reason, debug_info: { host: "fake-slack" } }));
+    }
   }
 
   /** Drops every Socket Mode connection without a close handshake (a network failure). */
