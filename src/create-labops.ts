@@ -10,6 +10,7 @@ import { FileCatalog, NautobotCatalog, type AppCatalog } from "./core/app-catalo
 import { AuditLog } from "./core/audit-log.ts";
 import { CommandRegistry } from "./core/command-registry.ts";
 import type { AckDeps, ActionHandler } from "./core/dispatch.ts";
+import { LookupCache, type LookupReader, type LookupSource } from "./core/lookup-cache.ts";
 import { NotifierRegistry } from "./core/notifier.ts";
 import { LaunchRecords } from "./core/launch-records.ts";
 import { Permissions } from "./core/permissions.ts";
@@ -24,6 +25,7 @@ import { Admission } from "./queue/admission.ts";
 import { createWorker, type LabopsWorker } from "./queue/create-worker.ts";
 import { JobQueue } from "./queue/job-queue.ts";
 import { PROCESSORS } from "./queue/processors/index.ts";
+import { isRunner } from "./runner/runner-names.ts";
 import { TargetLocks } from "./queue/target-lock.ts";
 import { AapJobWatcher } from "./queue/aap-job-watcher.ts";
 import { createRedis } from "./queue/redis.ts";
@@ -65,6 +67,8 @@ export interface Labops {
   versions: VersionStore;
   versionDetector: VersionDetector;
   catalog: AppCatalog;
+  /** Names for autocomplete and "did you mean" at acknowledgement; started by the processes that run a front end. */
+  lookups: LookupCache;
   worker?: LabopsWorker | undefined;
   workerDeps: WorkerDeps;
   metrics: LabopsMetrics;
@@ -116,6 +120,16 @@ export function createLabops(opts: LabopsOptions): Labops {
   const commands = new CommandRegistry(COMMANDS);
   const versions = new VersionStore(producer, prefix);
   const versionDetector = new VersionDetector({ sources: clients, store: versions, log, timeoutMs: config.limits.backendTimeout });
+  const readers: Partial<Record<LookupSource, LookupReader>> = {
+    apps: async (signal) => Object.keys(await catalog.apps({ signal, fresh: true })),
+    ...(clients.nautobot ? { hosts: async (signal: AbortSignal) => (await clients.nautobot!.listHosts({ signal })).map((h) => h.name) } : {}),
+    ...(clients.proxmox ? {
+      nodes: async (signal: AbortSignal) => (await clients.proxmox!.nodes({ signal })).map((n) => n.node),
+      runners: async (signal: AbortSignal) => (await clients.proxmox!.resources({ signal }))
+        .filter((r) => isRunner(r, config.proxmoxSettings.runnerPrefix)).map((r) => r.name ?? "").filter(Boolean),
+    } : {}),
+  };
+  const lookups = new LookupCache(readers, log);
   const ack: AckDeps = {
     commands,
     jobs: queue,
@@ -136,6 +150,7 @@ export function createLabops(opts: LabopsOptions): Labops {
     }),
     versions,
     metrics,
+    lookups,
   };
   const timers = new Timers(producer, prefix);
   const gitops = createGitopsRuntime({ config, log, redis: producer, notifier: notifiers, actions, jobs: queue, alertChannels: opts.alertChannels ?? alertChannels(config) });
@@ -150,7 +165,7 @@ export function createLabops(opts: LabopsOptions): Labops {
       : undefined,
   };
   const labops: Labops = {
-    config, log, ack, queue, notifiers, clients, catalog, workerDeps, metrics, redis: producer, versions, versionDetector,
+    config, log, ack, queue, notifiers, clients, catalog, lookups, workerDeps, metrics, redis: producer, versions, versionDetector,
     async ready(timeoutMs = 5_000) {
       if (producer.status === "ready") return true;
       return new Promise<boolean>((resolve) => {
@@ -172,6 +187,7 @@ export function createLabops(opts: LabopsOptions): Labops {
       return labops.worker;
     },
     async close() {
+      lookups.stop();
       await versionDetector.stop();
       await labops.worker?.close();
       await timerWorker?.close();

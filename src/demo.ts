@@ -78,6 +78,9 @@ async function main(): Promise<number> {
   labops.startWorker();
   // The watcher's first check records the revision Nautobot has; later commits are then picked up and synced.
   await labops.workerDeps.gitops?.watcher.pollOnce().catch(() => {});
+  // Names for "did you mean" before anything is queued, as in `npm start`; read once before the first line.
+  labops.lookups.start();
+  await labops.lookups.refresh();
   addHealthRoutes(http, readinessChecks(labops), undefined, readinessVersions(labops));
 
   if (interactive) {

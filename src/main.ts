@@ -19,7 +19,6 @@ import { createAlerting, type Alerting } from "./alerts/create-alerting.ts";
 import { createSlackBot } from "./bot/slack/create-slack-bot.ts";
 import { createDiscordBot } from "./bot/discord/create-discord-bot.ts";
 import { redisInteractionClaim } from "./bot/discord/interaction-claim.ts";
-import { LookupCache } from "./core/lookup-cache.ts";
 
 async function main(): Promise<void> {
   let config;
@@ -56,10 +55,10 @@ async function main(): Promise<void> {
     if (runsBot) frontEnds.push({ name: "slack", start: () => slack.start(), stop: () => slack.stop() });
   }
   if (config.discord) {
-    const lookups = new LookupCache(labops, log);
+    const lookups = labops.lookups;
     const discord = createDiscordBot({
       config: config.discord, ack: labops.ack, log, metrics: labops.metrics,
-      autocomplete: { apps: () => lookups.apps(), hosts: () => lookups.hosts(), nodes: () => lookups.nodes() },
+      autocomplete: { apps: () => lookups.apps(), hosts: () => lookups.hosts(), nodes: () => lookups.nodes(), runners: () => lookups.runners() },
       // Two bot processes on one token both receive every interaction: one claim in Redis decides who answers.
       claimInteraction: redisInteractionClaim(labops.redis, config.redis.prefix),
     });
@@ -67,8 +66,8 @@ async function main(): Promise<void> {
     if (runsBot) {
       frontEnds.push({
         name: "discord",
-        start: async () => (lookups.start(), await discord.start()),
-        stop: async () => (lookups.stop(), await discord.stop()),
+        start: () => discord.start(),
+        stop: () => discord.stop(),
       });
     }
   }
@@ -84,6 +83,8 @@ async function main(): Promise<void> {
   }
   if (runsWorker) labops.startWorker();
   addHealthRoutes(http, readinessChecks(labops), undefined, readinessVersions(labops)); // after the worker: /readyz also checks its connection
+  // Names for "did you mean" and autocomplete on every front end, read in the background (never on the ack path).
+  if (runsBot) labops.lookups.start();
   for (const f of frontEnds) await f.start();
   if (runsBot && !frontEnds.length) {
     log.warn("no chat platform is configured (SLACK_BOT_TOKEN or DISCORD_TOKEN): the bot only serves HTTP; try `npm run demo` for a terminal chat");

@@ -12,6 +12,8 @@ import { actorKey, type Actor, type ChannelRef, type MessageRef } from "./actor.
 import type { AuditLog } from "./audit-log.ts";
 import type { CommandRegistry, RegisteredCommand } from "./command-registry.ts";
 import type { Message } from "./message.ts";
+import { checkNames } from "./check-names.ts";
+import type { LookupCache } from "./lookup-cache.ts";
 import { parseText } from "./parse-text.ts";
 import type { Permissions } from "./permissions.ts";
 
@@ -32,6 +34,8 @@ export interface AckDeps {
   /** The backends' versions as detected in the background (Redis, not a backend). */
   versions?: VersionStore | undefined;
   metrics?: Metrics | undefined;
+  /** Names of apps, hosts, nodes and runners, refreshed in the background: "did you mean" before anything is queued. */
+  lookups?: LookupCache | undefined;
 }
 
 export interface CommandRequest {
@@ -87,6 +91,7 @@ export async function dispatchCommand(deps: AckDeps, req: CommandRequest): Promi
       throw new UserError("forbidden", `\`/${deps.commands.typed(cmd.def.name)}\` needs the ${cmd.def.requires} role, which you do not have here. Ask an admin.`);
     }
     const args = parsed.data as Record<string, unknown>;
+    checkNames(deps.lookups, cmd, args);
     if (cmd.def.confirm) {
       reply = await askConfirmation(deps, cmd, args, req);
       outcome = "confirm";
@@ -106,7 +111,7 @@ export async function dispatchCommand(deps: AckDeps, req: CommandRequest): Promi
 }
 
 const OUTCOME_OF_CODE: Partial<Record<string, CommandOutcome>> = {
-  forbidden: "refused", bad_args: "bad_input", unknown_command: "bad_input", rate_limited: "limited", cooldown: "limited", too_many_jobs: "limited",
+  forbidden: "refused", bad_args: "bad_input", unknown_command: "bad_input", unknown_name: "bad_input", rate_limited: "limited", cooldown: "limited", too_many_jobs: "limited",
 };
 
 /** The enqueue helper a command's run() gets. */

@@ -1,41 +1,77 @@
-import type { Labops } from "../create-labops.ts";
 import type { Logger } from "../logger.ts";
 
+/** The names labops checks typed values against and offers for autocomplete. */
+export type LookupSource = "apps" | "hosts" | "nodes" | "runners";
+
+export const LOOKUP_NOUNS: Record<LookupSource, string> = {
+  apps: "app in app_list", hosts: "host in Nautobot", nodes: "Proxmox node", runners: "runner in Proxmox",
+};
+
+/** Reads one source from its backend (in the background, never on the acknowledgement path). */
+export type LookupReader = (signal: AbortSignal) => Promise<string[]>;
+
 /**
- * Names for autocomplete (apps, hosts, Proxmox nodes), refreshed in the background: front ends read them
- * on the acknowledgement path without calling a backend.
+ * Names of apps, hosts, Proxmox nodes and runners, refreshed in the background for every front end: the
+ * acknowledgement path reads them (autocomplete, "did you mean") without calling a backend. A source that
+ * never loaded (not configured, or its backend down since start) answers undefined, and the worker checks.
  */
 export class LookupCache {
-  #hosts: string[] = [];
-  #nodes: string[] = [];
+  readonly #names = new Map<LookupSource, { names: string[]; at: number }>();
   #timer: NodeJS.Timeout | undefined;
+  #soon: NodeJS.Timeout | undefined;
+  #refreshing: Promise<void> | undefined;
+  #lastRefresh = 0;
 
   constructor(
-    private readonly labops: Pick<Labops, "catalog" | "clients">,
+    private readonly readers: Partial<Record<LookupSource, LookupReader>>,
     private readonly log: Logger,
+    private readonly opts: { timeoutMs?: number | undefined; minGapMs?: number | undefined } = {},
   ) {}
 
+  /** The names of a source as last read, or undefined when it has not loaded. */
+  names(source: LookupSource): string[] | undefined {
+    return this.#names.get(source)?.names;
+  }
+
+  /** When a source was last read (ms since the epoch). */
+  loadedAt(source: LookupSource): number | undefined {
+    return this.#names.get(source)?.at;
+  }
+
   apps(): string[] {
-    return this.labops.catalog.cachedNames();
+    return this.names("apps") ?? [];
   }
 
   hosts(): string[] {
-    return this.#hosts;
+    return this.names("hosts") ?? [];
   }
 
   nodes(): string[] {
-    return this.#nodes;
+    return this.names("nodes") ?? [];
   }
 
-  /** Reads every source once; a failing source keeps its previous names. */
-  async refresh(): Promise<void> {
-    const { nautobot, proxmox } = this.labops.clients;
-    const signal = AbortSignal.timeout(15_000);
-    await Promise.all([
-      this.labops.catalog.apps({ signal, fresh: true }).catch((err) => this.#warn("apps", err)),
-      nautobot?.listHosts({ signal }).then((h) => (this.#hosts = h.map((x) => x.name).sort())).catch((err) => this.#warn("hosts", err)),
-      proxmox?.nodes({ signal }).then((n) => (this.#nodes = n.map((x) => x.node).sort())).catch((err) => this.#warn("nodes", err)),
-    ]);
+  runners(): string[] {
+    return this.names("runners") ?? [];
+  }
+
+  /** Reads every source once (one read at a time); a failing source keeps its previous names. */
+  refresh(): Promise<void> {
+    this.#refreshing ??= this.#read().finally(() => (this.#refreshing = undefined));
+    return this.#refreshing;
+  }
+
+  /**
+   * A refresh soon, not awaited: after a name was not found (it may have been added since the last read).
+   * At most one per `minGapMs` (default 10 s), so a stream of typos cannot hammer the backends.
+   */
+  refreshSoon(): void {
+    if (this.#soon) return;
+    const wait = Math.max(0, this.#lastRefresh + (this.opts.minGapMs ?? 10_000) - Date.now());
+    this.#soon = setTimeout(() => {
+      this.#soon = undefined;
+      void this.refresh();
+    }, wait);
+    this.#soon.unref();
   }
 
   start(intervalMs = 300_000): void {
@@ -46,9 +82,20 @@ export class LookupCache {
 
   stop(): void {
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#soon) clearTimeout(this.#soon);
+    this.#timer = this.#soon = undefined;
   }
 
-  #warn(what: string, err: unknown): void {
-    this.log.warn({ what, err: err instanceof Error ? err.message : String(err) }, "autocomplete cache refresh failed");
+  async #read(): Promise<void> {
+    this.#lastRefresh = Date.now();
+    const signal = AbortSignal.timeout(this.opts.timeoutMs ?? 15_000);
+    await Promise.all(Object.entries(this.readers).map(async ([source, read]) => {
+      try {
+        const names = [...new Set(await read!(signal))].sort();
+        this.#names.set(source as LookupSource, { names, at: Date.now() });
+      } catch (err) {
+        this.log.warn({ what: source, err: err instanceof Error ? err.message : String(err) }, "lookup cache refresh failed");
+      }
+    }));
   }
 }

@@ -14,6 +14,7 @@ const create = defineCommand({
   relaunchFromAlert: true, // the runner install play is idempotent, under the runner's lock
   // Unnamed creates share one lock, so two of them never pick the same next free name.
   lock: (a) => `proxmox:runner:${a.name ?? "auto"}`,
+  complete: { node: "nodes" },
 });
 
 const status = defineCommand({
@@ -37,6 +38,7 @@ const destroy = defineCommand({
   examples: ["runner01"],
   mutating: true,
   lock: (a) => `proxmox:runner:${a.name}`,
+  complete: { name: "runners" }, // an unknown runner is answered before the confirmation
   confirm: {
     title: (a) => `Destroy runner ${a.name}?`,
     lines: (a) => [`This stops and deletes the LXC \`${a.name}\` and its disk in Proxmox. It cannot be undone.`],

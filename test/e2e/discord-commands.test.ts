@@ -69,4 +69,13 @@ describe("Discord: /labops and the shortcuts", () => {
     const res = await d.fake.autocomplete("labops help", "command", "run", { roles: [d.operators] });
     expect((res.callback.data?.choices as Obj[]).map((c) => c.value)).toEqual(["runner create", "runner status", "runner destroy"]);
   });
+
+  it("/deploy app:traefk is refused privately with did-you-mean, and nothing is queued", async () => {
+    await d.h.labops.lookups.refresh();
+    const before = await d.h.labops.queue.queue.count();
+    const { r, m } = await reply("deploy", { app: "traefk" });
+    expect(Number(r.callback.data?.flags ?? 0) & 64).toBe(64);
+    expect(text(m)).toContain("No app in app_list is called `traefk`. Did you mean `traefik`?");
+    expect(await d.h.labops.queue.queue.count()).toBe(before);
+  });
 });

@@ -62,4 +62,26 @@ describe("Slack: /labops and the shortcuts", () => {
     const bare = await h.slack.slash("/labops", "", { user: "U0ALICE" });
     expect(headerOf(bare.payload.blocks as unknown[])).toContain("labops commands for alice");
   });
+
+  it("a typo is answered privately at acknowledgement with did-you-mean: no job, nothing in the channel", async () => {
+    await h.labops.lookups.refresh();
+    const before = { messages: h.slack.messages().length, jobs: await h.labops.queue.queue.count() };
+    for (const [cmd, args, expected] of [
+      ["/deploy", "traefk", "No app in app_list is called `traefk`. Did you mean `traefik`?"],
+      ["/labops", "deploy traefk", "No app in app_list is called `traefk`. Did you mean `traefik`?"],
+      ["/deploy", "traefik --host dokcer02", "No host in Nautobot is called `dokcer02`. Did you mean `docker02`?"],
+      ["/labops", "app show grafna", "No app in app_list is called `grafna`. Did you mean `grafana`?"],
+      ["/runner", "create --node pve9", "No Proxmox node is called `pve9`. Did you mean `pve01` or `pve02` or `pve03`?"],
+    ] as const) {
+      const ack = await h.slack.slash(cmd, args, { user: "U0ALICE" });
+      expect(ack.payload.response_type, `${cmd} ${args}`).toBe("ephemeral");
+      expect(text(ack), `${cmd} ${args}`).toContain(expected);
+      expect(text(ack)).toContain("Nothing was queued");
+      expect(ack.latencyMs).toBeLessThan(3_000);
+    }
+    expect(h.slack.messages().length).toBe(before.messages);
+    expect(await h.labops.queue.queue.count()).toBe(before.jobs);
+    const history = await h.labops.ack.audit.recent({ limit: 50 });
+    expect(history.filter((e) => e.event === "command" && /traefk|grafna|dokcer02|pve9/.test(e.detail ?? ""))).toEqual([]);
+  });
 });

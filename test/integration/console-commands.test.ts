@@ -41,4 +41,17 @@ describe("terminal: /labops and the shortcuts", () => {
     expect(s.out).toContain("There is no `/labops stauts` command. Did you mean `/labops status`?");
     expect(s.failures).toBe(1);
   });
+
+  it("before the lookup cache has loaded a name goes to the worker, which checks it; once loaded it is answered at once", async () => {
+    const queued = await h.run("/deploy traefk");
+    expect(queued.jobId, "not loaded yet: queued, the worker validates").toBeDefined();
+    await h.labops.lookups.refresh();
+    const s = await session(["/deploy traefk", "/runner destroy nope", "/labops runner destroy runner01"]);
+    expect(s.out).toContain("No app in app_list is called `traefk`. Did you mean `traefik`?");
+    // An unknown runner is named before any confirmation is asked for.
+    expect(s.out).toMatch(/No runner in Proxmox is called `nope`\. Known: `runner01`\./);
+    expect(s.out.split("No runner in Proxmox")[0]).not.toContain("Destroy runner nope?");
+    expect(s.out).toContain("Destroy runner runner01?");
+    expect(s.failures).toBe(2);
+  });
 });
