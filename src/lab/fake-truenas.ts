@@ -580,6 +580,7 @@ export class FakeTrueNas {
       ["pool.dataset.create", ([data]) => this.#createDataset(data)],
       ["pool.dataset.delete", ([id, o]) => {
         const opts = (o ?? {}) as { recursive?: boolean };
+        for (const k of Object.keys(opts)) if (k !== "recursive" && k !== "force") throw validationError(`pool.dataset.delete.options.${k}`, "Extra inputs are not permitted");
         this.fs.destroy(String(id), opts.recursive === true);
         return this.version === "24.10" ? true : null; // 25.04+: the method returns None
       }],
@@ -601,7 +602,10 @@ export class FakeTrueNas {
       }],
       [`${snap}.rollback`, ([id, o]) => void this.fs.rollback(String(id), ((o ?? {}) as { recursive?: boolean }).recursive === true)],
     ]);
-    if (this.version === "24.10") m.delete("auth.login_ex"); // added in 25.04 with user-linked keys
+    if (this.version === "24.10") {
+      m.delete("auth.login_ex"); // added in 25.04 with user-linked keys
+      m.set("pool.snapshot.create", m.get("zfs.snapshot.create") as Handler); // documented for 24.10 too (api.truenas.com/v24.10)
+    }
     if (this.version === "25.04") {
       // 25.04 also has pool.snapshot.{query,delete,rollback}; only create is zfs.snapshot-only.
       for (const op of ["query", "delete", "rollback"]) m.set(`pool.snapshot.${op}`, m.get(`zfs.snapshot.${op}`) as Handler);
@@ -651,6 +655,8 @@ export class FakeTrueNas {
   #createSnapshot(data: unknown): Record<string, unknown> {
     const d = (data ?? {}) as { dataset?: string; name?: string; naming_schema?: string; recursive?: boolean };
     const attr = this.version === "25.10" ? "pool_snapshot_create" : "zfs_snapshot_create";
+    const known = ["dataset", "recursive", "exclude", "vmware_sync", "properties", "name", "naming_schema"];
+    for (const k of Object.keys(d)) if (!known.includes(k)) throw validationError(`${attr}.${k}`, "Extra inputs are not permitted");
     if (d.name && d.naming_schema) throw validationError(`${attr}.name`, "Only one of name or naming_schema may be set");
     if (!d.dataset) throw validationError(`${attr}.dataset`, "Field required");
     if (!d.name || !/^[A-Za-z0-9_.:-]+$/.test(d.name)) throw validationError(`${attr}.name`, "Please provide a valid snapshot name according to ZFS standards");
