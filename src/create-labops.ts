@@ -34,6 +34,7 @@ import { alertChannels } from "./alerts/alert-channels.ts";
 import type { ChannelRef } from "./core/actor.ts";
 import { createGitopsRuntime } from "./gitops/gitops-runtime.ts";
 import { timerHandlers, upsertWatcherTimer } from "./queue/timer-handlers.ts";
+import { ScheduleService } from "./schedules/schedule-service.ts";
 import type { Worker } from "bullmq";
 import { VersionStore } from "./core/version-store.ts";
 import { VersionDetector } from "./versions/version-detector.ts";
@@ -159,7 +160,11 @@ export function createLabops(opts: LabopsOptions): Labops {
   const workerDeps: WorkerDeps = {
     config, log, redis: producer, notifier: notifiers, actions, audit, catalog, ...clients,
     launches: new LaunchRecords(producer, prefix), commands,
-    probe: opts.probe ?? tcpProbe(), onJobFailed: opts.onJobFailed, metrics, gitops, timers,
+    probe: opts.probe ?? tcpProbe(), onJobFailed: opts.onJobFailed, metrics, gitops,
+    schedules: new ScheduleService({
+      timers, redis: producer, prefix, ack, notifier: notifiers, log,
+      minIntervalMs: config.schedules.minInterval, maxPerChannel: config.schedules.maxPerChannel,
+    }),
     aapWatcher: clients.aap
       ? new AapJobWatcher(clients.aap, { intervalMs: config.aapSettings.pollInterval, eventBudget: config.aapSettings.eventsPerPoll, log })
       : undefined,

@@ -8,6 +8,8 @@ export interface ArgSpec {
   list: boolean;
   required: boolean;
   positional: boolean;
+  /** The last positional takes the rest of the line verbatim, flags included (`/schedule add "<cron>" <command…>`). */
+  rest?: boolean | undefined;
   description: string;
   choices?: string[] | undefined;
 }
@@ -15,7 +17,7 @@ export interface ArgSpec {
 type AnyZod = z.ZodType & { def: { type: string; innerType?: AnyZod; element?: AnyZod; in?: AnyZod; entries?: Record<string, string> }; description?: string };
 
 /** Reads each field of a command's zod object schema; `positional` names the fields given without a flag, in order. */
-export function argSpecs(shape: Record<string, z.ZodType>, positional: readonly string[] = []): ArgSpec[] {
+export function argSpecs(shape: Record<string, z.ZodType>, positional: readonly string[] = [], rest?: string | undefined): ArgSpec[] {
   return Object.entries(shape).map(([name, schema]) => {
     let t = schema as AnyZod;
     let required = true;
@@ -38,7 +40,7 @@ export function argSpecs(shape: Record<string, z.ZodType>, positional: readonly 
     const kind: ArgSpec["kind"] =
       type === "boolean" ? "boolean" : type === "number" ? "number" : type === "enum" ? "enum" : "string";
     const choices = kind === "enum" ? Object.values(t.def.entries ?? {}) : undefined;
-    return { name, kind, list, required, positional: positional.includes(name), description, choices };
+    return { name, kind, list, required, positional: positional.includes(name), description, choices, ...(rest === name ? { rest: true } : {}) };
   }).sort((a, b) => {
     const ia = positional.indexOf(a.name);
     const ib = positional.indexOf(b.name);
@@ -52,7 +54,7 @@ export function usage(command: string, specs: ArgSpec[]): string {
   for (const s of specs) {
     const flag = s.name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     const value = s.choices ? s.choices.join("|") : s.name;
-    const token = s.positional ? `<${value}>` : s.kind === "boolean" ? `--${flag}` : `--${flag} <${value}>`;
+    const token = s.rest ? `<${value}…>` : s.positional ? `<${value}>` : s.kind === "boolean" ? `--${flag}` : `--${flag} <${value}>`;
     const rep = s.list ? `${token}...` : token;
     parts.push(s.required && !(s.kind === "boolean") ? rep : `[${rep}]`);
   }

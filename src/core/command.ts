@@ -36,6 +36,8 @@ export interface CommandDefinition<S extends z.ZodObject = z.ZodObject> {
   args: S;
   /** Fields given without a flag, in order (`/deploy traefik`). */
   positional?: readonly (keyof z.infer<S> & string)[] | undefined;
+  /** The last positional that takes the rest of the line verbatim (flags included), e.g. a command to schedule. */
+  rest?: (keyof z.infer<S> & string) | undefined;
   /** The job that does the work; default run() enqueues it. */
   job?: string | undefined;
   /** Target lock key: a second job on the same target waits in line. */

@@ -3,9 +3,13 @@ import { UserError } from "../errors.ts";
 
 /** Splits command text into tokens, honouring "double" and 'single' quotes. */
 export function tokenize(text: string): string[] {
-  const tokens: string[] = [];
+  return tokenizeAt(text).map((t) => t.value);
+}
+
+function tokenizeAt(text: string): { value: string; at: number }[] {
+  const tokens: { value: string; at: number }[] = [];
   const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) tokens.push(m[1] ?? m[2] ?? m[3] ?? "");
+  for (let m = re.exec(text); m; m = re.exec(text)) tokens.push({ value: m[1] ?? m[2] ?? m[3] ?? "", at: m.index });
   return tokens;
 }
 
@@ -19,7 +23,8 @@ export function parseText(text: string, specs: ArgSpec[], usageLine: string): Re
   const out: Record<string, unknown> = {};
   const byName = new Map(specs.map((s) => [s.name, s]));
   const positionals = specs.filter((s) => s.positional);
-  const tokens = tokenize(text);
+  const located = tokenizeAt(text);
+  const tokens = located.map((t) => t.value);
   let pos = 0;
   const put = (spec: ArgSpec, value: unknown) => {
     if (spec.list) {
@@ -46,6 +51,10 @@ export function parseText(text: string, specs: ArgSpec[], usageLine: string): Re
     }
     const spec = positionals[pos];
     if (!spec) throw new UserError("bad_args", `Unexpected \`${tok}\`.\nUsage: \`${usageLine}\``);
+    if (spec.rest) {
+      put(spec, text.slice(located[i]!.at).trim());
+      break;
+    }
     put(spec, tok);
     if (!spec.list) pos++;
   }

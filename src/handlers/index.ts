@@ -8,6 +8,7 @@ import help from "./help.ts";
 import history from "./history.ts";
 import job from "./job.ts";
 import { runnerCommands } from "./runner.ts";
+import { scheduleCommands } from "./schedule.ts";
 import seedAap from "./seed-aap.ts";
 import status from "./status.ts";
 import sync from "./sync.ts";
@@ -23,6 +24,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   ...runnerCommands,
   ...appCommands,
   ...gitopsCommands,
+  ...scheduleCommands,
   c(status),
   c(job),
   c(cancel),

@@ -17,5 +17,6 @@ export function timerHandlers(d: { ack: AckDeps; worker: WorkerDeps }): Record<s
       const g = d.worker.gitops;
       return g ? await g.watcher.pollOnce() : { kind: "off" };
     },
+    "schedule.run": async (firing) => d.worker.schedules?.run(firing) ?? { kind: "off" },
   };
 }

@@ -16,7 +16,7 @@ import type { Metrics } from "../metrics/metrics.ts";
 import type { AppCatalog } from "../core/app-catalog.ts";
 import type { ServiceProbe } from "../core/service-probe.ts";
 import type { GitopsRuntime } from "../gitops/gitops-runtime.ts";
-import type { Timers } from "./timers.ts";
+import type { ScheduleService } from "../schedules/schedule-service.ts";
 
 /** Everything a processor may use, passed in by the composition root. A missing client means that system is not configured. */
 export interface WorkerDeps {
@@ -44,8 +44,8 @@ export interface WorkerDeps {
   metrics?: Metrics | undefined;
   /** The GitOps watcher's mirror, state and alerts (absent without GIT_REMOTE). */
   gitops?: GitopsRuntime | undefined;
-  /** BullMQ job schedulers (the `timers` queue): /schedule and the watcher. */
-  timers?: Timers | undefined;
+  /** /schedule: schedules in Redis, timed by BullMQ job schedulers (the `timers` queue). */
+  schedules?: ScheduleService | undefined;
   /** Called when a job fails for good (after its retries), with the reference id shown to the person. */
   onJobFailed?: ((info: { jobId: string; command: string; ref: string; error: unknown; payload: unknown }) => void) | undefined;
 }

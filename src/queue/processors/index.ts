@@ -5,6 +5,7 @@ import { alertProcessors } from "./alert-processors.ts";
 import gitopsSync from "./gitops-sync.ts";
 import { gitopsProcessors } from "./gitops-commands.ts";
 import labSync from "./lab-sync.ts";
+import { scheduleProcessors } from "./schedule-jobs.ts";
 import labopsCancel from "./labops-cancel.ts";
 import { appProcessors } from "./nautobot-app.ts";
 import { runnerProcessors } from "./proxmox-runner.ts";
@@ -24,4 +25,5 @@ export const PROCESSORS: readonly Processor[] = [
   ...alertProcessors,
   p(gitopsSync),
   ...gitopsProcessors,
+  ...scheduleProcessors,
 ];

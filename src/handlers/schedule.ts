@@ -1,0 +1,24 @@
+import { defineCommand, type CommandDefinition } from "../core/command.ts";
+import { scheduleAddArgs, scheduleListArgs, scheduleRemoveArgs } from "../queue/processors/schedule-jobs.ts";
+import { checkSchedule } from "../schedules/schedule-check.ts";
+
+const add = defineCommand({
+  name: "schedule add",
+  description: "Run a command on a cron schedule, as you, posting in this channel",
+  requires: "operator",
+  args: scheduleAddArgs,
+  positional: ["cron", "command"],
+  rest: "command",
+  job: "schedule.add",
+  mutating: true,
+  // Checked here too (no backend call), so a typo or a missing role is answered at once.
+  async run(ctx) {
+    checkSchedule(ctx.deps, { cron: ctx.args.cron, tz: ctx.args.tz, text: ctx.args.command, actor: ctx.actor, channel: ctx.channel, minIntervalMs: 0 });
+    return ctx.enqueue();
+  },
+});
+const list = defineCommand({ name: "schedule list", description: "List the schedules", requires: "viewer", args: scheduleListArgs, job: "schedule.list" });
+const remove = defineCommand({ name: "schedule remove", description: "Remove a schedule", requires: "operator", args: scheduleRemoveArgs, positional: ["id"], job: "schedule.remove", mutating: true });
+
+/** /schedule add | list | remove */
+export const scheduleCommands: readonly CommandDefinition[] = [add, list, remove] as CommandDefinition[];

@@ -1,0 +1,75 @@
+import { z } from "zod";
+import { UserError } from "../../errors.ts";
+import { cronProblem, isTimeZone } from "../../schedules/cron.ts";
+import type { ScheduleService } from "../../schedules/schedule-service.ts";
+import { defineProcessor, type Processor, type ProcessorContext } from "../processor.ts";
+
+export const scheduleAddArgs = z.object({
+  cron: z.string().min(1).max(100).describe("Cron expression in quotes: 5 fields, or 6 with seconds first"),
+  command: z.string().min(1).max(500).describe("The command to run, e.g. sync all"),
+  tz: z.string().max(64).refine(isTimeZone, "not a time zone (use e.g. UTC or Europe/Berlin)").default("UTC").describe("Time zone of the cron, e.g. Europe/Berlin"),
+}).superRefine((a, ctx) => {
+  const problem = cronProblem(a.cron, a.tz);
+  if (problem) ctx.addIssue({ code: "custom", path: ["cron"], message: problem });
+});
+export const scheduleListArgs = z.object({});
+export const scheduleRemoveArgs = z.object({ id: z.string().regex(/^s[0-9a-f]{6}$/, "a schedule id like s1a2b3c").describe("Schedule id from /schedule list") });
+
+function service(ctx: ProcessorContext<unknown>): ScheduleService {
+  if (!ctx.deps.schedules) throw new UserError("schedules_unavailable", "Schedules are not available in this worker.");
+  return ctx.deps.schedules;
+}
+
+const when = (ms: number | undefined) => (ms ? `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")} UTC` : "—");
+const where = (c: { platform: string; channel: string }) => `${c.platform}:${c.channel}`;
+
+/** schedule.add: stores the schedule and creates its job scheduler (the ack path checked it; checked again here). */
+const add = defineProcessor({
+  name: "schedule.add",
+  args: scheduleAddArgs,
+  title: (a) => `Schedule \`${a.command.slice(0, 60)}\``,
+  async run(ctx) {
+    const s = service(ctx);
+    const rec = await s.add({ cron: ctx.args.cron, tz: ctx.args.tz, text: ctx.args.command, actor: ctx.payload.actor, channel: ctx.payload.channel });
+    const next = (await s.list()).find((x) => x.id === rec.id)?.next;
+    return {
+      outcome: "success",
+      message: {
+        title: `Schedule ${rec.id} added`, state: "success",
+        lines: [`\`/${rec.text}\` runs \`${rec.cron}\` (${rec.tz}) as ${rec.owner.name}, posting here. Next run: ${when(next)}.`,
+          "Your role is checked again at every run; `/schedule remove " + rec.id + "` stops it."],
+      },
+      details: { schedule: rec.id, cron: rec.cron, tz: rec.tz, command: rec.text },
+    };
+  },
+});
+
+/** schedule.list (viewer): every schedule, with its zone, owner, channel and next run. */
+const list = defineProcessor({
+  name: "schedule.list",
+  args: scheduleListArgs,
+  title: () => "Schedules",
+  async run(ctx) {
+    const all = await service(ctx).list();
+    const lines = all.map((s) => `\`${s.id}\` · \`${s.cron}\` ${s.tz} · \`/${s.text.slice(0, 80)}\` · by ${s.owner.name} · in ${where(s.channel)} · next ${when(s.next)}`);
+    return { outcome: "success", message: { title: `Schedules (${all.length})`, state: "success", lines: lines.length ? lines : ["No schedules. Add one with `/schedule add \"0 3 * * *\" sync all`."] } };
+  },
+});
+
+/** schedule.remove (operator): removes the schedule and its job scheduler. */
+const remove = defineProcessor({
+  name: "schedule.remove",
+  args: scheduleRemoveArgs,
+  title: (a) => `Remove schedule ${a.id}`,
+  async run(ctx) {
+    const rec = await service(ctx).remove(ctx.args.id);
+    if (!rec) throw new UserError("schedule_unknown", `There is no schedule \`${ctx.args.id}\`. See \`/schedule list\`.`);
+    return {
+      outcome: "success",
+      message: { title: `Schedule ${rec.id} removed`, state: "success", lines: [`\`/${rec.text}\` (${rec.cron}, ${rec.tz}, by ${rec.owner.name}) no longer runs.`] },
+      details: { schedule: rec.id },
+    };
+  },
+});
+
+export const scheduleProcessors: readonly Processor[] = [add, list, remove] as unknown as Processor[];
