@@ -54,7 +54,7 @@ export function usage(command: string, specs: ArgSpec[]): string {
   for (const s of specs) {
     const flag = s.name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     const value = s.choices ? s.choices.join("|") : s.name;
-    const token = s.rest ? `<${value}…>` : s.positional ? `<${value}>` : s.kind === "boolean" ? `--${flag}` : `--${flag} <${value}>`;
+    const token = s.positional ? `<${value}>` : s.kind === "boolean" ? `--${flag}` : `--${flag} <${value}>`;
     const rep = s.list ? `${token}...` : token;
     parts.push(s.required && !(s.kind === "boolean") ? rep : `[${rep}]`);
   }

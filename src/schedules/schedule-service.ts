@@ -117,7 +117,7 @@ export class ScheduleService {
       await this.o.ack.audit.record({ event: "result", actor: actorKey(rec.owner), command: rec.command, detail: `schedule ${rec.id} stopped: ${reason}` }).catch(() => {});
       await this.o.notifier.post(rec.channel, {
         title: `Schedule ${rec.id} stopped`, state: "warning",
-        lines: [`\`/${rec.text}\` (${rec.cron}, ${rec.tz}) no longer runs: ${reason}.`, "Add it again with `/schedule add` once that is fixed."],
+        lines: [`\`/${rec.text}\` (${rec.cron}, ${rec.tz}) no longer runs: ${reason}.`, "Add it again with `/labops schedule add` once that is fixed."],
       }).catch((err: unknown) => this.o.log.warn({ schedule: rec.id, err: String(err) }, "schedule stop notice not delivered"));
     }
     return { kind: "stopped", reason };

@@ -47,7 +47,7 @@ const pause = defineProcessor({
   async run(ctx) {
     const g = runtime(ctx);
     await g.state.pause(ctx.payload.actor.name);
-    return { outcome: "success", message: { title: `GitOps paused by ${ctx.payload.actor.name}`, state: "success", lines: ["New commits are not synced until `/gitops resume`."] } };
+    return { outcome: "success", message: { title: `GitOps paused by ${ctx.payload.actor.name}`, state: "success", lines: ["New commits are not synced until `/labops gitops resume`."] } };
   },
 });
 

@@ -13,7 +13,7 @@ export const scheduleAddArgs = z.object({
   if (problem) ctx.addIssue({ code: "custom", path: ["cron"], message: problem });
 });
 export const scheduleListArgs = z.object({});
-export const scheduleRemoveArgs = z.object({ id: z.string().regex(/^s[0-9a-f]{6}$/, "a schedule id like s1a2b3c").describe("Schedule id from /schedule list") });
+export const scheduleRemoveArgs = z.object({ schedule: z.string().regex(/^s[0-9a-f]{6}$/, "a schedule id like s1a2b3c").describe("Schedule id from /schedule list") });
 
 function service(ctx: ProcessorContext<unknown>): ScheduleService {
   if (!ctx.deps.schedules) throw new UserError("schedules_unavailable", "Schedules are not available in this worker.");
@@ -37,7 +37,7 @@ const add = defineProcessor({
       message: {
         title: `Schedule ${rec.id} added`, state: "success",
         lines: [`\`/${rec.text}\` runs \`${rec.cron}\` (${rec.tz}) as ${rec.owner.name}, posting here. Next run: ${when(next)}.`,
-          "Your role is checked again at every run; `/schedule remove " + rec.id + "` stops it."],
+          "Your role is checked again at every run; `/labops schedule remove " + rec.id + "` stops it."],
       },
       details: { schedule: rec.id, cron: rec.cron, tz: rec.tz, command: rec.text },
     };
@@ -52,7 +52,7 @@ const list = defineProcessor({
   async run(ctx) {
     const all = await service(ctx).list();
     const lines = all.map((s) => `\`${s.id}\` · \`${s.cron}\` ${s.tz} · \`/${s.text.slice(0, 80)}\` · by ${s.owner.name} · in ${where(s.channel)} · next ${when(s.next)}`);
-    return { outcome: "success", message: { title: `Schedules (${all.length})`, state: "success", lines: lines.length ? lines : ["No schedules. Add one with `/schedule add \"0 3 * * *\" sync all`."] } };
+    return { outcome: "success", message: { title: `Schedules (${all.length})`, state: "success", lines: lines.length ? lines : ["No schedules. Add one with `/labops schedule add \"0 3 * * *\" sync all`."] } };
   },
 });
 
@@ -60,10 +60,10 @@ const list = defineProcessor({
 const remove = defineProcessor({
   name: "schedule.remove",
   args: scheduleRemoveArgs,
-  title: (a) => `Remove schedule ${a.id}`,
+  title: (a) => `Remove schedule ${a.schedule}`,
   async run(ctx) {
-    const rec = await service(ctx).remove(ctx.args.id);
-    if (!rec) throw new UserError("schedule_unknown", `There is no schedule \`${ctx.args.id}\`. See \`/schedule list\`.`);
+    const rec = await service(ctx).remove(ctx.args.schedule);
+    if (!rec) throw new UserError("schedule_unknown", `There is no schedule \`${ctx.args.schedule}\`. See \`/labops schedule list\`.`);
     return {
       outcome: "success",
       message: { title: `Schedule ${rec.id} removed`, state: "success", lines: [`\`/${rec.text}\` (${rec.cron}, ${rec.tz}, by ${rec.owner.name}) no longer runs.`] },
