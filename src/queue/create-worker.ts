@@ -7,6 +7,7 @@ import type { Message } from "../core/message.ts";
 import type { Notifier } from "../core/notifier.ts";
 import { jobPayloadSchema, messageRefSchema, type JobPayload } from "./job-payload.ts";
 import { QUEUE_NAME } from "./job-queue.ts";
+import { CancelMarks } from "./cancel-marker.ts";
 import { acquireTarget, GUARD_RECHECK_MS, waitingLine } from "./lock-wait.ts";
 import { LostOwnershipError, TargetLockLostError, type Processor, type ProcessorResult } from "./processor.ts";
 import { ProgressMessage } from "./progress-message.ts";
@@ -177,6 +178,10 @@ export function createWorker(opts: WorkerOptions): LabopsWorker {
         args: args.data, payload, jobId, attempt: job.attemptsMade + 1, log, signal: abort, deps: runDeps, state, save, ensureOwner: beforeSideEffect, progress, holdRemote, remoteDone,
       });
       await ensureOwner(); // a worker that lost the job delivers no final state (the new owner does)
+      if (result.outcome === "canceled") {
+        const by = await new CancelMarks(deps.redis, deps.config.redis.prefix).by(jobId).catch(() => undefined);
+        if (by) result.message = { ...result.message, lines: [...(result.message.lines ?? []), `Cancelled by ${by} (/cancel).`] };
+      }
       await progress.finish(result.message);
       await deps.audit.record({ event: "result", command: payload.command, jobId, target: payload.lockKey, actor: `${payload.actor.platform}:${payload.actor.id}`,
         detail: `${result.outcome}${result.details ? ` ${JSON.stringify(result.details)}` : ""}` }).catch(() => {});

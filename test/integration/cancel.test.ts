@@ -12,7 +12,7 @@ const OPERATOR: Actor = { platform: "slack", id: "U0OPER", name: "otto", groups:
  * its AAP job ran on, and its message stayed "running". Now the AAP job is cancelled, the BullMQ job removed,
  * the target freed once AAP reports the job finished, and the job's own message ends "cancelled by …".
  */
-describe("/cancel of a job that is not running but has remote work", () => {
+describe("/cancel of a job in each state: running, in retry backoff, handed back at shutdown", () => {
   let h: Harness;
   beforeAll(async () => {
     h = await createHarness({
@@ -99,6 +99,22 @@ describe("/cancel of a job that is not running but has remote work", () => {
     await waitUntil(async () => (await leftInQueue()) === 0, 20_000);
     expect(h.notifier.forJob(a.jobId!)!.history.some((m) => renderText(m).includes("Resuming"))).toBe(false);
     expect(h.lab.aap.launches().filter((l) => l.extraVars.app === "grafana")).toHaveLength(1);
+    expect(await h.labops.ack.locks.list()).toEqual([]);
+  });
+
+  it("of a running deploy: the AAP job is cancelled and the job's own final message names who cancelled it", async () => {
+    const a = await h.run("/deploy uptime-kuma", OPERATOR);
+    await waitUntil(() => h.lab.aap.launches().some((l) => l.extraVars.app === "uptime-kuma"), 20_000);
+    const aapJob = aapJobOf("uptime-kuma");
+    await waitUntil(async () => (await (await h.labops.queue.queue.getJob(a.jobId!))?.getState()) === "active" &&
+      ((await h.labops.queue.queue.getJob(a.jobId!))?.data as { state?: { deploy?: { jobId?: number } } }).state?.deploy?.jobId === aapJob, 20_000);
+    const c = await h.run(`/cancel ${a.jobId}`, OPERATOR);
+    expect(c.state).toBe("queued"); // a cancel job: it asks AAP
+    const final = await h.notifier.final(a.jobId!, 30_000);
+    expect(final.state).toBe("canceled");
+    expect(renderText(final)).toContain("Cancelled by otto (/cancel).");
+    expect(h.lab.aap.job(aapJob)!.status).toBe("canceled");
+    await waitUntil(async () => (await leftInQueue()) === 0, 20_000);
     expect(await h.labops.ack.locks.list()).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { correlationOf } from "../../core/launch-records.ts";
 import type { Message } from "../../core/message.ts";
 import { UserError } from "../../errors.ts";
 import { sleep } from "../../sleep.ts";
+import { CancelMarks } from "../cancel-marker.ts";
 import { messageRefSchema } from "../job-payload.ts";
 import { QUEUE_NAME } from "../job-queue.ts";
 import { defineProcessor, type ProcessorContext } from "../processor.ts";
@@ -49,6 +50,7 @@ export default defineProcessor({
       return { outcome: "failure", message: { title: `Cancel job ${ctx.args.id}`, state: "failure", lines: ["That job has no AAP job to cancel yet; try again in a moment."] } };
     }
     if (!aap) throw new UserError("aap_not_configured", "AAP is not configured.");
+    await new CancelMarks(ctx.deps.redis, ctx.deps.config.redis.prefix).mark(ctx.args.id, ctx.payload.actor.name);
     const lines: string[] = [];
     for (const id of aapJobs) {
       const accepted = await aap.cancelJob(id, { signal: ctx.signal });
