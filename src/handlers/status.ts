@@ -16,7 +16,7 @@ export default defineCommand({
     const locks = await deps.locks.list();
     const lines = [`queue: ${counts.active} running · ${counts.waiting} waiting · ${counts.delayed} delayed (incl. waiting for a lock) · ${counts.failed} failed · ${counts.completed} completed (last 24 h)`];
     for (const j of active) lines.push(`running: \`${j.id}\` /${String(j.data?.command)} by ${String(j.data?.actor?.name)} since ${new Date(j.processedOn ?? j.timestamp).toISOString().slice(11, 19)} UTC`);
-    for (const l of locks) lines.push(`lock \`${l.target}\`: held by \`${l.holder}\`${l.waiting.length ? `; waiting: ${l.waiting.map((w, i) => `${i + 1}. \`${w}\``).join(", ")}` : ""}`);
+    for (const l of locks) lines.push(`lock \`${l.target}\`: held by \`${l.holder}\`${l.remote ? ` (its ${l.remote === "aap:intent" ? "AAP launch" : l.remote.replace("aap:", "AAP job ")} may still be running)` : ""}${l.waiting.length ? `; waiting: ${l.waiting.map((w, i) => `${i + 1}. \`${w}\``).join(", ")}` : ""}`);
     if (!active.length && !locks.length) lines.push("Nothing is running.");
     if (deps.versions) {
       const entries = await deps.versions.read();

@@ -11,12 +11,13 @@ export type LockAttempt =
   | { acquired: false; holder: string | null; position: number; full: true; remote?: undefined }
   | { acquired: false; holder: string; position: number; full?: false | undefined; remote: string; remoteAt: number };
 
-// KEYS: lock, waiters zset, remote guard, line sequence. ARGV: jobId, leaseMs, nowMs, heartbeat key prefix, heartbeatMs, maxWaiters.
+// KEYS: lock, waiters zset, remote guard, line sequence, held set. ARGV: jobId, leaseMs, nowMs, heartbeat key prefix,
+// heartbeatMs, maxWaiters, target.
 // The holder re-acquires (re-entrant, lease renewed). The owner of the remote guard takes its lock back ahead of the
 // line (its AAP job still runs: it must not wait behind a job that would launch a second one). Otherwise a free,
 // unguarded lock goes to the oldest live waiter; waiters whose heartbeat expired (their job is gone) are dropped.
 const ACQUIRE = `
-local lock, q, gk, seq = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local lock, q, gk, seq, held = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local id, lease, now, hbp, hbms, max = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
 local holder = redis.call('GET', lock)
 if holder == id then
@@ -27,6 +28,7 @@ local gowner, gremote, gat
 if guard then gowner, gremote, gat = string.match(guard, '^([^|]*)|([^|]*)|(.*)$') end
 if not holder and gowner == id then
   redis.call('SET', lock, id, 'PX', lease); redis.call('ZREM', q, id); redis.call('DEL', hbp .. id)
+  redis.call('SADD', held, ARGV[7])
   return {1, id, 0}
 end
 for _, w in ipairs(redis.call('ZRANGE', q, 0, -1)) do
@@ -42,6 +44,7 @@ redis.call('SET', hbp .. id, '1', 'PX', hbms)
 local head = redis.call('ZRANGE', q, 0, 0)[1]
 if not holder and not gowner and head == id then
   redis.call('SET', lock, id, 'PX', lease); redis.call('ZREM', q, id); redis.call('DEL', hbp .. id)
+  redis.call('SADD', held, ARGV[7])
   return {1, id, 0}
 end
 local rank = redis.call('ZRANK', q, id) + 1
@@ -61,6 +64,12 @@ local g = redis.call('GET', KEYS[3])
 if g and ARGV[2] ~= '1' and string.match(g, '^([^|]*)') == ARGV[1] then redis.call('DEL', KEYS[3]); freed = true end
 if not freed then return {} end
 return redis.call('ZRANGE', KEYS[2], 0, tonumber(ARGV[3]) - 1)
+`;
+
+// KEYS: lock, guard, held set. ARGV: target.
+const DROP_FREE = `
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+return redis.call('SREM', KEYS[3], ARGV[1])
 `;
 
 const RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
@@ -128,8 +137,8 @@ export class TargetLocks {
   async acquire(target: string, jobId: string): Promise<LockAttempt> {
     this.stats.acquire++;
     const heartbeat = Math.max(5_000, this.leaseMs, 2 * this.recheckMs + 5_000);
-    const res = (await this.#eval(ACQUIRE, 4, ...this.#keys(target), `${this.prefix}:lockseq:${target}`, jobId, this.leaseMs, Date.now(),
-      `${this.prefix}:lockw:`, heartbeat, this.maxWaiters)) as [number, string | null, number, string?, string?];
+    const res = (await this.#eval(ACQUIRE, 5, ...this.#keys(target), `${this.prefix}:lockseq:${target}`, this.#held, jobId, this.leaseMs, Date.now(),
+      `${this.prefix}:lockw:`, heartbeat, this.maxWaiters, target)) as [number, string | null, number, string?, string?];
     const holder = res[1] || null;
     const position = Number(res[2]);
     if (res[0] === 1) return { acquired: true };
@@ -206,22 +215,37 @@ export class TargetLocks {
     await this.opts.wake(jobIds).catch(() => {});
   }
 
-  /** Held locks and who waits, for /status. */
-  async list(): Promise<{ target: string; holder: string; waiting: string[] }[]> {
-    const out: { target: string; holder: string; waiting: string[] }[] = [];
-    const lockPrefix = `${this.prefix}:lock:`;
-    let cursor = "0";
-    do {
-      const [next, keys] = await this.redis.scan(cursor, "MATCH", `${lockPrefix}*`, "COUNT", 200);
-      cursor = next;
-      for (const key of keys) {
-        const target = key.slice(lockPrefix.length);
-        const holder = await this.redis.get(key);
-        if (!holder) continue;
-        const waiting = await this.redis.zrange(`${this.prefix}:lockq:${target}`, 0, -1);
-        out.push({ target, holder, waiting });
-      }
-    } while (cursor !== "0");
+  get #held(): string {
+    return `${this.prefix}:locks`;
+  }
+
+  /**
+   * Held or guarded targets and who waits, for /status: read from the set of targets ever acquired (no key scan);
+   * a target found free is dropped from it.
+   */
+  async list(): Promise<{ target: string; holder: string; waiting: string[]; remote?: string | undefined }[]> {
+    const targets = await this.redis.smembers(this.#held);
+    if (!targets.length) return [];
+    const read = this.redis.multi();
+    for (const t of targets) {
+      const [lock, q, guard] = this.#keys(t);
+      read.get(lock).get(guard).zrange(q, 0, -1);
+    }
+    const res = ((await read.exec()) ?? []).map(([err, v]) => (err ? null : v));
+    const out: { target: string; holder: string; waiting: string[]; remote?: string | undefined }[] = [];
+    const free: string[] = [];
+    targets.forEach((target, i) => {
+      const holder = res[3 * i] as string | null;
+      const guard = res[3 * i + 1] as string | null;
+      const waiting = (res[3 * i + 2] as string[] | null) ?? [];
+      const [owner, remote] = guard?.split("|") ?? [];
+      if (holder) out.push({ target, holder, waiting, ...(guard && owner === holder ? { remote } : {}) });
+      else if (owner) out.push({ target, holder: owner, waiting, remote });
+      else if (!waiting.length) free.push(target);
+    });
+    // Only a target still free when removed leaves the set (a job may have taken it meanwhile: it adds it again).
+    for (const t of free) await this.#eval(DROP_FREE, 3, this.#keys(t)[0], this.#keys(t)[2], this.#held, t).catch(() => 0);
     return out.sort((a, b) => a.target.localeCompare(b.target));
   }
+
 }

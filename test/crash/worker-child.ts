@@ -8,8 +8,6 @@
  * labops (hands running jobs back) and exits 0, as src/main.ts does.
  */
 import { appendFileSync } from "node:fs";
-import { REST } from "discord.js";
-import { CHANNEL_MESSAGE_ROUTES, DiscordNotifier } from "../../src/bot/discord/discord-notifier.ts";
 import { Writable } from "node:stream";
 import { loadConfig } from "../../src/config.ts";
 import type { ChannelRef, MessageRef } from "../../src/core/actor.ts";
@@ -63,6 +61,12 @@ class JsonlNotifier implements Notifier {
   }
 }
 
+async function discordNotifier(o: { api: string; token: string }): Promise<Notifier> {
+  const { REST } = await import("discord.js");
+  const { CHANNEL_MESSAGE_ROUTES, DiscordNotifier } = await import("../../src/bot/discord/discord-notifier.ts");
+  return new DiscordNotifier(new REST({ api: o.api, retries: 0, rejectOnRateLimit: (d) => CHANNEL_MESSAGE_ROUTES.some((p) => d.route.startsWith(p)) }).setToken(o.token));
+}
+
 /** pino destination that appends synchronously: a SIGKILL loses no line already logged. */
 class SyncFile extends Writable {
   override _write(chunk: Buffer, _enc: string, cb: () => void) {
@@ -84,9 +88,8 @@ config.aapSettings.pollInterval = opts.pollMs;
 if (opts.lockLeaseMs !== undefined) config.limits.lockLease = opts.lockLeaseMs;
 const log = createLogger({ level: "info", secrets: config.secrets, destination: new SyncFile(), name: opts.label });
 const jsonl = new JsonlNotifier();
-const discord = opts.discord
-  ? new DiscordNotifier(new REST({ api: opts.discord.api, retries: 0, rejectOnRateLimit: (d) => CHANNEL_MESSAGE_ROUTES.some((p) => d.route.startsWith(p)) }).setToken(opts.discord.token))
-  : jsonl;
+// discord.js is loaded only by a child that talks to the fake Discord: the others start as fast as before.
+const discord: Notifier = opts.discord ? await discordNotifier(opts.discord) : jsonl;
 const notifiers = new NotifierRegistry().register("terminal", jsonl).register("slack", jsonl).register("discord", discord);
 const labops = createLabops({
   config, log, notifiers,

@@ -33,6 +33,8 @@ describe("target lock held while the AAP job runs, through retry backoff", () =>
     expect(firstAap).toHaveLength(1);
     expect(["pending", "waiting", "running"]).toContain(h.lab.aap.job(firstAap[0]!.jobId)!.status); // still running in AAP
     expect(retrying.history[0]!.lines!.join(" ")).toContain(a.jobId!);
+    // /status lists the target as taken, with the AAP job that keeps it (from the set of held targets, no key scan).
+    expect(await h.labops.ack.locks.list()).toContainEqual({ target: "app:traefik", holder: a.jobId, waiting: [], remote: `aap:${firstAap[0]!.jobId}` });
 
     // During the backoff: the same app again.
     const b = await h.run("/deploy traefik --check");
