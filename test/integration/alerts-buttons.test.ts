@@ -45,7 +45,7 @@ describe("alert buttons end to end: Show log, Relaunch failed hosts (exactly onc
   });
 
   const aap = () => h.labops.clients.aap!;
-  const relaunchPosts = (id: number) => h.lab.aap.http.count("POST", new RegExp(`^/api/v2/jobs/${id}/relaunch/$`));
+  const relaunchPosts = (id: number) => h.lab.aap.http.count("POST", new RegExp(`^${h.config.aap!.apiPath}jobs/${id}/relaunch/$`));
   const click = (alert: Message, label: string, actor: Actor = OPERATOR) =>
     dispatchAction(h.labops.ack, { actionId: alert.buttons!.find((b) => b.label === label)!.id, actor, channel: ALERTS, requestId: randomUUID() });
 
@@ -105,7 +105,7 @@ describe("alert buttons end to end: Show log, Relaunch failed hosts (exactly onc
     expect(final.state).toBe("success");
     expect(final.title).toBe(`Relaunch failed hosts of AAP job ${id} (Master Deploy): successful`);
     expect(relaunchPosts(id)).toBe(1);
-    const req = h.lab.aap.http.requests.find((r) => r.method === "POST" && r.path === `/api/v2/jobs/${id}/relaunch/`);
+    const req = h.lab.aap.http.requests.find((r) => r.method === "POST" && r.path === `${h.config.aap!.apiPath}jobs/${id}/relaunch/`);
     expect(req?.body).toEqual({ hosts: "failed" });
     const newId = Number(/New AAP job (\d+)/.exec(renderText(final))?.[1]);
     expect(h.lab.aap.job(newId)).toMatchObject({ launchType: "relaunch", limit: "docker02", status: "successful" });
@@ -144,7 +144,7 @@ describe("alert buttons end to end: Show log, Relaunch failed hosts (exactly onc
     const { id, alert } = await failedAlert();
     let deployAck: Promise<Message> | undefined;
     // The moment the relaunch POST reaches AAP (the relaunch job holds app:jellyfin), someone deploys the app.
-    h.lab.aap.http.inject({ method: "POST", path: `/api/v2/jobs/${id}/relaunch/`, delayMs: 600, times: 1, onMatch: () => { deployAck = h.run("/deploy jellyfin", OPERATOR); } });
+    h.lab.aap.http.inject({ method: "POST", path: `${h.config.aap!.apiPath}jobs/${id}/relaunch/`, delayMs: 600, times: 1, onMatch: () => { deployAck = h.run("/deploy jellyfin", OPERATOR); } });
     const live = new Set<number>();
     let maxLive = 0;
     const sampler = setInterval(() => {
@@ -188,8 +188,8 @@ describe("alert buttons end to end: Show log, Relaunch failed hosts (exactly onc
   it("a relaunch job retried after AAP errors re-attaches to the job it made instead of relaunching again", async () => {
     const { id, alert } = await failedAlert();
     // Once the relaunch POST is made, every GET of a single job fails for a while: the first attempt dies after the POST, BullMQ retries it.
-    h.lab.aap.http.inject({ method: "POST", path: `/api/v2/jobs/${id}/relaunch/`, times: 1,
-      onMatch: () => h.lab.aap.http.inject({ method: "GET", path: /^\/api\/v2\/jobs\/\d+\/$/, status: 503, times: 3 }) });
+    h.lab.aap.http.inject({ method: "POST", path: `${h.config.aap!.apiPath}jobs/${id}/relaunch/`, times: 1,
+      onMatch: () => h.lab.aap.http.inject({ method: "GET", path: new RegExp(`^${h.config.aap!.apiPath}jobs/\\d+/$`), status: 503, times: 3 }) });
     const res = await click(alert, "Relaunch failed hosts");
     const rec = await jobMessage(res.reply!.jobId!);
     const final = rec.history.at(-1)!;
@@ -214,7 +214,7 @@ describe("alert buttons end to end: Show log, Relaunch failed hosts (exactly onc
 
   it("fails closed when only an intent is saved and AAP cannot be asked: no relaunch, an alert with the reference", async () => {
     const { id } = await failedAlert();
-    h.lab.aap.http.inject({ method: "GET", path: `/api/v2/jobs/${id}/`, status: 503, times: 9 }); // 3 attempts × 3 tries
+    h.lab.aap.http.inject({ method: "GET", path: `${h.config.aap!.apiPath}jobs/${id}/`, status: 503, times: 9 }); // 3 attempts × 3 tries
     const { jobId } = await h.labops.queue.enqueue("aap.relaunch", {
       command: "alert relaunch", args: { aapJob: id }, actor: OPERATOR, channel: ALERTS,
       requestId: randomUUID(), lockKey: "app:jellyfin", requires: "operator", enqueuedAt: Date.now(), state: { relaunch: { intentAt: Date.now() - 1_000 } },

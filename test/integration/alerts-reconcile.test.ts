@@ -96,7 +96,7 @@ describe("AAP reconciliation poller and worker failures: one alert per failure, 
     await alerting.pollOnce();
     const before = await watermark();
     const id = await failedJob({ drop: true });
-    h.lab.aap.http.inject({ method: "GET", path: "/api/v2/jobs/", status: 503, times: 3 }); // the client's GET retries included
+    h.lab.aap.http.inject({ method: "GET", path: `${h.config.aap!.apiPath}jobs/`, status: 503, times: 3 }); // the client's GET retries included
     await alerting.pollOnce();
     expect(await watermark()).toBe(before);
     expect(alertsFor(id)).toHaveLength(0);
@@ -112,7 +112,7 @@ describe("AAP reconciliation poller and worker failures: one alert per failure, 
   });
 
   it("alerts a labops job that failed for good, with the reference id of the worker's log line", async () => {
-    h.lab.aap.http.inject({ method: "POST", path: "/api/v2/job_templates/7/launch/", status: 400, body: { extra_vars: ["Variables app are not allowed on launch."] }, times: 1 });
+    h.lab.aap.http.inject({ method: "POST", path: `${h.config.aap!.apiPath}job_templates/7/launch/`, status: 400, body: { extra_vars: ["Variables app are not allowed on launch."] }, times: 1 });
     const ack = await h.run("/deploy traefik");
     const progress = await h.notifier.final(ack.jobId!);
     expect(progress.state).toBe("failure");

@@ -34,7 +34,7 @@ describe("/cleanup-ocp safety: retries, races, tampered plans, purge", () => {
     expect(history.filter((l) => l.includes("retrying")).length).toBe(2);
 
     const snapName = `labops-cleanup-${ack.jobId}`;
-    expect(h.lab.truenas.calls().filter((c) => c.method === "pool.snapshot.create" && (c.params[0] as { name: string }).name === snapName)).toHaveLength(1);
+    expect(h.lab.truenas.calls().filter((c) => c.method === `${h.labops.clients.truenas!.snapshotNamespace}.create` && (c.params[0] as { name: string }).name === snapName)).toHaveLength(1);
     expect(cleanupLaunches(h)).toHaveLength(1);
     expect(cleanupLaunches(h)[0]!.extraVars.cleanup_folders).toEqual([...SEED_OCP.plain]);
     const held = [...h.lab.truenas.fs.datasets.keys()].filter((k) => k.startsWith("Media/labops-held/"));

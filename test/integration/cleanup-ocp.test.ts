@@ -89,8 +89,9 @@ describe("/cleanup-ocp end to end (preview → confirm → snapshot → delete �
 
     // The snapshot came first, recursive, named after the job; and it holds the plain folders (taken before AAP ran).
     const calls = h.lab.truenas.calls().map((c) => c.method);
-    const snapAt = calls.indexOf("pool.snapshot.create");
-    expect(calls.filter((m) => m === "pool.snapshot.create")).toHaveLength(1);
+    const create = `${h.labops.clients.truenas!.snapshotNamespace}.create`; // zfs.snapshot before TrueNAS 25.10
+    const snapAt = calls.indexOf(create);
+    expect(calls.filter((m) => m === create)).toHaveLength(1);
     expect(snapAt).toBeGreaterThan(-1);
     expect(snapAt).toBeLessThan(calls.indexOf("pool.dataset.rename"));
     expect(h.lab.truenas.calls()[snapAt]!.params[0]).toMatchObject({ dataset: "Media/docker-media", name: `labops-cleanup-${jobId}`, recursive: true });

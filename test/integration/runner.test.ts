@@ -83,7 +83,7 @@ describe("/runner end to end (Proxmox LXC → Nautobot VM → AAP Deploy GitHub 
 
   it("re-attaches after injected failures: no second LXC, no second Nautobot VM, no second AAP launch", async () => {
     h.lab.nautobot.http.inject({ method: "POST", path: "/api/virtualization/virtual-machines/", status: 500, times: 1 });
-    h.lab.aap.http.inject({ method: "GET", path: /^\/api\/v2\/jobs\/\d+\/$/, status: 502, times: 3 });
+    h.lab.aap.http.inject({ method: "GET", path: new RegExp(`^${h.config.aap!.apiPath}jobs/\\d+/$`), status: 502, times: 3 });
     const posts = h.lab.proxmox.http.count("POST", LXC_POST);
     const ack = await h.run("/runner create runner09");
     const final = await h.notifier.final(ack.jobId!);
