@@ -12,7 +12,7 @@ const common = z.object({ lockKey: z.string().regex(/^truenas:[A-Za-z0-9_.:/-]+$
  * Queues the job a cleanup button stands for. The request id comes from the button's own nonce, so even a
  * race of two deliveries makes one job; the job's arguments are the plan kept server-side, never a new listing.
  */
-async function enqueue(deps: AckDeps, o: { job: string; args: Record<string, unknown>; lockKey: string; nonce: string; actor: Actor; channel: ChannelRef; what: string }): Promise<{ reply: Message; update: Message }> {
+async function enqueue(deps: AckDeps, o: { job: string; args: Record<string, unknown>; lockKey: string; nonce: string; actor: Actor; channel: ChannelRef; what: { noun: string; done: string } }): Promise<{ reply: Message; update: Message }> {
   // The button carries admin; /cleanup-ocp's own role is checked again at click time (it is the ceiling of every cleanup path).
   const requires = strictest("admin", deps.commands.get("cleanup-ocp")?.def.requires);
   if (!deps.permissions.allows(o.actor, o.channel, requires)) throw new UserError("forbidden", `This button needs the ${requires} role, which you do not have here.`);
@@ -21,9 +21,9 @@ async function enqueue(deps: AckDeps, o: { job: string; args: Record<string, unk
   });
   if (!duplicate) await deps.audit.record({ event: "command", actor: actorKey(o.actor), command: "cleanup-ocp", jobId, target: o.lockKey, detail: o.job }).catch(() => {});
   return {
-    reply: { title: `/cleanup-ocp: ${o.what} queued as job \`${jobId}\``, state: "queued", ephemeral: true, jobId,
+    reply: { title: `/cleanup-ocp: ${o.what.noun} queued as job \`${jobId}\``, state: "queued", ephemeral: true, jobId,
       lines: [duplicate ? "This was already queued; no second job was made." : "Progress follows in this channel."] },
-    update: { title: `/cleanup-ocp: ${o.what} by ${o.actor.name}`, state: "info", lines: [`Queued as job \`${jobId}\`.`] },
+    update: { title: `/cleanup-ocp: ${o.what.done} by ${o.actor.name}`, state: "info", lines: [`Queued as job \`${jobId}\`.`] },
   };
 }
 
@@ -32,7 +32,7 @@ const confirmCleanup: ActionHandler = {
   kind: "cleanup-confirm",
   async run({ payload, actor, channel, deps }) {
     const p = common.extend({ plan: executeArgs }).parse(payload);
-    return enqueue(deps, { job: "truenas.cleanup-execute", args: p.plan, lockKey: p.lockKey, nonce: p.nonce, actor, channel, what: "cleanup confirmed" });
+    return enqueue(deps, { job: "truenas.cleanup-execute", args: p.plan, lockKey: p.lockKey, nonce: p.nonce, actor, channel, what: { noun: "cleanup", done: "cleanup confirmed" } });
   },
 };
 
@@ -41,7 +41,7 @@ const restoreCleanup: ActionHandler = {
   kind: "cleanup-restore",
   async run({ payload, actor, channel, deps }) {
     const p = common.extend({ plan: restoreArgs }).parse(payload);
-    const out = await enqueue(deps, { job: "truenas.cleanup-restore", args: p.plan, lockKey: p.lockKey, nonce: p.nonce, actor, channel, what: "restore requested" });
+    const out = await enqueue(deps, { job: "truenas.cleanup-restore", args: p.plan, lockKey: p.lockKey, nonce: p.nonce, actor, channel, what: { noun: "restore", done: "restore requested" } });
     return { reply: out.reply };
   },
 };
@@ -51,7 +51,7 @@ const confirmPurge: ActionHandler = {
   kind: "cleanup-purge-confirm",
   async run({ payload, actor, channel, deps }) {
     const p = common.extend({ plan: purgeArgs }).parse(payload);
-    return enqueue(deps, { job: "truenas.cleanup-purge", args: p.plan, lockKey: p.lockKey, nonce: p.nonce, actor, channel, what: "purge confirmed" });
+    return enqueue(deps, { job: "truenas.cleanup-purge", args: p.plan, lockKey: p.lockKey, nonce: p.nonce, actor, channel, what: { noun: "purge", done: "purge confirmed" } });
   },
 };
 

@@ -1,5 +1,8 @@
 import { z } from "zod";
+import type { AuditEntry } from "../core/audit-log.ts";
 import { defineCommand } from "../core/command.ts";
+import type { CommandRegistry } from "../core/command-registry.ts";
+import { formatArgs, formatTime, readableDetail } from "../core/format.ts";
 
 /** The audit trail, newest first, optionally about one target (`traefik`, `app:traefik`, `truenas:Media/docker-media`). */
 export default defineCommand({
@@ -14,9 +17,28 @@ export default defineCommand({
   examples: ["", "traefik", "app:traefik --limit 5"],
   async run({ args, deps }) {
     const entries = await deps.audit.recent({ target: args.target, limit: args.limit });
-    const lines = entries.map((e) =>
-      [new Date(e.at).toISOString().replace("T", " ").slice(0, 19), e.event, e.command ? `/${e.command}` : "", e.actor ?? "", e.jobId ? `job ${e.jobId}` : "", e.target ?? "", e.detail ?? ""]
-        .filter(Boolean).join(" · ").slice(0, 300));
+    const lines = entries.map((e) => historyLine(e, deps.commands).slice(0, 300));
     return { title: `History${args.target ? ` of ${args.target}` : ""}`, state: "info", lines: lines.length ? lines : ["No entries."], ephemeral: true };
   },
 });
+
+const VERB: Record<AuditEntry["event"], string> = {
+  command: "ran", refused: "was refused", confirmed: "confirmed", canceled: "canceled", remote: "remote", result: "result", action: "clicked",
+};
+
+/** `2026-12-04 02:10:33 UTC · slack:U0ALICE ran /deploy traefik --check · job 0a1b… · app:traefik` */
+export function historyLine(e: AuditEntry, commands: CommandRegistry): string {
+  const cmd = e.command ? commands.get(e.command) : undefined;
+  const typed = e.command ? `/${commands.typed(e.command)}` : "";
+  let detail = readableDetail(e.detail ?? "");
+  if (e.event === "command" && cmd && e.detail?.startsWith("{")) {
+    try {
+      detail = formatArgs(cmd.specs, JSON.parse(e.detail) as Record<string, unknown>);
+    } catch {
+      // not JSON after all: shown as recorded
+    }
+  }
+  const what = e.event === "command" ? [typed, detail].filter(Boolean).join(" ") : [typed, detail && (e.event === "refused" ? `(${detail})` : detail)].filter(Boolean).join(" ");
+  const who = e.actor ? `${e.actor} ${VERB[e.event]}` : VERB[e.event];
+  return [formatTime(e.at), `${who} ${what}`.trim(), e.jobId ? `job ${e.jobId}` : "", e.target ?? ""].filter(Boolean).join(" · ");
+}

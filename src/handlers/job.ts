@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineCommand } from "../core/command.ts";
+import { formatArgs, formatTime, readable } from "../core/format.ts";
 import { UserError } from "../errors.ts";
 
 export const jobIdArg = z.string().regex(/^[0-9a-f]{12}$/, "a labops job id (12 hex characters, shown when the job was queued)").describe("labops job id");
@@ -16,17 +17,22 @@ export default defineCommand({
     const job = await deps.jobs.queue.getJob(args.id);
     if (!job) throw new UserError("job_unknown", `No job \`${args.id}\` (finished jobs are kept for 24 hours).`);
     const state = await job.getState();
-    const data = job.data as { command?: string; args?: unknown; actor?: { name?: string }; state?: Record<string, unknown> };
-    const remote = Object.entries(data.state ?? {})
-      .filter(([k]) => k !== "progressRef")
-      .map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`);
+    const data = job.data as { command?: string; args?: Record<string, unknown>; actor?: { name?: string; platform?: string }; state?: Record<string, unknown> };
+    const cmd = data.command ? deps.commands.get(data.command) : undefined;
+    const typed = data.command ? `/${deps.commands.typed(data.command)}` : "(unknown command)";
+    const shown = cmd && data.args ? formatArgs(cmd.specs, data.args) : "";
+    const outcome = (job.returnvalue as { outcome?: string } | undefined)?.outcome;
+    const when = [`queued ${formatTime(job.timestamp)}`];
+    if (job.processedOn) when.push(`started ${formatTime(job.processedOn)}`);
+    if (job.finishedOn) when.push(`finished ${formatTime(job.finishedOn)}`);
     const lines = [
-      `/${data.command} ${JSON.stringify(data.args)} by ${data.actor?.name ?? "?"}`,
-      `state: ${state}; attempts: ${job.attemptsMade}/${job.opts.attempts ?? 1}; queued ${new Date(job.timestamp).toISOString()}`,
-      ...remote.map((r) => `remote: ${r}`),
+      `${[typed, shown].filter(Boolean).join(" ")} by ${data.actor?.name ?? "?"}${data.actor?.platform ? ` (${data.actor.platform})` : ""}`,
+      `state: ${state}${outcome ? ` (${outcome})` : ""} · attempt ${job.attemptsMade + (state === "active" ? 1 : 0)} of ${job.opts.attempts ?? 1}`,
+      when.join(" · "),
+      ...Object.entries(data.state ?? {}).filter(([k]) => k !== "progressRef").map(([k, v]) => `${k}: ${readable(v)}`),
     ];
-    if (job.returnvalue) lines.push(`outcome: ${(job.returnvalue as { outcome?: string }).outcome ?? "?"}`);
     if (job.failedReason) lines.push(`failed: ${job.failedReason.slice(0, 300)}`);
     return { title: `Job ${args.id}`, state: "info", lines, ephemeral: true };
   },
 });
+

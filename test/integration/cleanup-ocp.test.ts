@@ -80,6 +80,8 @@ describe("/cleanup-ocp end to end (preview → confirm → snapshot → delete �
     expect(winners).toHaveLength(1);
     expect(renderText([a, b].find((o) => !o.reply?.jobId)!.reply!)).toContain("already used");
     const jobId = winners[0]!.reply!.jobId!;
+    expect(winners[0]!.reply!.title).toBe(`/cleanup-ocp: cleanup queued as job \`${jobId}\``);
+    expect(winners[0]!.update!.title).toBe("/cleanup-ocp: cleanup confirmed by tester");
 
     const final = await h.notifier.final(jobId);
     expect(final.state).toBe("success");

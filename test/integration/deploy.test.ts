@@ -90,13 +90,19 @@ describe("/deploy end to end (dispatch → Redis queue → worker → fake AAP a
     const ack = await h.run("/deploy uptime-kuma");
     await h.notifier.final(ack.jobId!);
     const history = renderText(await h.run("/history uptime-kuma"));
-    expect(history).toMatch(/command · \/deploy · terminal:tester · job [0-9a-f]{12} · app:uptime-kuma/);
-    expect(history).toMatch(/remote · \/deploy · job [0-9a-f]{12} · app:uptime-kuma · aap job \d+ \(Master Deploy\)/);
-    expect(history).toMatch(/result · \/deploy · terminal:tester · job [0-9a-f]{12} · app:uptime-kuma · success/);
-    const job = renderText(await h.run(`/job ${ack.jobId}`));
-    expect(job).toContain("state: completed");
-    expect(job).toMatch(/remote: deploy: \{"correlation":.*"jobId":\d+/);
-    expect(job).toContain("outcome: success");
+    // Readable lines, each time with its zone; no JSON.
+    expect(history).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC · terminal:tester ran \/deploy uptime-kuma · job [0-9a-f]{12} · app:uptime-kuma/);
+    expect(history).toMatch(/UTC · remote \/deploy aap job \d+ \(Master Deploy\) · job [0-9a-f]{12} · app:uptime-kuma/);
+    expect(history).toMatch(/UTC · terminal:tester result \/deploy success aapJob \d+, status successful, host docker01/);
+    expect(history).not.toMatch(/[{}"]/);
+    // The final message is posted just before BullMQ records the job as completed.
+    for (let i = 0; i < 200 && (await h.labops.queue.queue.getJobState(ack.jobId!)) !== "completed"; i++) await new Promise((r) => setTimeout(r, 25));
+    const job = renderText(await h.run(`/labops job ${ack.jobId}`));
+    expect(job).toContain("/deploy uptime-kuma by tester (terminal)");
+    expect(job).toContain("state: completed (success) · attempt 1 of");
+    expect(job).toMatch(/queued \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC · started .* UTC · finished .* UTC/);
+    expect(job).toMatch(/deploy: .*jobId \d+/);
+    expect(job).not.toMatch(/[{}"]/);
     expect(renderText(await h.run("/status"))).toMatch(/queue: 0 running/);
     expect(renderText(await h.run("/job 000000000000"))).toContain("No job `000000000000`");
   });

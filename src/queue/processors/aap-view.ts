@@ -1,5 +1,6 @@
 import type { Job } from "../../clients/aap.ts";
 import type { JobProgress } from "../../clients/aap-progress.ts";
+import { plural } from "../../core/format.ts";
 import type { FollowedJob } from "./aap-follow.ts";
 
 /** One line per AAP job state: "AAP job 42 running · play Deploy traefik · task Pull image · 3 tasks done". */
@@ -7,13 +8,21 @@ export function aapStatusLine(job: Job, p: JobProgress | undefined): string {
   const parts = [`AAP job ${job.id} ${job.status}`];
   if (p?.play) parts.push(`play ${p.play}`);
   if (p?.task && job.status === "running") parts.push(`task ${p.task}`);
-  if (p && p.tasksDone > 0) parts.push(`${p.tasksDone}${p.tasksTotal ? `/${p.tasksTotal}` : ""} tasks done`);
+  if (p && p.tasksDone > 0) parts.push(p.tasksTotal ? `${p.tasksDone}/${p.tasksTotal} tasks done` : `${plural(p.tasksDone, "task")} done`);
   return parts.join(" · ");
 }
 
-export function hostCountsLine(p: JobProgress | undefined): string {
-  const h = p?.hosts ?? { ok: 0, changed: 0, failed: 0, unreachable: 0, skipped: 0 };
-  return `hosts: ok ${h.ok} · changed ${h.changed} · failed ${h.failed} · unreachable ${h.unreachable}`;
+/**
+ * Per-host counts as Ansible's play recap prints them (`edge01 ok=5 changed=2 unreachable=0 failed=0 skipped=1`),
+ * from `playbook_on_stats` once it arrived (`play recap`), from the task events before (`so far`).
+ */
+export function hostCountsLine(p: JobProgress | undefined, maxHosts = 3): string {
+  const hosts = Object.entries(p?.perHost ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const label = p?.recapped ? "play recap" : "so far";
+  if (!hosts.length) return `${label}: no host has reported yet`;
+  const shown = hosts.slice(0, maxHosts).map(([h, t]) => `${h} ok=${t.ok} changed=${t.changed} unreachable=${t.dark} failed=${t.failures} skipped=${t.skipped}`);
+  const more = hosts.length - shown.length;
+  return `${label}: ${shown.join(" · ")}${more ? ` · and ${plural(more, "more host")}` : ""}`;
 }
 
 /** The lines of a finished job: elapsed, counts, and on failure the failed tasks and the output's tail. */
