@@ -44,12 +44,12 @@ export class GitopsAlerts {
   syncFailed(rev: string, jobId: string, why: string): Promise<AlertOutcome> {
     return this.#raise(`gitops:sync:${rev}`, `sync of ${rev.slice(0, 8)} failed (job ${jobId})`, {
       title: `GitOps: the sync of ${rev.slice(0, 8)} failed`,
-      lines: [why.slice(0, 300), `Job \`${jobId}\`; run \`/sync all\` once the cause is fixed.`],
+      lines: [why.slice(0, 300), `Job \`${jobId}\`; run \`/labops sync all\` once the cause is fixed.`],
     });
   }
 
   async #raise(key: string, summary: string, m: { title: string; lines: string[] }): Promise<AlertOutcome> {
-    const group = `gitops:${this.#branch}`;
+    const group = "labops:gitops"; // a labops group, so the Mute button (alert.mute) accepts it
     return this.#service.raise(key, async () => ({
       item: { group, subject: `GitOps ${this.#branch}`, key, shortId: key.split(":").pop()!.slice(0, 17), summary, scopes: [`template:gitops`], message: { ...m, state: "failure" } },
       buttons: [muteButton(group, `GitOps ${this.#branch}`, 3_600_000, 7 * DAY)],

@@ -9,6 +9,7 @@ import history from "./history.ts";
 import job from "./job.ts";
 import { runnerCommands } from "./runner.ts";
 import { scheduleCommands } from "./schedule.ts";
+import { alertsCommands } from "./alerts.ts";
 import seedAap from "./seed-aap.ts";
 import status from "./status.ts";
 import sync from "./sync.ts";
@@ -25,6 +26,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   ...appCommands,
   ...gitopsCommands,
   ...scheduleCommands,
+  ...alertsCommands,
   c(status),
   c(job),
   c(cancel),

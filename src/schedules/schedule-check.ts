@@ -20,7 +20,7 @@ export function checkSchedule(
   o: { cron: string; tz: string; text: string; actor: Actor; channel: ChannelRef; minIntervalMs: number },
 ): { cmd: RegisteredCommand; args: Record<string, unknown> } {
   const problem = cronProblem(o.cron, o.tz);
-  if (problem) throw new UserError("bad_cron", `${problem}. Example: \`/schedule add "0 3 * * *" --tz Europe/Berlin sync all\`.`);
+  if (problem) throw new UserError("bad_cron", `${problem}. Example: \`/labops schedule add "0 3 * * *" --tz Europe/Berlin sync all\`.`);
   const gap = shortestGapMs(o.cron, o.tz);
   if (gap < o.minIntervalMs) {
     throw new UserError("schedule_too_often", `\`${o.cron}\` runs every ${Math.round(gap / 1000)} s at times; schedules may run at most every ${Math.round(o.minIntervalMs / 1000)} s (schedules.minInterval).`);

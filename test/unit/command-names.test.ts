@@ -12,7 +12,7 @@ const registry = new CommandRegistry(COMMANDS);
 const SAMPLES: Record<string, string> = {
   app: "traefik", host: "docker01", id: "0123456789ab", name: "runner07", node: "pve02", target: "traefik", limit: "5",
   olderThan: "30d", image: "ghcr.io/gethomepage/homepage:v0.9.6", port: "3002:3000", volume: "data:/data", env: "TZ=UTC",
-  network: "proxy", command: "deploy", cron: '"0 3 * * *"', tz: "Europe/Berlin", schedule: "s1a2b3c",
+  network: "proxy", command: "deploy", cron: '"0 3 * * *"', tz: "Europe/Berlin", schedule: "s1a2b3c", scope: "app:traefik", window: "for 2h", mute: "m1a2b3c",
 };
 
 /** Every concrete form of a hint alternative: all optional parts left out, and all of them given; `<a|b>` takes each choice. */

@@ -6,6 +6,7 @@ import gitopsSync from "./gitops-sync.ts";
 import { gitopsProcessors } from "./gitops-commands.ts";
 import labSync from "./lab-sync.ts";
 import { scheduleProcessors } from "./schedule-jobs.ts";
+import { alertsMuteProcessors } from "./alerts-mutes.ts";
 import labopsCancel from "./labops-cancel.ts";
 import { appProcessors } from "./nautobot-app.ts";
 import { runnerProcessors } from "./proxmox-runner.ts";
@@ -26,4 +27,5 @@ export const PROCESSORS: readonly Processor[] = [
   p(gitopsSync),
   ...gitopsProcessors,
   ...scheduleProcessors,
+  ...alertsMuteProcessors,
 ];
