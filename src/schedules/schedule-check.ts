@@ -30,7 +30,7 @@ export function checkSchedule(
   const r = ack.commands.resolve(root, rest.join(" "));
   if ("error" in r) throw new UserError("schedule_bad_command", r.error);
   const cmd = r.cmd;
-  if (cmd.def.name.startsWith("schedule")) throw new UserError("schedule_bad_command", "A schedule cannot run `/schedule`.");
+  if (cmd.def.name.startsWith("schedule")) throw new UserError("schedule_bad_command", "A schedule cannot run `/labops schedule`.");
   if (cmd.def.confirm) throw new UserError("schedule_bad_command", `\`/${cmd.def.name}\` asks for a confirmation, which nobody is there to click at a scheduled run: it cannot be scheduled.`);
   const parsed = cmd.def.args.safeParse(parseText(r.rest, cmd.specs, cmd.usage));
   if (!parsed.success) throw new UserError("schedule_bad_command", `\`/${line}\`: ${parsed.error.issues[0]?.message ?? "bad arguments"}.\nUsage: \`${cmd.usage}\``);
