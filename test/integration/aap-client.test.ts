@@ -4,6 +4,7 @@ import { foldEvents } from "../../src/clients/aap-progress.ts";
 import { ApiError, UserError } from "../../src/errors.ts";
 import { FakeAap } from "../../src/lab/fake-aap.ts";
 import { FakeHttpServer } from "../../src/lab/fake-http.ts";
+import { profileAap } from "../helpers/test-profile.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -27,7 +28,7 @@ async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean): Promise<T>
 }
 
 describe("AapClient against FakeAap (/api/v2/)", () => {
-  const fake = new FakeAap({ stepMs: 5, pendingMs: 5, failures: { grafana: { host: "docker02", task: "docker_app : Pull image", msg: "manifest for grafana/grafana:99 not found" } } });
+  const fake = new FakeAap({ ...profileAap(), stepMs: 5, pendingMs: 5, failures: { grafana: { host: "docker02", task: "docker_app : Pull image", msg: "manifest for grafana/grafana:99 not found" } } });
   let client: AapClient;
   let masterId: number;
 
@@ -162,7 +163,7 @@ describe("AapClient against FakeAap (/api/v2/)", () => {
   });
 
   it("cancels a running job (202) and reports false once it has finished (405)", async () => {
-    const slow = new FakeAap({ stepMs: 40, pendingMs: 20 });
+    const slow = new FakeAap({ ...profileAap(), stepMs: 40, pendingMs: 20 });
     const c = new AapClient({ url: await slow.start(), token: slow.token });
     try {
       const { jobId } = await c.launch(7, { extra_vars: { app: "grafana" }, limit: "docker01" });
@@ -239,7 +240,7 @@ describe("AapClient against FakeAap (/api/v2/)", () => {
 });
 
 describe("AapClient with the AAP 2.5 gateway path", () => {
-  const fake = new FakeAap({ stepMs: 5, pendingMs: 5, apiPath: "/api/controller/v2/" });
+  const fake = new FakeAap({ ...profileAap(), stepMs: 5, pendingMs: 5, apiPath: "/api/controller/v2/" });
   let client: AapClient;
   beforeAll(async () => {
     client = new AapClient({ url: await fake.start(), token: fake.token, apiPath: "/api/controller/v2/", pageSize: 5 });

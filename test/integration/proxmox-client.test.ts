@@ -12,6 +12,7 @@ import { FakeProxmox, type FakeProxmoxOptions } from "../../src/lab/fake-proxmox
 import { LAB_HOSTS, LAB_LXC_TEMPLATE } from "../../src/lab/homelab.ts";
 import { labTls } from "../../src/lab/lab-tls.ts";
 import { tlsFetch } from "../helpers/tls-fetch.ts";
+import { profileProxmox, TEST_PROFILE } from "../helpers/test-profile.ts";
 
 const fakes: FakeProxmox[] = [];
 afterEach(async () => {
@@ -19,7 +20,7 @@ afterEach(async () => {
 });
 
 async function lab(opts: FakeProxmoxOptions = {}) {
-  const fake = new FakeProxmox({ stepMs: 10, ...opts });
+  const fake = new FakeProxmox({ ...profileProxmox(), stepMs: 10, ...opts });
   fakes.push(fake);
   const url = await fake.start();
   const client = new ProxmoxClient({ url, token: fake.token, caPem: fake.caPem, getRetries: 0 });
@@ -41,7 +42,7 @@ const fast = { intervalMs: 5, timeoutMs: 5_000 };
 describe("ProxmoxClient against the fake PVE cluster", () => {
   it("reads the version and the nodes, and picks the node with the most free memory", async () => {
     const { client } = await lab();
-    expect(await client.version()).toMatchObject({ version: "9.1.3", release: "9.1" });
+    expect(await client.version()).toMatchObject({ version: TEST_PROFILE.proxmox.version, release: TEST_PROFILE.proxmox.release });
     const nodes = await client.nodes();
     expect(nodes.map((n) => n.node)).toEqual(["pve01", "pve02", "pve03"]);
     for (const n of nodes) expect(n).toMatchObject({ status: "online", maxmem: expect.any(Number), mem: expect.any(Number) });
