@@ -23,6 +23,10 @@ export const NOTIFICATION_TYPES = ["email", "grafana", "irc", "mattermost", "pag
 
 /** The writable fields of each endpoint (AWX 24 serializers), in serializer order. */
 export const FIELDS: Record<string, Record<string, FieldSpec>> = {
+  users: {
+    username: { t: "str", req: true, max: 150 }, first_name: str(), last_name: str(), email: str(), is_superuser: bool(), is_system_auditor: bool(),
+    password: str(),
+  },
   organizations: { name: NAME, description: str(), max_hosts: int(), custom_virtualenv: { t: "str", d: null }, default_environment: fk("execution_environments") },
   credential_types: { name: NAME, description: str(), kind: { t: "choice", ch: ["net", "cloud"], req: true }, namespace: { t: "str", d: null }, inputs: { t: "json", d: {} }, injectors: { t: "json", d: {} } },
   credentials: { name: NAME, description: str(), organization: fk("organizations"), credential_type: fk("credential_types", true), inputs: { t: "json", d: {} } },

@@ -7,11 +7,12 @@ import { projectBody, sourceBody } from "./fake-aap-syncs.ts";
 import { tplBody } from "./fake-aap-template-serializers.ts";
 import { projectPlaybooks } from "./fake-aap-template-writes.ts";
 import { createObject, deleteObject, patchObject } from "./fake-aap-writes.ts";
+import { registerRoleRoutes } from "./fake-aap-roles.ts";
 
 /** List, detail, create, update, delete and association routes of every controller object type. */
 
-const WRITABLE = ["organizations", "credential_types", "credentials", "inventories", "notification_templates", "projects", "inventory_sources", "job_templates"];
-const READ_ONLY = ["execution_environments", "instance_groups", "users", "labels"];
+const WRITABLE = ["users", "organizations", "credential_types", "credentials", "inventories", "notification_templates", "projects", "inventory_sources", "job_templates"];
+const READ_ONLY = ["execution_environments", "instance_groups", "labels"];
 /** Sub-endpoints that (dis)associate other objects with a POST of `{id}` / `{id, disassociate: true}`. */
 const ASSOCIATIONS: Record<string, Record<string, string>> = {
   job_templates: { credentials: "credentials", labels: "labels", instance_groups: "instance_groups", ...notify() },
@@ -71,6 +72,7 @@ export function registerObjectRoutes(s: AapState): void {
       });
     }
   }
+  registerRoleRoutes(s);
   h.route("GET", `${p}projects/:id/playbooks/`, (_r, a) => (recOf(s, "projects", a.id) ? { status: 200, body: projectPlaybooks() } : notFound));
 }
 

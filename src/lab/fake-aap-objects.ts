@@ -2,6 +2,7 @@ import type { AapState } from "./fake-aap-state.ts";
 import type { Obj, Rec } from "./fake-aap-records.ts";
 import { ENCRYPTED } from "./fake-aap-fields.ts";
 import { iso } from "./fake-aap-format.ts";
+import { objectRoles } from "./fake-aap-roles.ts";
 
 /** The controller's object store: lookups, foreign-key summaries and the serializer of the plain object types. */
 
@@ -130,6 +131,7 @@ export function objectBody(s: AapState, endpoint: string, rec: Rec): Obj {
     Object.assign(fields, { has_active_failures: false, total_hosts: s.inventory.length, hosts_with_active_failures: 0, total_groups: 0, has_inventory_sources: sources > 0, total_inventory_sources: sources, inventory_sources_with_failures: 0, pending_deletion: false });
   }
   if (endpoint === "credential_types") fields.managed = Boolean(rec.fields.managed);
+  if (endpoint === "users") fields.password = "$encrypted$";
   return {
     id: rec.id, type: typeOf(endpoint), url: base,
     related: {
@@ -138,7 +140,7 @@ export function objectBody(s: AapState, endpoint: string, rec: Rec): Obj {
       ...Object.fromEntries((SUBS[endpoint] ?? []).map((k) => [k, `${base}${k}/`])), ...related,
     },
     summary_fields: {
-      ...summary, created_by: { id: 1, username: "admin", first_name: "", last_name: "" }, modified_by: { id: 1, username: "admin", first_name: "", last_name: "" },
+      ...summary, ...(endpoint === "inventories" ? { object_roles: objectRoles(endpoint, rec.id) } : {}), created_by: { id: 1, username: "admin", first_name: "", last_name: "" }, modified_by: { id: 1, username: "admin", first_name: "", last_name: "" },
       user_capabilities: { edit: true, delete: true, ...(endpoint === "credentials" || endpoint === "inventories" || endpoint === "notification_templates" ? { copy: true } : {}) },
     },
     created: iso(rec.created), modified: iso(rec.modified), ...fields,

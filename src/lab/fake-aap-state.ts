@@ -29,6 +29,8 @@ export interface AapState {
   readonly objects: Map<string, Map<number, Rec>>;
   /** Next id of a project, inventory source or job template (one sequence, as AWX's unified job templates). */
   nextUjt: number;
+  /** Users granted each object role, by role id. */
+  readonly roleUsers: Map<number, number[]>;
   readonly jobs: Map<number, JobRec>;
   readonly updates: Map<number, UpdateRec>;
   readonly launches: FakeAapLaunch[];
@@ -63,6 +65,7 @@ export function createAapState(opts: FakeAapOptions): AapState {
     templates: [],
     objects: new Map(),
     nextUjt: 12,
+    roleUsers: new Map(),
     jobs: new Map(),
     updates: new Map(),
     launches: [],

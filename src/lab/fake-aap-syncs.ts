@@ -3,6 +3,7 @@ import { ACTIVE, USER, type Obj, type SyncRec, type UpdateRec } from "./fake-aap
 import { later, type AapState } from "./fake-aap-state.ts";
 import { fkLinks, fkSummary, nameOf, recOf } from "./fake-aap-objects.ts";
 import { iso, isFailed, randomHex, round3 } from "./fake-aap-format.ts";
+import { objectRoles } from "./fake-aap-roles.ts";
 
 const EE_ID = 1;
 
@@ -72,10 +73,7 @@ export function projectBody(s: AapState, pr: SyncRec): Obj {
     related: { named_url: `${s.p}projects/${String(pr.fields.name)}++${org ?? ""}/`, ...c.related, inventory_files: `${c.base}inventories/` },
     summary_fields: {
       ...c.summary, execution_environment: fkSummary(s, "execution_environments", EE_ID),
-      object_roles: {
-        admin_role: { description: "Can manage all aspects of the project", name: "Admin", id: 20 }, use_role: { description: "Can use the project in a job template", name: "Use", id: 21 },
-        update_role: { description: "May update the project", name: "Update", id: 22 }, read_role: { description: "May view settings for the project", name: "Read", id: 23 },
-      },
+      object_roles: objectRoles("projects", pr.id),
       user_capabilities: { edit: true, delete: true, start: true, schedule: true, copy: true },
     },
     created: iso(pr.created), modified: iso(pr.modified), ...pr.fields, scm_revision: pr.revision, ...c.status, custom_virtualenv: null, execution_environment: EE_ID,

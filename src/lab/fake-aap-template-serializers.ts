@@ -2,6 +2,7 @@ import { USER, type Obj, type Tpl } from "./fake-aap-records.ts";
 import type { AapState } from "./fake-aap-state.ts";
 import { fkLinks, fkSummary, nameOf, recOf } from "./fake-aap-objects.ts";
 import { iso, isFailed } from "./fake-aap-format.ts";
+import { objectRoles } from "./fake-aap-roles.ts";
 
 const EE_ID = 1;
 
@@ -33,11 +34,7 @@ export function tplBody(s: AapState, t: Tpl): Obj {
         last_update: { id: last.id, name: t.name, description: t.description, status: last.status, failed: isFailed(last.status) },
       } : {}),
       created_by: USER, modified_by: USER,
-      object_roles: {
-        admin_role: { description: "Can manage all aspects of the job template", name: "Admin", id: 24 + 3 * t.id },
-        execute_role: { description: "May run the job template", name: "Execute", id: 25 + 3 * t.id },
-        read_role: { description: "May view settings for the job template", name: "Read", id: 26 + 3 * t.id },
-      },
+      object_roles: objectRoles("job_templates", t.id),
       user_capabilities: { edit: true, delete: true, start: true, schedule: true, copy: true },
       labels: { count: 0, results: [] },
       recent_jobs: [...s.jobs.values()].filter((j) => j.tpl === t).slice(-10).reverse()

@@ -9,12 +9,12 @@ import { startUpdate } from "./fake-aap-syncs.ts";
 /** POST, PATCH and DELETE of controller objects, with the serializers' validation and uniqueness rules. */
 
 const LABEL: Record<string, string> = {
-  organizations: "Organization", credential_types: "Credential type", credentials: "Credential", inventories: "Inventory",
+  users: "A user", organizations: "Organization", credential_types: "Credential type", credentials: "Credential", inventories: "Inventory",
   notification_templates: "Notification template", projects: "Project", inventory_sources: "Inventory source", job_templates: "Job template",
 };
 /** unique_together of each model, in the model's order (the message names them so). */
 const UNIQUE: Record<string, string[]> = {
-  organizations: ["name"], credential_types: ["name", "kind"], credentials: ["organization", "name", "credential_type"],
+  users: ["username"], organizations: ["name"], credential_types: ["name", "kind"], credentials: ["organization", "name", "credential_type"],
   inventories: ["name", "organization"], notification_templates: ["organization", "name"], projects: ["name", "organization"],
   inventory_sources: ["name", "inventory"], job_templates: ["name", "organization"],
 };
@@ -88,6 +88,7 @@ function rules(s: AapState, endpoint: string, f: Obj, self: Rec | undefined): Ob
   if (unique && recsOf(s, endpoint).some((r) => r !== self && unique.every((k) => r.fields[k] === f[k]))) {
     const names = unique.map((k) => k.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase()));
     const msg = `${LABEL[endpoint]} with this ${names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names.at(-1)}` : names[0]} already exists.`;
+    if (endpoint === "users") return { username: ["A user with that username already exists."] };
     return unique.length === 1 ? { [unique[0]!]: [msg] } : { __all__: [msg] };
   }
   if (endpoint === "credentials") return credentialInputs(s, f);

@@ -44,7 +44,7 @@ describe("the Seeder (playbooks/setup_aap.yml) against an empty simulated AAP", 
       nautobot_token: h.lab.env.NAUTOBOT_TOKEN, github_runner_url: "https://github.com/homelab", github_runner_token: "AAAARUNNERTOKEN",
       truenas_ssh_key: "-----BEGIN OPENSSH PRIVATE KEY-----\ntruenas\n-----END OPENSSH PRIVATE KEY-----\n",
       homelab_ssh_key: "-----BEGIN OPENSSH PRIVATE KEY-----\nhomelab\n-----END OPENSSH PRIVATE KEY-----\n",
-      aap_controller_token: h.lab.env.AAP_TOKEN, labops_hook_url: "https://labops.lab.home.arpa/hooks/aap", labops_hook_token: "hook-token",
+      aap_controller_token: h.lab.env.AAP_TOKEN, labops_aap_user: "labops", labops_hook_url: "https://labops.lab.home.arpa/hooks/aap", labops_hook_token: "hook-token",
     }));
   });
   afterAll(async () => {
@@ -54,11 +54,16 @@ describe("the Seeder (playbooks/setup_aap.yml) against an empty simulated AAP", 
 
   it("creates every object labops uses, under the names it looks up", async () => {
     expect((await api("job_templates/")).count).toBe(0);
+    // The bot's AAP user exists before the Seeder grants it its roles (docs/DEPLOYMENT.md, section 3.1).
+    const made = await fetch(`${h.lab.env.AAP_URL}/api/v2/users/`, {
+      method: "POST", headers: { authorization: `Bearer ${h.lab.env.AAP_TOKEN}`, "content-type": "application/json" }, body: JSON.stringify({ username: "labops", password: "not-used-here" }),
+    });
+    expect(made.status).toBe(201);
     const { ops, stats } = await runPlaybook("seeder (1st run)", "playbooks/setup_aap.yml", env, ["-e", `@${vars}`]);
     console.log(report(ops));
     expect(ops.filter((o) => !o.ok).map((o) => `${o.name}: ${o.detail}`)).toEqual([]);
     expect(ops.map((o) => o.name)).toEqual(SEEDER_TASKS);
-    expect(stats.localhost).toMatchObject({ failures: 0, changed: 11 });
+    expect(stats.localhost).toMatchObject({ failures: 0, changed: 12 });
 
     const org = await one("organizations", "Homelab");
     const project = await one("projects", "HomeLab Ops");
@@ -83,6 +88,12 @@ describe("the Seeder (playbooks/setup_aap.yml) against an empty simulated AAP", 
       expect((await api(`job_templates/${t.id}/notification_templates_error/`)).results.map((n: Obj) => n.name), name).toEqual(["labops"]);
     }
     expect((await one("job_templates", "Master Deploy")).ask_job_type_on_launch).toBe(true);
+    // Least privilege for the bot's user: execute on the four templates, update on the project and the inventory.
+    const holders = async (role: Obj) => ((await api(`roles/${role.id}/users/`)).results as Obj[]).map((u) => u.username);
+    for (const name of Object.keys(templates)) expect(await holders((await one("job_templates", name)).summary_fields.object_roles.execute_role), name).toEqual(["labops"]);
+    expect(await holders(project.summary_fields.object_roles.update_role)).toEqual(["labops"]);
+    expect(await holders(inventory.summary_fields.object_roles.update_role)).toEqual(["labops"]);
+    expect(await holders(project.summary_fields.object_roles.admin_role)).toEqual([]);
   }, 240_000);
 
   it("a second identical run changes nothing (changed=0)", async () => {
