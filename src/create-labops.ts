@@ -152,6 +152,7 @@ export function createLabops(opts: LabopsOptions): Labops {
     versions,
     metrics,
     lookups,
+    catalog,
   };
   const timers = new Timers(producer, prefix);
   const gitops = createGitopsRuntime({ config, log, redis: producer, notifier: notifiers, actions, jobs: queue, alertChannels: opts.alertChannels ?? alertChannels(config) });

@@ -12,6 +12,8 @@ export interface AppCatalog {
   apps(opts?: { signal?: AbortSignal | undefined; fresh?: boolean | undefined }): Promise<Record<string, AppEntry>>;
   /** Names seen at the last read, for autocomplete on the ack path (no backend call). */
   cachedNames(): string[];
+  /** The entries of the last read and when it was, for read-only answers on the ack path; undefined before any read. */
+  cached?(): { at: number; apps: Record<string, AppEntry> } | undefined;
 }
 
 /** Looks an app up; an unknown name is a UserError that suggests close matches. */
@@ -42,11 +44,16 @@ export class NautobotCatalog implements AppCatalog {
   cachedNames(): string[] {
     return Object.keys(this.#cache?.apps ?? {}).sort();
   }
+
+  cached(): { at: number; apps: Record<string, AppEntry> } | undefined {
+    return this.#cache;
+  }
 }
 
 /** app_list from `config_contexts/app_list.yml` (Nautobot's Git data-source layout), when Nautobot is not configured. */
 export class FileCatalog implements AppCatalog {
   #names: string[] = [];
+  #last: { at: number; apps: Record<string, AppEntry> } | undefined;
   constructor(private readonly path: string) {}
 
   async apps(): Promise<Record<string, AppEntry>> {
@@ -59,10 +66,15 @@ export class FileCatalog implements AppCatalog {
       }
     }
     this.#names = Object.keys(out).sort();
+    this.#last = { at: Date.now(), apps: out };
     return out;
   }
 
   cachedNames(): string[] {
     return this.#names;
+  }
+
+  cached(): { at: number; apps: Record<string, AppEntry> } | undefined {
+    return this.#last;
   }
 }

@@ -13,6 +13,7 @@ import type { AuditLog } from "./audit-log.ts";
 import type { CommandRegistry, RegisteredCommand } from "./command-registry.ts";
 import type { Message } from "./message.ts";
 import { checkNames } from "./check-names.ts";
+import type { AppCatalog } from "./app-catalog.ts";
 import type { LookupCache } from "./lookup-cache.ts";
 import { parseText } from "./parse-text.ts";
 import type { Permissions } from "./permissions.ts";
@@ -36,6 +37,8 @@ export interface AckDeps {
   metrics?: Metrics | undefined;
   /** Names of apps, hosts, nodes and runners, refreshed in the background: "did you mean" before anything is queued. */
   lookups?: LookupCache | undefined;
+  /** app_list as last read in the background, so /labops app list and show answer in one private message. */
+  catalog?: Pick<AppCatalog, "cached"> | undefined;
 }
 
 export interface CommandRequest {

@@ -1,5 +1,21 @@
 import { appAddArgs, appListArgs, appRemoveArgs, appShowArgs } from "../appcatalog/app-args.ts";
-import { defineCommand, type CommandDefinition } from "../core/command.ts";
+import { appFields, appLine } from "../appcatalog/app-view.ts";
+import type { AppEntry } from "../core/app-catalog.ts";
+import { defineCommand, type AckContext, type CommandDefinition } from "../core/command.ts";
+import { formatTime } from "../core/format.ts";
+import type { Message } from "../core/message.ts";
+
+/**
+ * Read-only answers from app_list as labops last read it in the background (the lookup cache's refresh):
+ * one private message, no job. Before the first read, the job reads Nautobot.
+ */
+function fromCache<A>(ctx: AckContext<A>, answer: (apps: Record<string, AppEntry>) => Message | undefined): Promise<Message> {
+  // A schedule runs the command to read Nautobot at its time: never from the copy.
+  const cached = ctx.requestId.startsWith("schedule:") ? undefined : ctx.deps.catalog?.cached?.();
+  const reply = cached ? answer(cached.apps) : undefined;
+  if (!reply) return ctx.enqueue();
+  return Promise.resolve({ ...reply, ephemeral: true, footer: `app_list as of ${formatTime(cached!.at)} (read every 5 min)` });
+}
 
 const list = defineCommand({
   name: "app list",
@@ -8,6 +24,10 @@ const list = defineCommand({
   args: appListArgs,
   job: "app.list",
   examples: [""],
+  run: (ctx) => fromCache(ctx, (apps) => {
+    const names = Object.keys(apps).sort();
+    return { title: `Apps in app_list: ${names.length}`, state: "info", lines: names.length ? names.map((n) => appLine(n, apps[n]!)) : ["app_list is empty."] };
+  }),
 });
 
 const show = defineCommand({
@@ -19,6 +39,11 @@ const show = defineCommand({
   job: "app.show",
   examples: ["grafana"],
   complete: { app: "apps" },
+  // An app not in the cached copy goes to the job, which reads Nautobot (and suggests close names).
+  run: (ctx) => fromCache(ctx, (apps) => {
+    const app = apps[ctx.args.app];
+    return app ? { title: `App ${ctx.args.app}`, state: "info", fields: appFields(app), lines: [`Deploy with \`/deploy ${ctx.args.app}\`.`] } : undefined;
+  }),
 });
 
 const add = defineCommand({

@@ -84,4 +84,17 @@ describe("Slack: /labops and the shortcuts", () => {
     const history = await h.labops.ack.audit.recent({ limit: 50 });
     expect(history.filter((e) => e.event === "command" && /traefk|grafna|dokcer02|pve9/.test(e.detail ?? ""))).toEqual([]);
   });
+
+  it("read-only /labops app list and app show answer in one private message, without a job or a channel post", async () => {
+    await h.labops.lookups.refresh(); // the background read that fills app_list's copy
+    const before = { messages: h.slack.messages().length, jobs: await h.labops.queue.queue.count() };
+    const list = await h.slack.slash("/labops", "app list", { user: "U0ALICE" });
+    expect(list.payload.response_type).toBe("ephemeral");
+    expect(text(list)).toContain("`traefik` · traefik:v3.1 on edge01");
+    expect(text(list)).toMatch(/app_list as of \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+    const show = await h.slack.slash("/labops", "app show grafana", { user: "U0ALICE" });
+    expect(headerOf(show.payload.blocks as unknown[])).toContain("App grafana");
+    expect(h.slack.messages().length).toBe(before.messages);
+    expect(await h.labops.queue.queue.count()).toBe(before.jobs);
+  });
 });

@@ -44,8 +44,15 @@ describe("/app: app_list through Git and Nautobot's sync, then /deploy", () => {
     const list = await final("/app list", viewer);
     expect(list.msg.state).toBe("success");
     expect(renderText(list.msg)).toContain("`traefik` · traefik:v3.1 on edge01 · 80:80, 443:443, 8080:8080");
-    const show = await final("/app show grafana", viewer);
-    expect(show.msg.fields).toContainEqual({ label: "env", value: "GF_SERVER_ROOT_URL=https://grafana.lab.home.arpa" });
+    // app_list has been read once now: a read-only show is answered from that copy, in one private message, without a job.
+    const show = await h.run("/labops app show grafana", viewer);
+    expect(show.jobId).toBeUndefined();
+    expect(show.ephemeral).toBe(true);
+    expect(show.fields).toContainEqual({ label: "env", value: "GF_SERVER_ROOT_URL=https://grafana.lab.home.arpa" });
+    expect(show.footer).toMatch(/^app_list as of \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+    const cachedList = await h.run("/labops app list", viewer);
+    expect(cachedList.jobId).toBeUndefined();
+    expect(renderText(cachedList)).toContain("`traefik` · traefik:v3.1 on edge01 · 80:80, 443:443, 8080:8080");
     const typo = await final("/app show grafna", viewer);
     expect(typo.msg.state).toBe("failure");
     expect(renderText(typo.msg)).toContain("Did you mean `grafana`?");
