@@ -51,7 +51,8 @@ export function argSpecs(shape: Record<string, z.ZodType>, positional: readonly 
 /** `/deploy <app> [--check] [--host <host>]` */
 export function usage(command: string, specs: ArgSpec[]): string {
   const parts = [`/${command}`];
-  for (const s of specs) {
+  // A rest-of-line argument comes last: flags after it would be part of it.
+  for (const s of [...specs.filter((x) => !x.rest), ...specs.filter((x) => x.rest)]) {
     const flag = s.name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     const value = s.choices ? s.choices.join("|") : s.name;
     const token = s.positional ? `<${value}>` : s.kind === "boolean" ? `--${flag}` : `--${flag} <${value}>`;

@@ -68,6 +68,13 @@ describe("/schedule: BullMQ job schedulers, the owner's role checked at every ru
     expect(renderText(await run('/schedule add "0 3 * * *" app remove grafana'))).toContain("asks for a confirmation");
     expect(renderText(await run('/schedule add "0 3 * * *" app list', viewer))).toContain("needs the operator role");
     expect(renderText(await run('/schedule add "0 3 * * *" app list', grouped))).toContain("through a group");
+    // Through /labops, with the command's own flags after it: they belong to the command.
+    const typed = await run('/labops schedule add "0 3 * * *" --tz Europe/Berlin deploy traefik --check');
+    const { job: added } = await answer(typed.jobId!);
+    expect(added!.data.args).toEqual({ cron: "0 3 * * *", tz: "Europe/Berlin", command: "deploy traefik --check" });
+    const stored = (await workers[0]!.workerDeps.schedules!.store.all()).find((x) => x.text === "deploy traefik --check")!;
+    expect(stored).toMatchObject({ command: "deploy", args: { app: "traefik", check: true }, tz: "Europe/Berlin", owner: { id: olga.id, groups: [] } });
+    await workers[0]!.workerDeps.schedules!.remove(stored.id);
     const tooOften = await run('/schedule add "* * * * * *" app list');
     const { job } = await answer(tooOften.jobId!);
     expect(job!.failedReason).toContain("schedules may run at most every 2 s");
@@ -77,7 +84,7 @@ describe("/schedule: BullMQ job schedulers, the owner's role checked at every ru
     const ack = await run('/schedule add "*/2 * * * * *" --tz Europe/Berlin app list');
     expect(ack.jobId, renderText(ack)).toBeDefined();
     await answer(ack.jobId!);
-    const added = await h.notifier.waitFor((m) => m.ref.channel === ops.channel && /Schedule s[0-9a-f]{6} added/.test(last(m).title) && renderText(last(m)).includes("Europe/Berlin"));
+    const added = await h.notifier.waitFor((m) => m.ref.channel === ops.channel && /Schedule s[0-9a-f]{6} added/.test(last(m).title) && renderText(last(m)).includes("`*/2 * * * * *` (Europe/Berlin)"));
     const id = /Schedule (s[0-9a-f]{6}) added/.exec(last(added).title)![1]!;
     expect(renderText(last(added))).toContain("runs `*/2 * * * * *` (Europe/Berlin) as olga");
 
@@ -123,7 +130,7 @@ describe("/schedule: BullMQ job schedulers, the owner's role checked at every ru
   it("/schedule remove stops a schedule", async () => {
     const ack = await run('/schedule add "*/2 * * * * *" app list');
     await answer(ack.jobId!);
-    const added = await h.notifier.waitFor((m) => /Schedule s[0-9a-f]{6} added/.test(last(m).title) && !renderText(last(m)).includes("Europe/Berlin"));
+    const added = await h.notifier.waitFor((m) => /Schedule s[0-9a-f]{6} added/.test(last(m).title) && renderText(last(m)).includes("`*/2 * * * * *` (UTC)"));
     const id = /Schedule (s[0-9a-f]{6}) added/.exec(last(added).title)![1]!;
     await waitUntil(async () => (await runsOf(id)).length >= 1, 20_000, "a first run");
     const rm = await run(`/schedule remove ${id}`);

@@ -74,7 +74,7 @@ describe("a rest-of-line positional", () => {
   const restSpecs = argSpecs({ cron: z.string(), command: z.string(), tz: z.string().optional() }, ["cron", "command"], "command");
   const restUsage = usage("schedule add", restSpecs);
   it("takes the rest of the line verbatim, flags and quotes included, after the options before it", () => {
-    expect(restUsage).toBe("/schedule add <cron> <command> [--tz <tz>]");
+    expect(restUsage).toBe("/schedule add <cron> [--tz <tz>] <command>");
     expect(parseText('"0 3 * * *" --tz Europe/Berlin deploy traefik --check --host "edge 01"', restSpecs, restUsage)).toEqual({
       cron: "0 3 * * *", tz: "Europe/Berlin", command: 'deploy traefik --check --host "edge 01"',
     });
