@@ -2,7 +2,9 @@
 # CI checks for the Ansible side of labops (the repository AAP's project "HomeLab Ops" pulls):
 #   1. ansible-playbook --syntax-check on every playbook (localhost inventory)
 #   2. ansible-lint on playbooks/ (profile: first argument or ANSIBLE_LINT_PROFILE, default production)
-#   3. Master Deploy's task list and its refusals (no Docker engine needed)
+#   3. Master Deploy's task list and its refusals, on its own without labops (check mode, local connection,
+#      no Docker engine needed): patterns and groups as limit, hosts without the Docker-host role, host paths
+#      outside the roots, runtime sockets, elevated options, templated values (which must stay data)
 #   4. a REAL run of cleanup_ocp.yml against localhost on a temporary tree: deletes, every
 #      refused escape, and the restore play from a fake .zfs/snapshot/<name>/ directory.
 # Installs nothing. Needs the Debian packages `ansible` and `ansible-lint`
@@ -65,6 +67,8 @@ else
 fi
 
 echo "== master_deploy.yml"
+# The host vars the Nautobot inventory gives (role, config_context); networktocode.nautobot >= 5.13 marks
+# them unsafe, which the !unsafe tags below stand for: a Jinja marker stays text and must be refused.
 cat >"$WORK/deploy-inventory.yml" <<'YAML'
 all:
   vars:
@@ -72,12 +76,25 @@ all:
     ansible_python_interpreter: /usr/bin/python3
     ansible_become: false
     config_context:
+      docker_host: {networks: [proxy], restart_policy: unless-stopped, host_path_roots: [/srv, /opt/appdata, /mnt]}
       app_list:
-        grafana: {host: docker01, image: "grafana/grafana:11.2.0", ports: ["3000:3000"], volumes: ["grafana_data:/var/lib/grafana"], env: {}, networks: [proxy]}
+        grafana: {host: docker01, image: "grafana/grafana:11.2.0", ports: ["3000:3000"], volumes: ["grafana_data:/var/lib/grafana", "/opt/appdata/grafana:/etc/grafana:ro"], env: {}, networks: [proxy], alternate_hosts: [docker02]}
         traefik: {host: edge01, image: "traefik:v3.1"}
+        nas: {host: truenas01, image: "nginx:1.25"}
+        rootfs: {host: docker01, image: "nginx:1.25", volumes: ["/:/host"]}
+        etc: {host: docker01, image: "nginx:1.25", volumes: ["/etc:/x"]}
+        sock: {host: docker01, image: "nginx:1.25", volumes: ["/var/run/docker.sock:/var/run/docker.sock"]}
+        escape: {host: docker01, image: "nginx:1.25", volumes: ["/srv/../etc:/x"]}
+        priv: {host: docker01, image: "nginx:1.25", privileged: true}
+        hostnet: {host: docker01, image: "nginx:1.25", networks: [host]}
+        tmpl: {host: docker01, image: "nginx:1.25", env: {A: !unsafe "{{ lookup('pipe', 'touch /tmp/labops-pwned') }}"}}
+        tmplvol: {host: docker01, image: "nginx:1.25", volumes: [!unsafe "/srv/{% if true %}x{% endif %}:/x"]}
   hosts:
-    docker01: {}
-    edge01: {}
+    docker01: {role: docker-host}
+    docker02: {role: docker-host}
+    edge01: {role: docker-host}
+    truenas01: {role: storage}
+    fw01: {role: firewall}
 YAML
 if ansible-playbook -i "$WORK/deploy-inventory.yml" playbooks/master_deploy.yml --list-tasks >"$LOG" 2>&1 \
   && for t in "Ensure network" "Pull image" "Ensure volumes" "Run container" "Wait for healthcheck"; do grep -q "docker_app : $t" "$LOG" || exit 1; done; then
@@ -85,11 +102,12 @@ if ansible-playbook -i "$WORK/deploy-inventory.yml" playbooks/master_deploy.yml 
 else
   fail "master_deploy task names"
 fi
+# Check mode on a local connection: every refusal must happen in the pre_tasks, before any docker_app task.
 deploy_refused() { # $1 label, $2 expected message, rest: ansible-playbook args
   local label="$1" want="$2"; shift 2
-  if ansible-playbook -i "$WORK/deploy-inventory.yml" playbooks/master_deploy.yml "$@" >"$LOG" 2>&1; then
+  if ansible-playbook -i "$WORK/deploy-inventory.yml" playbooks/master_deploy.yml --check "$@" >"$LOG" 2>&1; then
     fail "master_deploy refuses $label (it succeeded)"
-  elif grep -q "$want" "$LOG" && ! grep -q "docker_app :" "$LOG"; then
+  elif grep -qF -- "$want" "$LOG" && ! grep -q "TASK \[docker_app :" "$LOG"; then
     pass "master_deploy refuses $label"
   else
     fail "master_deploy refuses $label (expected '$want' before any docker_app task)"
@@ -97,8 +115,34 @@ deploy_refused() { # $1 label, $2 expected message, rest: ansible-playbook args
 }
 deploy_refused "a launch without limit" "refusing to touch every host" -e app=grafana
 deploy_refused "an app not in app_list" "No app 'nope'" --limit docker01 -e app=nope
-deploy_refused "an app on another host" "app_list says traefik runs on edge01" --limit docker01 -e app=traefik
+deploy_refused "an app on another host" "target_host 'edge01': the limit 'docker01' is not that host name" --limit docker01 -e app=traefik
 deploy_refused "a malformed app name" "No app '../x'" --limit docker01 -e app=../x
+deploy_refused "limit all" "the limit 'all' is not that host name" --limit all -e app=grafana
+deploy_refused "a limit pattern (docker0*)" "the limit 'docker0*' is not that host name" --limit 'docker0*' -e app=grafana -e target_host=docker01
+deploy_refused "a target host the app is not meant for (fw01)" "app_list says grafana runs on docker01 (or docker02), not fw01." --limit fw01 -e app=grafana -e target_host=fw01
+deploy_refused "a non-Docker host (truenas01)" "truenas01 has the role 'storage' in Nautobot, not docker-host" --limit truenas01 -e app=nas
+deploy_refused "the volume /:/host" "Refusing rootfs: system directory: /;" --limit docker01 -e app=rootfs
+deploy_refused "the volume /etc:/x" "Refusing etc: system directory: /etc;" --limit docker01 -e app=etc
+deploy_refused "the Docker socket" "container runtime socket: /var/run/docker.sock" --limit docker01 -e app=sock
+deploy_refused "a .. escape" "host path with an empty, . or .. segment: /srv/../etc" --limit docker01 -e app=escape
+deploy_refused "the host network" "network host (network_mode host needs an admin)" --limit docker01 -e app=hostnet
+deploy_refused "privileged mode without allow_elevated" "elevated options (privileged) need allow_elevated" --limit docker01 -e app=priv
+rm -f /tmp/labops-pwned
+deploy_refused "a templated env value" "Refusing tmpl: a value holds a Jinja marker" --limit docker01 -e app=tmpl
+deploy_refused "a templated volume" "Refusing tmplvol: a value holds a Jinja marker" --limit docker01 -e app=tmplvol
+if [ -e /tmp/labops-pwned ]; then LOG=/dev/null fail "the templated value was evaluated (/tmp/labops-pwned exists)"; rm -f /tmp/labops-pwned; else pass "the templated value stayed data (nothing ran)"; fi
+deploy_passes() { # $1 label, rest: ansible-playbook args; passes every check, then stops at the first docker_app task (no Docker here)
+  local label="$1"; shift
+  ansible-playbook -i "$WORK/deploy-inventory.yml" playbooks/master_deploy.yml --check "$@" >"$LOG" 2>&1
+  if grep -q "TASK \[Check the app's entry is safe to run\]" "$LOG" && grep -q "TASK \[docker_app : Ensure network\]" "$LOG" && ! grep -q "Refusing\|app_list says\|is not that host name\|in Nautobot, not" "$LOG"; then
+    pass "master_deploy accepts $label"
+  else
+    fail "master_deploy accepts $label"
+  fi
+}
+deploy_passes "grafana on docker01" --limit docker01 -e app=grafana
+deploy_passes "grafana on its alternate host docker02" --limit docker02 -e app=grafana -e target_host=docker02
+deploy_passes "privileged mode with allow_elevated" --limit docker01 -e app=priv -e allow_elevated=true
 
 echo "== cleanup_ocp.yml (real run on a temporary share)"
 SHARE="$WORK/mnt/Media/docker-media"

@@ -4,6 +4,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { MUTE_SCOPE } from "./alerts/mutes.ts";
 import { closeMatches } from "./core/suggest.ts";
+import { rootProblem } from "./appcatalog/app-policy.ts";
 import { ConfigError } from "./errors.ts";
 import { cronProblem } from "./schedules/cron.ts";
 
@@ -109,6 +110,20 @@ const fileSchema = z.strictObject({
       authorName: z.string().default("labops"),
       authorEmail: z.string().default("labops@localhost"),
       appListPath: z.string().default("config_contexts/app_list.yml"),
+    })
+    .prefault({}),
+  deploy: z
+    .strictObject({
+      /** Nautobot roles of the hosts apps may be added to and deployed on (the playbook checks the same). */
+      dockerHostRoles: z.array(z.string().min(1)).min(1).default(["docker-host"]),
+      /** Bind-mount sources of app_list volumes must lie below one of these. */
+      hostPathRoots: z
+        .array(z.string().superRefine((r, ctx) => {
+          const p = rootProblem(r);
+          if (p) ctx.addIssue({ code: "custom", message: p });
+        }))
+        .min(1)
+        .default(["/srv", "/opt/appdata", "/mnt"]),
     })
     .prefault({}),
   proxmox: z
@@ -241,6 +256,7 @@ export interface Config {
   truenas?: ({ url: string; apiKey: string; username?: string | undefined } & FileConfig["truenas"]) | undefined;
   truenasSettings: FileConfig["truenas"];
   git: FileConfig["git"] & { remote?: string | undefined };
+  deploy: FileConfig["deploy"];
   slack?: { mode: "socket" | "http"; botToken: string; appToken?: string | undefined; signingSecret?: string | undefined; apiUrl?: string | undefined; alertChannel?: string | undefined } | undefined;
   discord?: { token: string; appId: string; guildId: string; apiUrl?: string | undefined; alertChannel?: string | undefined } | undefined;
   alerts: { pollIntervalMs: number } & FileConfig["alerts"];
@@ -326,6 +342,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     truenas: hasTrueNas ? { url: v.TRUENAS_URL!, apiKey: v.TRUENAS_API_KEY!, username: v.TRUENAS_USERNAME, ...file.truenas } : undefined,
     truenasSettings: file.truenas,
     git: { ...file.git, remote: v.GIT_REMOTE },
+    deploy: file.deploy,
     slack: v.SLACK_BOT_TOKEN
       ? { mode: v.SLACK_MODE, botToken: v.SLACK_BOT_TOKEN, appToken: v.SLACK_APP_TOKEN, signingSecret: v.SLACK_SIGNING_SECRET, apiUrl: v.SLACK_API_URL, alertChannel: v.SLACK_ALERT_CHANNEL }
       : undefined,

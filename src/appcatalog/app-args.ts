@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TEMPLATE_MARKER_RE } from "./app-policy.ts";
 
 /** Patterns of config_context_schemas/app_list.yml, so a bad value is refused before anything is committed. */
 export const APP_NAME_RE = /^[a-z0-9][a-z0-9_-]*$/;
@@ -7,6 +8,20 @@ export const PORT_RE = /^([0-9]{1,5}):([0-9]{1,5})(\/(tcp|udp|sctp))?$/;
 export const VOLUME_RE = /^[^:\s]+:\/[^:\s]*(:(ro|rw))?$/;
 export const ENV_RE = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s;
 export const NETWORK_RE = /^[a-z0-9][a-z0-9_.-]*$/;
+export const CAP_RE = /^(CAP_)?[A-Z][A-Z0-9_]*$/;
+export const DEVICE_RE = /^\/dev\/[A-Za-z0-9][A-Za-z0-9_./-]*(:\/dev\/[A-Za-z0-9][A-Za-z0-9_./-]*)?(:[rwm]{1,3})?$/;
+/** Ansible host patterns that name more than one host, or none of the Docker hosts: never a deploy target. */
+export const NOT_A_HOST = ["all", "ungrouped", "localhost"];
+
+/** Refuses Jinja markers, so a value typed in chat can never become a template in Ansible. */
+export const plain = <T extends z.ZodType<string>>(s: T) =>
+  s.refine((v) => !TEMPLATE_MARKER_RE.test(v), "must not contain {{, {% or {# (app_list values are data, never templates)");
+
+/** One exact inventory host name: no patterns (`*`, `:`, `,`, `!`, `&`, `~`), not `all`. */
+export const hostName = z
+  .string()
+  .regex(HOST_RE, "one host name (letters, digits, . _ -; no patterns)")
+  .refine((h) => !NOT_A_HOST.includes(h.toLowerCase()), "one host name, not a group such as all");
 
 const appName = z.string().regex(APP_NAME_RE, "an app name: lowercase letters, digits, - and _").describe("App name");
 
@@ -25,11 +40,27 @@ export const appRemoveArgs = z.object({ app: appName });
 /** `/app add <app> --image I --host H [--port P ...] [--volume V ...] [--env K=V ...] [--network N ...]` */
 export const appAddArgs = z.object({
   app: appName,
-  image: z.string().min(1).describe("Image reference with a pinned tag, e.g. ghcr.io/org/app:v1.2"),
-  host: z.string().regex(HOST_RE, "a host name").describe("Docker host (Nautobot device or VM)"),
+  image: plain(z.string().min(1)).describe("Image reference with a pinned tag, e.g. ghcr.io/org/app:v1.2"),
+  host: hostName.describe("Docker host (Nautobot device or VM with a Docker-host role)"),
   port: z.array(port).default([]).describe("Published port HOST:CONTAINER"),
-  volume: z.array(z.string().regex(VOLUME_RE, "a volume: name:/path or /host/path:/path, optionally :ro or :rw")).default([]).describe("Volume"),
-  env: z.array(z.string().regex(ENV_RE, "an environment variable KEY=VALUE")).default([]).describe("Environment variable KEY=VALUE"),
+  volume: z.array(plain(z.string().regex(VOLUME_RE, "a volume: name:/path or /host/path:/path, optionally :ro or :rw"))).default([]).describe("Volume"),
+  env: z.array(plain(z.string().regex(ENV_RE, "an environment variable KEY=VALUE"))).default([]).describe("Environment variable KEY=VALUE"),
   network: z.array(z.string().regex(NETWORK_RE, "a Docker network name")).default([]).describe("Docker network"),
+  alternateHost: z.array(hostName).default([]).describe("Another Docker host `/deploy --host` may put the app on"),
+  // Elevated options: admin only (handlers/app.ts refuses them for anyone else before anything is queued).
+  privileged: z.boolean().default(false).describe("Privileged mode (admin only)"),
+  capAdd: z.array(z.string().regex(CAP_RE, "a Linux capability, e.g. NET_ADMIN")).default([]).describe("Added capability (admin only)"),
+  networkMode: z.enum(["host"]).optional().describe("host: share the host's network (admin only)"),
+  pidMode: z.enum(["host"]).optional().describe("host: share the host's PID namespace (admin only)"),
+  ipcMode: z.enum(["host"]).optional().describe("host: share the host's IPC namespace (admin only)"),
+  device: z.array(z.string().regex(DEVICE_RE, "a device /dev/X[:/dev/Y][:rwm]")).default([]).describe("Device mount (admin only)"),
 });
 export type AppAddArgs = z.output<typeof appAddArgs>;
+
+/** The admin-only flags of `/app add` that were given, by their flag names. */
+export function elevatedFlags(a: AppAddArgs): string[] {
+  return [
+    a.privileged && "--privileged", a.capAdd.length && "--cap-add", a.networkMode && "--network-mode",
+    a.pidMode && "--pid-mode", a.ipcMode && "--ipc-mode", a.device.length && "--device",
+  ].filter((f): f is string => typeof f === "string");
+}

@@ -3,6 +3,7 @@ import type { NautobotClient } from "../clients/nautobot.ts";
 import { closeMatches } from "../core/suggest.ts";
 import { UserError } from "../errors.ts";
 import { ENV_RE, PORT_RE, type AppAddArgs } from "./app-args.ts";
+import { entryProblems, type AppPolicy } from "./app-policy.ts";
 
 /** `[registry[:port]/]path[:tag][@sha256:digest]`, lowercase path components as the OCI distribution spec says. */
 const IMAGE_RE =
@@ -20,13 +21,15 @@ export function imageProblem(image: string): string | undefined {
 
 /**
  * Builds and validates the app_list entry for `/app add`: a new name, a sane pinned image, a host Nautobot
- * knows (with close matches when it does not), env as a map, and no host port already published by
- * another app on the same host. Every problem is a UserError the person can act on; nothing is written.
+ * knows with a Docker-host role (close matches when it does not), env as a map, no host port already
+ * published by another app on the same host, and the policy of app-policy.ts (host paths, no templates).
+ * Elevated options reach here only from an admin (handlers/app.ts). Every problem is a UserError; nothing is written.
  */
 export async function buildNewApp(
   args: AppAddArgs,
   apps: Record<string, AppEntry>,
   nautobot: NautobotClient,
+  policy: AppPolicy,
   signal?: AbortSignal,
 ): Promise<AppEntry> {
   const existing = apps[args.app];
@@ -35,7 +38,11 @@ export async function buildNewApp(
   }
   const bad = imageProblem(args.image);
   if (bad) throw new UserError("app_bad_image", bad);
-  await requireHost(nautobot, args.host, signal);
+  await requireDockerHost(nautobot, args.host, policy, signal);
+  for (const h of args.alternateHost) {
+    if (h === args.host) throw new UserError("app_bad_host", `\`${h}\` is the app's own host; \`--alternate-host\` names other Docker hosts.`);
+    await requireDockerHost(nautobot, h, policy, signal);
+  }
   checkPortClashes(args, apps);
   const env: Record<string, string> = {};
   for (const kv of args.env) {
@@ -50,18 +57,39 @@ export async function buildNewApp(
     ...(args.volume.length ? { volumes: args.volume } : {}),
     ...(args.env.length ? { env } : {}),
     ...(args.network.length ? { networks: args.network } : {}),
+    ...(args.alternateHost.length ? { alternate_hosts: args.alternateHost } : {}),
+    ...(args.privileged ? { privileged: true } : {}),
+    ...(args.capAdd.length ? { cap_add: args.capAdd } : {}),
+    ...(args.networkMode ? { network_mode: args.networkMode } : {}),
+    ...(args.pidMode ? { pid_mode: args.pidMode } : {}),
+    ...(args.ipcMode ? { ipc_mode: args.ipcMode } : {}),
+    ...(args.device.length ? { devices: args.device } : {}),
   };
+  const problems = entryProblems(entry, policy, { allowElevated: true });
+  if (problems.length) throw new UserError("app_refused", `Refused: ${problems.join("; ")}. Nothing was committed.`);
   const parsed = appEntrySchema.safeParse(entry);
   if (!parsed.success) throw new UserError("app_invalid", `The new entry is invalid: ${parsed.error.issues[0]?.message ?? "?"}.`);
   return parsed.data;
 }
 
-async function requireHost(nautobot: NautobotClient, host: string, signal?: AbortSignal): Promise<void> {
-  if (await nautobot.findHost(host, { signal })) return;
-  const names = (await nautobot.listHosts({ signal })).map((h) => h.name);
-  const near = closeMatches(host, names);
-  const hint = near.length ? ` Did you mean ${near.map((n) => `\`${n}\``).join(" or ")}?` : "";
-  throw new UserError("app_unknown_host", `No device or VM \`${host}\` in Nautobot.${hint}`);
+/**
+ * The host must be a device or VM Nautobot knows, with one of the Docker-host roles: apps never go to a
+ * hypervisor, the NAS or the firewall (Master Deploy runs them as root there).
+ */
+export async function requireDockerHost(nautobot: NautobotClient, host: string, policy: AppPolicy, signal?: AbortSignal): Promise<void> {
+  const found = await nautobot.findHost(host, { signal });
+  const all = found && found.role && policy.dockerHostRoles.includes(found.role) ? undefined : await nautobot.listHosts({ signal });
+  if (!all) return;
+  const docker = all.filter((h) => h.role && policy.dockerHostRoles.includes(h.role)).map((h) => h.name).sort();
+  if (!found) {
+    const near = closeMatches(host, all.map((h) => h.name));
+    const hint = near.length ? ` Did you mean ${near.map((n) => `\`${n}\``).join(" or ")}?` : "";
+    throw new UserError("app_unknown_host", `No device or VM \`${host}\` in Nautobot.${hint}`);
+  }
+  throw new UserError(
+    "app_not_docker_host",
+    `\`${host}\` has the role ${found.role ? `\`${found.role}\`` : "(none)"} in Nautobot; apps run only on hosts with the role ${policy.dockerHostRoles.map((r) => `\`${r}\``).join(" or ")} (${docker.join(", ") || "none"}).`,
+  );
 }
 
 function checkPortClashes(args: AppAddArgs, apps: Record<string, AppEntry>): void {

@@ -142,5 +142,15 @@ export const appEntrySchema = z.object({
   env: z.record(z.string(), z.string()).optional(),
   networks: z.array(z.string()).optional(),
   healthcheck: z.object({ url: z.string().optional(), timeout: z.number().optional() }).optional(),
+  restart_policy: z.string().optional(),
+  /** Other Docker hosts `/deploy <app> --host H` may put the app on. */
+  alternate_hosts: z.array(z.string()).optional(),
+  // Elevated options (src/appcatalog/app-policy.ts): refused unless an admin allows them.
+  privileged: z.boolean().optional(),
+  cap_add: z.array(z.string()).optional(),
+  network_mode: z.string().optional(),
+  pid_mode: z.string().optional(),
+  ipc_mode: z.string().optional(),
+  devices: z.array(z.string()).optional(),
 });
 export type AppEntry = z.infer<typeof appEntrySchema>;

@@ -16,9 +16,9 @@ export interface AppCatalog {
   cached?(): { at: number; apps: Record<string, AppEntry> } | undefined;
 }
 
-/** Looks an app up; an unknown name is a UserError that suggests close matches. */
-export async function requireApp(catalog: AppCatalog, name: string, signal?: AbortSignal): Promise<AppEntry> {
-  const apps = await catalog.apps({ signal });
+/** Looks an app up (`fresh`: bypass the cache); an unknown name is a UserError that suggests close matches. */
+export async function requireApp(catalog: AppCatalog, name: string, signal?: AbortSignal, fresh = false): Promise<AppEntry> {
+  const apps = await catalog.apps({ signal, fresh });
   const app = apps[name];
   if (app) return app;
   const near = closeMatches(name, Object.keys(apps));

@@ -58,6 +58,8 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
   const nautobot = new FakeNautobot({ gitRemote: git.remote, version: profile.nautobot.version, ...opts.nautobot, stepMs });
   // AAP's inventory comes from Nautobot (the dynamic inventory source), as in the real homelab.
   aap.setInventorySource(() => nautobot.hostNames());
+  // Each job reads its hosts' role and rendered config context from Nautobot at launch (update_on_launch).
+  if (!opts.aap?.hostVars) aap.setHostVars((host) => nautobot.hostVars(host));
   const proxmox = new FakeProxmox({ stepMs, version: { version: profile.proxmox.version, release: profile.proxmox.release }, legacyErrors: profile.proxmox.legacyErrors });
   const truenas = new FakeTrueNas({ version: profile.truenas.version, keyOwner: profile.truenas.keyOwner, ...opts.truenas, stepMs });
   // cleanup_ocp.yml removes (or restores from a snapshot) plain folders on the fake TrueNAS when its job succeeds.

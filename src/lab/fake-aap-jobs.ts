@@ -80,7 +80,7 @@ function createJob(s: AapState, t: Tpl, o: { extraVars: Obj; limit: string; jobT
   const app = typeof o.extraVars.app === "string" ? o.extraVars.app : undefined;
   const effect = s.effects.get(playbookFile(t.playbook))?.({ extraVars: o.extraVars, limit: o.limit, jobType: o.jobType });
   const job: JobRec = {
-    id: s.nextId++, tpl: t, ...o, inventory: s.inventory, status: "pending", created: now, modified: now, eventsFinished: false,
+    id: s.nextId++, tpl: t, ...o, inventory: s.inventory, hostVars: new Map(s.inventory.map((h) => [h, s.hostVars(h) ?? {}])), status: "pending", created: now, modified: now, eventsFinished: false,
     cancelRequested: false, events: [], lines: 0, tally: new Map(), playCount: 0, taskCount: 0, hostStatusCounts: {},
     failure: queued?.shift() ?? effect?.failure ?? (app ? s.failures.get(app) : undefined),
   };

@@ -42,6 +42,12 @@ export interface FakeAapOptions {
    * added in Nautobot (a new runner LXC) become launchable. Default: the seeded homelab only.
    */
   inventorySource?: (() => string[]) | undefined;
+  /**
+   * The host vars the inventory gives each host (the lab: the fake Nautobot's role and rendered config
+   * context), read when a job is created, as the inventory source's update_on_launch does. Default: the
+   * seeded homelab's roles and this repository's config_contexts/.
+   */
+  hostVars?: ((host: string) => FakeHostVars | undefined) | undefined;
   /** Return true to drop the notification of this job (simulates a lost webhook). */
   dropWebhooks?: ((jobId: number) => boolean) | undefined;
 }
@@ -80,4 +86,10 @@ export interface FakeAapTemplatePatch {
   ask_limit_on_launch?: boolean | undefined;
   ask_job_type_on_launch?: boolean | undefined;
   ask_inventory_on_launch?: boolean | undefined;
+}
+
+/** Host vars of one inventory host, as networktocode.nautobot.inventory sets them (plurals: false). */
+export interface FakeHostVars {
+  role?: string | undefined;
+  config_context?: Record<string, unknown> | undefined;
 }

@@ -11,7 +11,7 @@ export function* playbookSteps(job: JobRec): Generator<EventInput[], void> {
   const playbookUuid = randomUUID();
   const playName = pb.play(job.extraVars);
   const playUuid = randomUUID();
-  const hosts = selectHosts(pb.hosts(), job.limit, job.inventory);
+  const hosts = selectHosts(pb.hosts(job.inventory), job.limit, job.inventory);
   const playData = { playbook_uuid: playbookUuid, play: playName, play_uuid: playUuid, play_pattern: "all" };
   const first: EventInput[] = [
     { event: "playbook_on_start", level: 0, stdout: "", data: { playbook_uuid: playbookUuid, uuid: playbookUuid } },
@@ -38,22 +38,28 @@ export function* playbookSteps(job: JobRec): Generator<EventInput[], void> {
     ];
     yield startBatch;
     const results: EventInput[] = [];
-    for (const h of [...alive]) results.push(hostResult(job, task, label, h, taskData, taskUuid, playName, alive));
+    // run_once: the first host runs it, and its result stands for every host of the play.
+    const once = task.runOnce ? task.check?.({ host: [...alive][0]!, vars: job.hostVars.get([...alive][0]!) ?? {}, job }) : undefined;
+    for (const h of [...alive]) results.push(hostResult(job, task, label, h, taskData, taskUuid, playName, alive, task.runOnce ? once : undefined));
     if (alive.size === 0) results.push({ event: "playbook_on_no_hosts_remaining", level: 2, play: playName, stdout: "\r\nNO MORE HOSTS LEFT " + stars("NO MORE HOSTS LEFT "), data: { ...playData, parent_uuid: playUuid } });
     yield results;
   }
   yield [statsEvent(job, playbookUuid)];
 }
 
-function hostResult(job: JobRec, task: TaskSpec, label: string, h: string, taskData: Obj, taskUuid: string, play: string, alive: Set<string>): EventInput {
+function hostResult(job: JobRec, task: TaskSpec, label: string, h: string, taskData: Obj, taskUuid: string, play: string, alive: Set<string>, onceMsg?: string): EventInput {
   const t = job.tally.get(h)!;
   const f = job.failure;
   const failsHere = f && (!f.host || f.host === h) && [task.name, label].some((n) => n.toLowerCase() === f.task.toLowerCase());
+  // The playbook's own asserts come first: they refuse before any injected failure could happen.
+  const refused = task.runOnce ? onceMsg : task.check?.({ host: h, vars: job.hostVars.get(h) ?? {}, job });
   const base = { level: 3, play, task, host: h, data: { ...taskData, host: h, parent_uuid: taskUuid, start: iso(new Date()), end: iso(new Date()), duration: 0.4, event_loop: null } };
-  if (failsHere) {
+  if (refused !== undefined || failsHere) {
     t.failures++;
     alive.delete(h);
-    const res = { changed: false, msg: f.msg, _ansible_no_log: false };
+    const res = refused !== undefined
+      ? { changed: false, assertion: "", evaluated_to: false, msg: refused, _ansible_no_log: false }
+      : { changed: false, msg: f!.msg, _ansible_no_log: false };
     return { ...base, event: "runner_on_failed", failed: true, data: { ...base.data, res, ignore_errors: null },
       stdout: `\u001b[0;31mfatal: [${h}]: FAILED! => ${pyJson(res)}\u001b[0m` };
   }
@@ -80,12 +86,33 @@ function statsEvent(job: JobRec, playbookUuid: string): EventInput {
   };
 }
 
-/** Ansible's `--limit`: comma/colon separated inventory host names; empty or `all` means the play's default hosts. */
+/**
+ * Ansible's `--limit`: comma/colon separated patterns, each a host name, `all`/`*`, a glob (`docker0*`),
+ * `~regex`, or prefixed `!` (exclude) or `&` (intersect), matched against the inventory; empty means the
+ * play's own hosts.
+ */
 function selectHosts(playHosts: string[], limit: string, inventory: string[]): string[] {
-  const wanted = limit.split(/[,:]/).map((s) => s.trim()).filter(Boolean);
-  if (wanted.length === 0 || wanted.includes("all")) return playHosts;
-  const known = new Set([...inventory, "localhost"]);
-  return [...new Set(wanted)].filter((h) => known.has(h));
+  const patterns = limit.split(/[,:]/).map((s) => s.trim()).filter(Boolean);
+  if (patterns.length === 0) return playHosts;
+  const known = [...new Set([...inventory, "localhost"])];
+  const matches = (p: string) => {
+    if (p === "all" || p === "*") return playHosts;
+    const re = p.startsWith("~") ? safeRegExp(p.slice(1)) : new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+    return known.filter((h) => re.test(h));
+  };
+  let selected = new Set<string>();
+  for (const p of patterns.filter((x) => !/^[!&]/.test(x))) for (const h of matches(p)) selected.add(h);
+  for (const p of patterns.filter((x) => x.startsWith("&"))) selected = new Set([...selected].filter((h) => matches(p.slice(1)).includes(h)));
+  for (const p of patterns.filter((x) => x.startsWith("!"))) for (const h of matches(p.slice(1))) selected.delete(h);
+  return [...selected];
+}
+
+function safeRegExp(source: string): RegExp {
+  try {
+    return new RegExp(source);
+  } catch {
+    return /(?!)/;
+  }
 }
 
 export function hostStatusCounts(tally: Map<string, Tally>): Record<string, number> {

@@ -1,5 +1,6 @@
 import { LAB_HOSTS } from "./homelab.ts";
 import type { PlaybookSpec, TaskSpec } from "./fake-aap-records.ts";
+import { MASTER_DEPLOY_PRE_TASKS } from "./fake-master-deploy.ts";
 
 const role = (r: string) => LAB_HOSTS.filter((h) => h.role === r).map((h) => h.name);
 const docker = (name: string, action: string, changes = false): TaskSpec => ({ name, role: "docker_app", action, changes });
@@ -8,9 +9,10 @@ const docker = (name: string, action: string, changes = false): TaskSpec => ({ n
 export const PLAYBOOKS: Record<string, PlaybookSpec> = {
   "master_deploy.yml": {
     play: (v) => `Deploy ${typeof v.app === "string" ? v.app : "apps"}`,
-    hosts: () => role("docker-host"),
-    gatherFacts: true,
+    hosts: (inventory) => inventory,
+    gatherFacts: false,
     tasks: [
+      ...MASTER_DEPLOY_PRE_TASKS,
       docker("Ensure network", "community.docker.docker_network"),
       docker("Ensure volumes", "community.docker.docker_volume", true),
       docker("Pull image", "community.docker.docker_image", true),

@@ -1,4 +1,4 @@
-import type { FakeAapFailure } from "./fake-aap-options.ts";
+import type { FakeAapFailure, FakeHostVars } from "./fake-aap-options.ts";
 
 /** The fake AAP's internal records (templates, jobs, syncs, events) and the seeded objects they point at. */
 
@@ -38,6 +38,8 @@ export interface JobRec {
   tpl: Tpl;
   /** The inventory's host names when the job was launched. */
   inventory: string[];
+  /** Their host vars, read at launch (the inventory source updates on launch). */
+  hostVars: Map<string, FakeHostVars>;
   jobType: "run" | "check";
   limit: string;
   extraVars: Obj;
@@ -90,11 +92,23 @@ export interface TaskSpec {
   action: string;
   changes?: boolean | undefined;
   msg?: string | undefined;
+  /** An assert of the real playbook: the failure message on this host, or undefined when it passes. */
+  check?: ((c: TaskCheck) => string | undefined) | undefined;
+  /** `run_once: true`: runs on the first host; its result (a failure too) applies to every host. */
+  runOnce?: boolean | undefined;
+}
+
+/** What a task's check sees: the host, its inventory vars, and the job (extra vars, limit). */
+export interface TaskCheck {
+  host: string;
+  vars: FakeHostVars;
+  job: JobRec;
 }
 
 export interface PlaybookSpec {
   play: (vars: Obj) => string;
-  hosts: () => string[];
+  /** The play's `hosts:`, given the inventory's host names. */
+  hosts: (inventory: string[]) => string[];
   gatherFacts: boolean;
   /** The task names of the real playbook in playbooks/ (checked by test/iac/playbooks.test.ts). */
   tasks: TaskSpec[] | ((vars: Obj) => TaskSpec[]);

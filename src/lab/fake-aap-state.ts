@@ -1,8 +1,9 @@
 import { FakeHttpServer } from "./fake-http.ts";
 import { LAB_HOSTS, LAB_TOKENS } from "./homelab.ts";
-import type { FakeAapFailure, FakeAapLaunch, FakeAapOptions, PlaybookEffect } from "./fake-aap-options.ts";
+import type { FakeAapFailure, FakeAapLaunch, FakeAapOptions, FakeHostVars, PlaybookEffect } from "./fake-aap-options.ts";
 import type { JobRec, Rec, Tpl, UpdateRec } from "./fake-aap-records.ts";
 import { seedController, seedHomelab } from "./fake-aap-seed.ts";
+import { seededHostVars } from "./fake-aap-hostvars.ts";
 import { normalizePrefix } from "./fake-aap-format.ts";
 import { DEFAULT_PRODUCT, type AapProduct } from "./fake-aap-ping.ts";
 
@@ -22,6 +23,8 @@ export interface AapState {
   /** Host names in the inventory, as of the last inventory update. */
   inventory: string[];
   inventorySource: (() => string[]) | undefined;
+  /** Host vars of an inventory host (role, config_context), read at launch. */
+  hostVars: (host: string) => FakeHostVars | undefined;
   readonly applies: Map<number, () => void>;
   readonly failNext: Map<string, FakeAapFailure[]>;
   readonly templates: Tpl[];
@@ -60,6 +63,7 @@ export function createAapState(opts: FakeAapOptions): AapState {
     effects: new Map(Object.entries(opts.effects ?? {})),
     inventory: opts.empty ? [] : LAB_HOSTS.map((h) => h.name),
     inventorySource: opts.inventorySource,
+    hostVars: opts.hostVars ?? seededHostVars,
     applies: new Map(),
     failNext: new Map(),
     templates: [],

@@ -1,12 +1,12 @@
 import type { FakeHttpServer } from "./fake-http.ts";
 import { isFailed } from "./fake-aap-format.ts";
-import type { FakeAapFailure, FakeAapJobView, FakeAapLaunch, FakeAapOptions, FakeAapTemplatePatch, PlaybookEffect } from "./fake-aap-options.ts";
+import type { FakeAapFailure, FakeAapJobView, FakeAapLaunch, FakeAapOptions, FakeAapTemplatePatch, FakeHostVars, PlaybookEffect } from "./fake-aap-options.ts";
 import { aapGuard, registerRoutes } from "./fake-aap-routes.ts";
 import { createAapState, type AapState } from "./fake-aap-state.ts";
 import { productHeaders } from "./fake-aap-ping.ts";
 import { syncTpl } from "./fake-aap-template-writes.ts";
 
-export type { FakeAapFailure, FakeAapJobView, FakeAapLaunch, FakeAapOptions, FakeAapTemplatePatch, PlaybookEffect } from "./fake-aap-options.ts";
+export type { FakeAapFailure, FakeAapJobView, FakeAapLaunch, FakeAapOptions, FakeAapTemplatePatch, FakeHostVars, PlaybookEffect } from "./fake-aap-options.ts";
 
 /**
  * A faithful fake of the AWX / AAP controller API v2 : Bearer auth,
@@ -70,6 +70,11 @@ export class FakeAap {
   /** Sets where inventory updates read their hosts from (the lab: the fake Nautobot). */
   setInventorySource(source: () => string[]): void {
     this.#s.inventorySource = source;
+  }
+
+  /** Sets where jobs read each host's vars (role, config_context) from at launch (the lab: the fake Nautobot). */
+  setHostVars(source: (host: string) => FakeHostVars | undefined): void {
+    this.#s.hostVars = source;
   }
 
   /** Sets (or with undefined, removes) the effect of a playbook on the simulated lab. */

@@ -2,9 +2,11 @@ import { rm } from "node:fs/promises";
 import { loadGitDatasource } from "./git-datasource.ts";
 import type { FakeHttpServer } from "./fake-http.ts";
 import type { FakeJournalEntry, FakeNautobotOptions } from "./fake-nautobot-options.ts";
-import { findRec, recsOfType, type Dict } from "./fake-nautobot-model.ts";
+import { findRec, Link, recsOfType, type Dict } from "./fake-nautobot-model.ts";
 import { createNautobotState, type NautobotState } from "./fake-nautobot-state.ts";
 import { registerRoutes } from "./fake-nautobot-routes.ts";
+import { renderContext } from "./fake-nautobot-serializers.ts";
+import type { FakeHostVars } from "./fake-aap-options.ts";
 import { checkout } from "./fake-nautobot-git-sync.ts";
 import { applyDatasource } from "./fake-nautobot-datasource.ts";
 
@@ -76,6 +78,18 @@ export class FakeNautobot {
   /** Names of every device and virtual machine: what the Nautobot dynamic inventory gives AAP. */
   hostNames(): string[] {
     return [...recsOfType(this.#st, "dcim.device"), ...recsOfType(this.#st, "virtualization.virtualmachine")].map((r) => r.display).sort();
+  }
+
+  /**
+   * What the Nautobot inventory plugin (plurals: false, config_context: true) gives Ansible for a host:
+   * `role`, the role's name, and the rendered `config_context`. Undefined for an unknown host.
+   */
+  hostVars(name: string): FakeHostVars | undefined {
+    const rec = findRec(this.#st, "dcim.device", name) ?? findRec(this.#st, "virtualization.virtualmachine", name);
+    if (!rec) return undefined;
+    const roleLink = rec.fields.role;
+    const role = roleLink instanceof Link ? this.#st.recs.get(roleLink.id)?.display : undefined;
+    return { ...(role ? { role } : {}), config_context: renderContext(this.#st, rec) };
   }
 
   /** Id of a device or VM by name (undefined when absent). */

@@ -82,7 +82,8 @@ describe("Discord front end through discord.js and the fake Discord", () => {
     expect(deploy.options).toEqual([
       { type: 3, name: "app", description: "App name from app_list", required: true, autocomplete: true },
       { type: 5, name: "check", description: "Dry run (Ansible check mode)", required: false },
-      { type: 3, name: "host", description: "Deploy to this host instead of the app's own", required: false, autocomplete: true },
+      { type: 3, name: "host", description: "Deploy on this Docker host: the app's own, or one of its alternate_hosts", required: false, autocomplete: true },
+      { type: 5, name: "allow-elevated", description: "Admin only: allow the entry's privileged mode, capabilities, host namespaces or devices", required: false },
     ]);
     const labtest = d.fake.commands.find((c) => c.name === "labtest")!;
     const [create, status] = labtest.options as Obj[];

@@ -28,7 +28,10 @@ describe("docker_app role", () => {
   it("is what master_deploy.yml runs, after checking the app and its host", () => {
     const [play] = yaml<Play[]>("playbooks/master_deploy.yml");
     expect(play?.roles).toEqual([expect.objectContaining({ role: "docker_app" })]);
-    expect(play?.pre_tasks?.map((t) => t.name)).toEqual(["Require a limit to the app's host", "Check the app exists in app_list", "Check the app belongs to this host"]);
+    expect(play?.pre_tasks?.map((t) => t.name)).toEqual([
+      "Require a limit to the app's host", "Check the app exists in app_list", "Check the app belongs to this host",
+      "Check this host is a Docker host", "Check the app's entry is safe to run",
+    ]);
   });
 });
 
@@ -78,12 +81,17 @@ describe("inventory, collections and ansible.cfg", () => {
     const inv = yaml<Record<string, unknown>>("inventory/nautobot.yml");
     expect(inv).toMatchObject({ plugin: "networktocode.nautobot.inventory", config_context: true, flatten_config_context: false, plurals: false, group_by: ["role", "platform"] });
     expect(inv.compose).toBeDefined();
+    // Inventory values stay data: the plugin's allow_unsafe (5.13.1+) would make config contexts templates again.
+    expect(inv.allow_unsafe ?? false).toBe(false);
     expect(read("inventory/nautobot.yml"), "no secrets in the inventory file").not.toMatch(/token:\s*\S/);
   });
 
   it("declares the collections AAP installs and points roles_path at playbooks/roles", () => {
     const req = yaml<{ collections: { name: string }[] }>("collections/requirements.yml");
     expect(req.collections.map((c) => c.name).sort()).toEqual(["awx.awx", "community.docker", "networktocode.nautobot"]);
+    // 5.13.0 is the first release that marks config contexts (and every host var) unsafe: never templated.
+    const nautobot = (req.collections as { name: string; version?: string }[]).find((c) => c.name === "networktocode.nautobot");
+    expect(nautobot?.version).toMatch(/^>=5\.(1[3-9]|[2-9][0-9])\.\d+,<6\.0\.0$/);
     expect(read("ansible.cfg")).toMatch(/^roles_path = \.\/playbooks\/roles$/m);
   });
 });

@@ -69,7 +69,8 @@ describe("AapClient against FakeAap (/api/v2/)", () => {
     const events = await client.jobEvents(jobId);
     expect(events.map((e) => e.counter)).toEqual(events.map((_, i) => i + 1));
     const p = foldEvents(undefined, events);
-    expect(p).toMatchObject({ play: "Deploy traefik", task: "docker_app : Wait for healthcheck", tasksDone: 6, failedTasks: [] });
+    // Master Deploy's five checks (pre_tasks), then the docker_app role's five tasks.
+    expect(p).toMatchObject({ play: "Deploy traefik", task: "docker_app : Wait for healthcheck", tasksDone: 10, failedTasks: [] });
     expect(p.hosts).toEqual({ ok: 0, changed: 1, failed: 0, unreachable: 0, skipped: 0 });
     expect(client.jobUrl(jobId)).toBe(`${fake.url}/#/jobs/playbook/${jobId}/output`);
   });
@@ -100,19 +101,19 @@ describe("AapClient against FakeAap (/api/v2/)", () => {
     const lines = tail.split("\n");
     expect(lines).toHaveLength(3);
     expect(lines[1]).toMatch(/^PLAY RECAP \*+$/);
-    expect(lines[2]).toMatch(/^docker02\s+: ok=6\s+changed=3\s+unreachable=0\s+failed=0/);
+    expect(lines[2]).toMatch(/^docker02\s+: ok=10\s+changed=3\s+unreachable=0\s+failed=0/);
     expect(tail).not.toMatch(/\u001b/);
   });
 
   it("reports a failed task with its host and module message", async () => {
-    const { jobId } = await client.launch(masterId, { extra_vars: { app: "grafana" }, limit: "docker01,docker02" });
+    const { jobId } = await client.launch(masterId, { extra_vars: { app: "grafana", target_host: "docker02" }, limit: "docker02" });
     const done = await settle(client, jobId);
     expect(done.status).toBe("failed");
     expect(done.failed).toBe(true);
-    expect(done.host_status_counts).toEqual({ changed: 1, failures: 1 });
+    expect(done.host_status_counts).toEqual({ failures: 1 });
     const p = foldEvents(undefined, await client.jobEvents(jobId));
     expect(p.failedTasks).toEqual([{ host: "docker02", task: "docker_app : Pull image", msg: "manifest for grafana/grafana:99 not found" }]);
-    expect(p.hosts).toEqual({ ok: 0, changed: 1, failed: 1, unreachable: 0, skipped: 0 });
+    expect(p.hosts).toEqual({ ok: 0, changed: 0, failed: 1, unreachable: 0, skipped: 0 });
     expect(await client.stdoutTail(jobId, 20)).toContain('fatal: [docker02]: FAILED! => {"changed": false, "msg": "manifest for grafana/grafana:99 not found"');
   });
 
@@ -179,12 +180,12 @@ describe("AapClient against FakeAap (/api/v2/)", () => {
   });
 
   it("relaunches on the failed hosts only, and refuses when none failed", async () => {
-    const { jobId } = await client.launch(masterId, { extra_vars: { app: "grafana" }, limit: "docker01,docker02" });
+    const { jobId } = await client.launch(masterId, { extra_vars: { app: "grafana", target_host: "docker02" }, limit: "docker02" });
     await settle(client, jobId);
     const { jobId: retry } = await client.relaunchJob(jobId, { hosts: "failed" });
     expect(retry).not.toBe(jobId);
     const job = await settle(client, retry);
-    expect(job).toMatchObject({ limit: "docker02", launch_type: "relaunch", extra_vars: '{"app": "grafana"}' });
+    expect(job).toMatchObject({ limit: "docker02", launch_type: "relaunch", extra_vars: '{"app": "grafana", "target_host": "docker02"}' });
 
     const { jobId: ok } = await client.launch(masterId, { extra_vars: { app: "traefik" }, limit: "edge01" });
     await settle(client, ok);

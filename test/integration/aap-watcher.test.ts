@@ -18,7 +18,7 @@ describe("AapJobWatcher: all followed jobs in one poll", () => {
 
   it("follows 20 jobs to the end with about 1 + budget requests per poll, not 2 per job", async () => {
     const template = await aap.findJobTemplate("Master Deploy");
-    const jobs = await Promise.all(Array.from({ length: 20 }, (_, i) => aap.launch(template.id, { extra_vars: { app: `app${i}` }, limit: "docker01" })));
+    const jobs = await Promise.all(Array.from({ length: 20 }, (_, i) => aap.launch(template.id, { extra_vars: { app: ["grafana", "portainer", "uptime-kuma"][i % 3] }, limit: "docker01" })));
     const watcher = new AapJobWatcher(aap, { intervalMs: 30, eventBudget: 4, log: createLogger({ destination: new LogCapture() }) });
     const before = fake.http.requests.length;
     const signal = new AbortController().signal;

@@ -238,7 +238,7 @@ describe("alert buttons end to end: Show log, Relaunch failed hosts (exactly onc
     expect(ttl).toBeLessThanOrEqual(3_600_000);
 
     h.lab.aap.failNextJob("Master Deploy", { host: "docker02", task: "Wait for healthcheck", msg: "still down" });
-    const { jobId } = await aap().launch(7, { extra_vars: { app: "jellyfin" } });
+    const { jobId } = await aap().launch(7, { extra_vars: { app: "jellyfin" }, limit: "docker02" });
     await waitUntil(() => h.logs.lines.some((l) => l.includes("alert muted") && l.includes(`aap:${jobId}`)));
     await alerting.settled();
     expect([...h.notifier.messages.values()].some((m) => m.history[0]!.title.startsWith(`AAP job ${jobId} `))).toBe(false);

@@ -47,7 +47,7 @@ describe("AAP reconciliation poller and worker failures: one alert per failure, 
   /** Launches a Master Deploy job that fails on docker02 and waits until AAP has finished with it. */
   async function failedJob(o: { drop?: boolean } = {}): Promise<number> {
     h.lab.aap.failNextJob("Master Deploy", { host: "docker02", task: "Wait for healthcheck", msg: "Status code was 503 and not [200]" });
-    const { jobId } = await aap().launch(7, { extra_vars: { app: "whoami" } });
+    const { jobId } = await aap().launch(7, { extra_vars: { app: "vaultwarden" }, limit: "docker02" });
     if (o.drop) dropped.add(jobId);
     await waitUntil(() => h.lab.aap.job(jobId)?.eventProcessingFinished);
     return jobId;

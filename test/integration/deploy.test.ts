@@ -64,7 +64,7 @@ describe("/deploy end to end (dispatch → Redis queue → worker → fake AAP a
     const missing = await h.run("/deploy");
     expect(missing.state).toBe("failure");
     expect(renderText(missing)).toContain("`app` is missing");
-    expect(renderText(missing)).toContain("Usage: `/deploy <app> [--check] [--host <host>]`");
+    expect(renderText(missing)).toContain("Usage: `/deploy <app> [--check] [--host <host>] [--allow-elevated]`");
     const bad = await h.run("/deploy Traefik!");
     expect(renderText(bad)).toContain("`app`: an app name");
     const unknown = await h.run("/deploi traefik");

@@ -33,7 +33,7 @@ describe("app_list YAML edits (yaml Document API)", () => {
     expect(appNamesInYaml(out)).not.toContain("grafana");
     expect(appNamesInYaml(out)).toContain("uptime-kuma");
     expect(out).toContain("# A mapping, not a list: Nautobot deep-merges mappings across config contexts.");
-    expect(ORIGINAL.split("\n").length - out.split("\n").length).toBe(8);
+    expect(ORIGINAL.split("\n").length - out.split("\n").length).toBe(9);
   });
 
   it("refuses duplicates, missing apps and broken files", () => {

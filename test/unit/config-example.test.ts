@@ -8,7 +8,7 @@ describe("config/labops.example.yaml", () => {
   it("loads, and every value shown is the default", () => {
     const fromExample = loadConfig({ LABOPS_CONFIG: EXAMPLE });
     const defaults = loadConfig({ LABOPS_CONFIG: "/dev/null" });
-    for (const key of ["aapSettings", "nautobotSettings", "git", "proxmoxSettings", "truenasSettings", "permissions", "limits", "audit", "gitops", "schedules", "alerts"] as const) {
+    for (const key of ["aapSettings", "nautobotSettings", "git", "deploy", "proxmoxSettings", "truenasSettings", "permissions", "limits", "audit", "gitops", "schedules", "alerts"] as const) {
       expect(fromExample[key], key).toEqual(defaults[key]);
     }
   });

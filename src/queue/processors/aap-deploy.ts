@@ -1,7 +1,11 @@
 import { z } from "zod";
-import { requireApp } from "../../core/app-catalog.ts";
+import { hostName } from "../../appcatalog/app-args.ts";
+import { entryProblems } from "../../appcatalog/app-policy.ts";
+import { requireDockerHost } from "../../appcatalog/app-validate.ts";
+import { requireApp, type AppEntry } from "../../core/app-catalog.ts";
 import { UserError } from "../../errors.ts";
 import { defineProcessor } from "../processor.ts";
+import type { WorkerDeps } from "../worker-deps.ts";
 import { launchOnce } from "./aap-follow.ts";
 import { aapResultLines, aapStatusLine, hostCountsLine } from "./aap-view.ts";
 import { postDeployChecks } from "./post-deploy.ts";
@@ -9,7 +13,8 @@ import { postDeployChecks } from "./post-deploy.ts";
 export const deployArgs = z.object({
   app: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "an app name: lowercase letters, digits, - and _").describe("App name from app_list"),
   check: z.boolean().default(false).describe("Dry run (Ansible check mode)"),
-  host: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "a host name").optional().describe("Deploy to this host instead of the app's own"),
+  host: hostName.optional().describe("Deploy on this Docker host: the app's own, or one of its alternate_hosts"),
+  allowElevated: z.boolean().default(false).describe("Admin only: allow the entry's privileged mode, capabilities, host namespaces or devices"),
 });
 
 /** aap.deploy: Master Deploy for one app from app_list, limited to its host; then service checks and a journal entry. */
@@ -20,8 +25,11 @@ export default defineProcessor({
   async run(ctx) {
     const { args, deps } = ctx;
     if (!deps.aap) throw new UserError("aap_not_configured", "AAP is not configured (set AAP_URL and AAP_TOKEN), so labops cannot deploy.");
-    const app = await requireApp(deps.catalog, args.app, ctx.signal);
+    // Read fresh: the entry checked here is the one Master Deploy will read from Nautobot a moment later.
+    const app = await requireApp(deps.catalog, args.app, ctx.signal, true);
     const host = args.host ?? app.host;
+    // Validated again here, where it takes effect: an entry committed to Git by hand never passed /app add.
+    await checkDeployable(ctx, args.app, app, host);
     const title = `Deploy ${args.app} → ${host}${args.check ? " (check mode)" : ""}`;
     const link = (id: number) => ({ label: `AAP job ${id}`, url: deps.aap!.jobUrl(id) });
     ctx.progress.update({ title, state: "running", lines: [`Launching "${deps.config.aapSettings.templates.deploy}" on ${host}…`] });
@@ -30,7 +38,11 @@ export default defineProcessor({
       aap: deps.aap,
       key: "deploy",
       template: deps.config.aapSettings.templates.deploy,
-      body: { extra_vars: { app: args.app }, limit: host, ...(args.check ? { job_type: "check" } : {}) },
+      body: {
+        extra_vars: { app: args.app, target_host: host, ...(args.allowElevated ? { allow_elevated: true } : {}) },
+        limit: host,
+        ...(args.check ? { job_type: "check" } : {}),
+      },
       pollMs: deps.config.aapSettings.pollInterval,
       timeoutMs: deps.config.aapSettings.jobTimeout,
       onProgress: (job, p) =>
@@ -52,3 +64,28 @@ export default defineProcessor({
     };
   },
 });
+
+/**
+ * What playbooks/master_deploy.yml asserts, checked before anything is launched: one exact host, the app's own
+ * or one of its alternate_hosts, with a Docker-host role in Nautobot; an entry that passes app-policy.ts.
+ */
+async function checkDeployable(ctx: { args: z.output<typeof deployArgs>; deps: WorkerDeps; signal: AbortSignal }, name: string, app: AppEntry, host: string): Promise<void> {
+  const { deps, args } = ctx;
+  const policy = deps.config.deploy;
+  if (!hostName.safeParse(host).success) {
+    throw new UserError("deploy_refused", `Refused to deploy \`${name}\`: its app_list host \`${host}\` is not one exact host name. Nothing was launched.`);
+  }
+  const allowed = [app.host, ...(app.alternate_hosts ?? [])];
+  if (!allowed.includes(host)) {
+    throw new UserError(
+      "deploy_wrong_host",
+      `\`${name}\` may be deployed on ${allowed.map((h) => `\`${h}\``).join(" or ")} (its app_list host${allowed.length > 1 ? " and alternate_hosts" : ""}), not \`${host}\`. Nothing was launched.`,
+    );
+  }
+  const problems = entryProblems(app, policy, { allowElevated: args.allowElevated });
+  if (problems.length) {
+    const hint = problems.some((p) => p.includes("only an admin")) ? ` An admin can deploy it with \`/deploy ${name} --allow-elevated\`.` : "";
+    throw new UserError("deploy_refused", `Refused to deploy \`${name}\`: ${problems.join("; ")}. Nothing was launched.${hint}`);
+  }
+  if (deps.nautobot) await requireDockerHost(deps.nautobot, host, policy, ctx.signal);
+}

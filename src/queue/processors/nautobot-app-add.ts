@@ -23,7 +23,7 @@ export default defineProcessor({
     const { context, apps } = await nb.appList({ signal: ctx.signal });
     // A retry after our own change landed must not refuse the app as "already there".
     const others = ctx.state.changeStarted ? Object.fromEntries(Object.entries(apps).filter(([n]) => n !== ctx.args.app)) : apps;
-    const entry = (ctx.state.entry as typeof apps[string] | undefined) ?? (await buildNewApp(ctx.args, others, nb, ctx.signal));
+    const entry = (ctx.state.entry as typeof apps[string] | undefined) ?? (await buildNewApp(ctx.args, others, nb, ctx.deps.config.deploy, ctx.signal));
     await ctx.save({ entry });
     steps.done(`Entry valid: ${entry.image} on ${entry.host}`);
     const r = await applyAppChange(ctx, nb, context, { kind: "add", app: ctx.args.app, entry }, steps, show);
