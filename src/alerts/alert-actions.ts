@@ -16,7 +16,7 @@ import type { ButtonSpec } from "./alert-service.ts";
 const KIND = { showLog: "alert-show-log", relaunch: "alert-relaunch", rerun: "alert-rerun", mute: "alert-mute" } as const;
 
 const aapJobPayload = z.object({ aapJob: z.number().int().positive(), template: z.string().optional() });
-const relaunchPayload = aapJobPayload.extend({ command: z.string().min(1), lockKey: z.string().optional() });
+const relaunchPayload = aapJobPayload.extend({ command: z.string().min(1), lockKey: z.string().optional(), requires: z.enum(["viewer", "operator", "admin"]).optional() });
 const rerunPayload = aapJobPayload.extend({ command: z.string().min(1), args: z.record(z.string(), z.unknown()) });
 const mutePayload = z.object({ group: z.string().min(1), subject: z.string(), ms: z.number().int().positive() });
 
@@ -34,7 +34,7 @@ export function showLogButton(aapJob: number, template: string, ttlMs: number): 
 export function relaunchButton(o: { aapJob: number; template: string; command: string; lockKey?: string | undefined; requires: Role; ttlMs: number }): ButtonSpec {
   return {
     kind: KIND.relaunch, label: "Relaunch failed hosts", style: "primary",
-    payload: { aapJob: o.aapJob, template: o.template, command: o.command, ...(o.lockKey ? { lockKey: o.lockKey } : {}) },
+    payload: { aapJob: o.aapJob, template: o.template, command: o.command, ...(o.lockKey ? { lockKey: o.lockKey } : {}), requires: strictest("operator", o.requires) },
     requires: strictest("operator", o.requires), singleUse: false, ttlMs: o.ttlMs,
   };
 }
@@ -89,7 +89,8 @@ const relaunch: ActionHandler = {
     if (!cmd || !allowsRelaunch(cmd.def)) {
       throw new UserError("relaunch_refused", `AAP job ${p.aapJob} cannot be relaunched from an alert${cmd ? `; run \`/${cmd.def.name}\` again instead (it has its own preview or confirmation)` : ""}.`);
     }
-    const requires = strictest("operator", cmd.def.requires);
+    // The role the launch's own arguments needed (p.requires, e.g. admin for /deploy --allow-elevated) stays a floor.
+    const requires = strictest("operator", cmd.def.requires, p.requires);
     if (!deps.permissions.allows(actor, channel, requires)) {
       await deps.audit.record({ event: "refused", actor: actorKey(actor), command: "alert relaunch", detail: `aap job ${p.aapJob}: needs ${requires}` }).catch(() => {});
       throw new UserError("forbidden", `Relaunching a \`/${cmd.def.name}\` job needs the ${requires} role, which you do not have here.`);

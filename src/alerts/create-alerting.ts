@@ -3,7 +3,7 @@ import type { AapClient } from "../clients/aap.ts";
 import type { Config } from "../config.ts";
 import type { ActionStore } from "../core/action-store.ts";
 import { strictest, type ChannelRef } from "../core/actor.ts";
-import { allowsRelaunch } from "../core/command.ts";
+import { allowsRelaunch, roleFor } from "../core/command.ts";
 import type { CommandRegistry } from "../core/command-registry.ts";
 import { correlationOf, LaunchRecords } from "../core/launch-records.ts";
 import type { Notifier } from "../core/notifier.ts";
@@ -123,7 +123,8 @@ export function createAlerting(o: AlertingOptions): Alerting {
     }
     const cmd = o.commands.get(rec.command);
     if (!cmd) return [];
-    const requires = strictest("operator", cmd.def.requires);
+    // The role of the command with the arguments it ran with (/deploy --allow-elevated needs admin).
+    const requires = strictest("operator", roleFor(cmd.def, rec.args));
     if (allowsRelaunch(cmd.def) && f.status === "failed" && f.failedHosts.length > 0) {
       return [relaunchButton({ aapJob: f.id, template: f.template, command: cmd.def.name, lockKey: rec.lockKey, requires, ttlMs: DAY })];
     }

@@ -50,9 +50,9 @@ export const appAddArgs = z.object({
   // Elevated options: admin only (handlers/app.ts refuses them for anyone else before anything is queued).
   privileged: z.boolean().default(false).describe("Privileged mode (admin only)"),
   capAdd: z.array(z.string().regex(CAP_RE, "a Linux capability, e.g. NET_ADMIN")).default([]).describe("Added capability (admin only)"),
-  networkMode: z.enum(["host"]).optional().describe("host: share the host's network (admin only)"),
-  pidMode: z.enum(["host"]).optional().describe("host: share the host's PID namespace (admin only)"),
-  ipcMode: z.enum(["host"]).optional().describe("host: share the host's IPC namespace (admin only)"),
+  hostNetwork: z.boolean().default(false).describe("Share the host's network: network_mode host (admin only)"),
+  hostPid: z.boolean().default(false).describe("Share the host's PID namespace (admin only)"),
+  hostIpc: z.boolean().default(false).describe("Share the host's IPC namespace (admin only)"),
   device: z.array(z.string().regex(DEVICE_RE, "a device /dev/X[:/dev/Y][:rwm]")).default([]).describe("Device mount (admin only)"),
 });
 export type AppAddArgs = z.output<typeof appAddArgs>;
@@ -60,7 +60,7 @@ export type AppAddArgs = z.output<typeof appAddArgs>;
 /** The admin-only flags of `/app add` that were given, by their flag names. */
 export function elevatedFlags(a: AppAddArgs): string[] {
   return [
-    a.privileged && "--privileged", a.capAdd.length && "--cap-add", a.networkMode && "--network-mode",
-    a.pidMode && "--pid-mode", a.ipcMode && "--ipc-mode", a.device.length && "--device",
+    a.privileged && "--privileged", a.capAdd.length && "--cap-add", a.hostNetwork && "--host-network",
+    a.hostPid && "--host-pid", a.hostIpc && "--host-ipc", a.device.length && "--device",
   ].filter((f): f is string => typeof f === "string");
 }

@@ -118,7 +118,7 @@ export function entryProblems(entry: Record<string, unknown>, policy: AppPolicy,
     if (p) problems.push(p);
   }
   for (const n of Array.isArray(entry.networks) ? entry.networks : []) {
-    if (n === "host") problems.push("network `host` shares the host's network stack: use network_mode host, which needs an admin");
+    if (n === "host") problems.push("network `host` shares the host's network stack: use --host-network, which needs an admin");
   }
   for (const d of Array.isArray(entry.devices) ? entry.devices : []) {
     if (typeof d !== "string" || !/^\/dev\/[A-Za-z0-9][A-Za-z0-9_./-]*(:\/dev\/[A-Za-z0-9][A-Za-z0-9_./-]*)?(:[rwm]{1,3})?$/.test(d) || d.includes("..")) {

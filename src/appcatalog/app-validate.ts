@@ -60,9 +60,9 @@ export async function buildNewApp(
     ...(args.alternateHost.length ? { alternate_hosts: args.alternateHost } : {}),
     ...(args.privileged ? { privileged: true } : {}),
     ...(args.capAdd.length ? { cap_add: args.capAdd } : {}),
-    ...(args.networkMode ? { network_mode: args.networkMode } : {}),
-    ...(args.pidMode ? { pid_mode: args.pidMode } : {}),
-    ...(args.ipcMode ? { ipc_mode: args.ipcMode } : {}),
+    ...(args.hostNetwork ? { network_mode: "host" } : {}),
+    ...(args.hostPid ? { pid_mode: "host" } : {}),
+    ...(args.hostIpc ? { ipc_mode: "host" } : {}),
     ...(args.device.length ? { devices: args.device } : {}),
   };
   const problems = entryProblems(entry, policy, { allowElevated: true });

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { Actor, ChannelRef, Role } from "./actor.ts";
+import { strictest, type Actor, type ChannelRef, type Role } from "./actor.ts";
 import type { Message } from "./message.ts";
 import type { AckDeps } from "./dispatch.ts";
 
@@ -61,6 +61,11 @@ export interface CommandDefinition<S extends z.ZodObject = z.ZodObject> {
   mutating?: boolean | undefined;
   /** Autocomplete source for an argument (served from caches, never a backend call on the ack path). */
   complete?: Partial<Record<keyof z.infer<S> & string, string>> | undefined;
+  /**
+   * Arguments that need more than `requires` (`/app add --privileged`, `/deploy --allow-elevated`: admin), with
+   * why, said when refused. Every path that runs the command again (relaunch, run again) needs the same role.
+   */
+  requiresFor?: ((args: z.infer<S>) => { role: Role; reason: string } | undefined) | undefined;
   /** Custom acknowledgement-path logic; default: `enqueue()`. Must not call a backend. */
   run?: ((ctx: AckContext<z.infer<S>>) => Promise<Message>) | undefined;
 }
@@ -72,4 +77,9 @@ export function defineCommand<S extends z.ZodObject>(def: CommandDefinition<S>):
 /** Whether an alert may relaunch what this command launched: it must say so, and not be destructive (admin-only or confirmed). */
 export function allowsRelaunch(def: Pick<CommandDefinition, "relaunchFromAlert" | "requires" | "confirm">): boolean {
   return def.relaunchFromAlert === true && def.requires !== "admin" && !def.confirm;
+}
+
+/** The role these arguments of the command need: `requires`, raised by `requiresFor`. */
+export function roleFor(def: Pick<CommandDefinition, "requires" | "requiresFor">, args: Record<string, unknown>): Role {
+  return strictest(def.requires, def.requiresFor?.(args as never)?.role);
 }

@@ -11,6 +11,7 @@ import type { ActionStore } from "./action-store.ts";
 import { actorKey, type Actor, type ChannelRef, type MessageRef } from "./actor.ts";
 import type { AuditLog } from "./audit-log.ts";
 import type { CommandRegistry, RegisteredCommand } from "./command-registry.ts";
+import { roleFor } from "./command.ts";
 import type { Message } from "./message.ts";
 import { checkNames } from "./check-names.ts";
 import type { AppCatalog } from "./app-catalog.ts";
@@ -86,14 +87,17 @@ export async function dispatchCommand(deps: AckDeps, req: CommandRequest): Promi
     if (!parsed.success) throw new UserError("bad_args", describeIssues(parsed.error, cmd));
     // Every command is charged to its person before anything else touches Redis, refusals included (they are
     // audited). A redelivery passes untouched and is answered "already received" by the queue.
-    const allowed = deps.permissions.allows(req.actor, req.channel, cmd.def.requires);
+    const args = parsed.data as Record<string, unknown>;
+    const needed = roleFor(cmd.def, args);
+    const allowed = deps.permissions.allows(req.actor, req.channel, needed);
     const cooldown = allowed && cmd.def.mutating && !cmd.def.confirm ? cmd.def.name : undefined;
     await deps.admission.admit(req.actor, req.requestId, cooldown);
     if (!allowed) {
       await deps.audit.record({ event: "refused", actor: actorKey(req.actor), command: cmd.def.name, detail: "permission" }).catch(() => {});
-      throw new UserError("forbidden", `\`/${deps.commands.typed(cmd.def.name)}\` needs the ${cmd.def.requires} role, which you do not have here. Ask an admin.`);
+      const raised = needed !== cmd.def.requires && deps.permissions.allows(req.actor, req.channel, cmd.def.requires) ? cmd.def.requiresFor?.(args as never) : undefined;
+      if (raised) throw new UserError("forbidden", `${raised.reason}; only the ${raised.role} role may do that, which you do not have here.`);
+      throw new UserError("forbidden", `\`/${deps.commands.typed(cmd.def.name)}\` needs the ${needed} role, which you do not have here. Ask an admin.`);
     }
-    const args = parsed.data as Record<string, unknown>;
     checkNames(deps.lookups, cmd, args);
     if (cmd.def.confirm) {
       reply = await askConfirmation(deps, cmd, args, req);
@@ -126,7 +130,7 @@ export function ackContext(deps: AckDeps, cmd: RegisteredCommand, args: Record<s
       const lockKey = cmd.def.lock?.(args as never);
       const { jobId, duplicate } = await deps.jobs.enqueue(jobName, {
         command: cmd.def.name, args: { ...args, ...extra }, actor: req.actor, channel: req.channel, requestId: req.requestId,
-        ...(lockKey ? { lockKey } : {}), requires: cmd.def.requires, enqueuedAt: Date.now(),
+        ...(lockKey ? { lockKey } : {}), requires: roleFor(cmd.def, { ...args, ...extra }), enqueuedAt: Date.now(),
       }, opts);
       if (!duplicate) {
         // Not awaited: the job is already queued, and the acknowledgement should not wait on the audit write.
@@ -140,7 +144,7 @@ export function ackContext(deps: AckDeps, cmd: RegisteredCommand, args: Record<s
 
 async function askConfirmation(deps: AckDeps, cmd: RegisteredCommand, args: Record<string, unknown>, req: CommandRequest): Promise<Message> {
   const policy = cmd.def.confirm!;
-  const common = { boundTo: actorKey(req.actor), boundName: req.actor.name, requires: cmd.def.requires, singleUse: true, ttlMs: deps.confirmTtlMs };
+  const common = { boundTo: actorKey(req.actor), boundName: req.actor.name, requires: roleFor(cmd.def, args), singleUse: true, ttlMs: deps.confirmTtlMs };
   const confirmId = await deps.actions.create({ kind: "confirm-command", payload: { command: cmd.def.name, args, requestId: req.requestId }, ...common });
   const cancelId = await deps.actions.create({ kind: "cancel", payload: { confirmId }, ...common });
   return {

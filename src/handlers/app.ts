@@ -4,7 +4,6 @@ import type { AppEntry } from "../core/app-catalog.ts";
 import { defineCommand, type AckContext, type CommandDefinition } from "../core/command.ts";
 import { formatTime } from "../core/format.ts";
 import type { Message } from "../core/message.ts";
-import { UserError } from "../errors.ts";
 
 /**
  * Read-only answers from app_list as labops last read it in the background (the lookup cache's refresh):
@@ -59,12 +58,10 @@ const add = defineCommand({
   lock: (a) => `app:${a.app}`,
   complete: { host: "hosts" },
   // Elevated options are root on the host: only an admin may ask for them, and nothing is queued otherwise.
-  async run({ args, actor, channel, deps, enqueue }) {
-    const flags = elevatedFlags(args);
-    if (flags.length && !deps.permissions.allows(actor, channel, "admin")) {
-      throw new UserError("forbidden", `${flags.map((f) => `\`${f}\``).join(", ")} give the container power over the host; only an admin may use ${flags.length > 1 ? "them" : "it"}.`);
-    }
-    return enqueue();
+  requiresFor: (a) => {
+    const flags = elevatedFlags(a);
+    if (!flags.length) return undefined;
+    return { role: "admin", reason: `${flags.map((f) => `\`${f}\``).join(", ")} ${flags.length > 1 ? "give" : "gives"} the container power over its host` };
   },
 });
 

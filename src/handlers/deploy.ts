@@ -1,5 +1,4 @@
 import { defineCommand } from "../core/command.ts";
-import { UserError } from "../errors.ts";
 import { deployArgs } from "../queue/processors/aap-deploy.ts";
 
 export default defineCommand({
@@ -15,10 +14,9 @@ export default defineCommand({
   relaunchFromAlert: true, // Master Deploy is idempotent: the failed hosts may run again, under app:<name>
   lock: (a) => `app:${a.app}`,
   complete: { app: "apps", host: "hosts" },
-  async run({ args, actor, channel, deps, enqueue }) {
-    if (args.allowElevated && !deps.permissions.allows(actor, channel, "admin")) {
-      throw new UserError("forbidden", "`--allow-elevated` deploys an app with power over its host (privileged mode, capabilities, host namespaces, devices); only an admin may use it.");
-    }
-    return enqueue();
-  },
+  // Also the role of any relaunch or re-run of such a deploy.
+  requiresFor: (a) =>
+    a.allowElevated
+      ? { role: "admin", reason: "`--allow-elevated` deploys an app with power over its host (privileged mode, capabilities, host namespaces, devices)" }
+      : undefined,
 });

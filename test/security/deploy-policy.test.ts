@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -61,7 +62,7 @@ describe("app_list entries that would be root on a host are refused, and nothing
     expect(await refused(add("/home/admin:/x"))).toContain("is not under `/srv/`, `/opt/appdata/`, `/mnt/`");
     expect(await refused(add("/mnt:/x"))).toContain("is not under");
     expect(await refused(add("./data:/x"))).toContain("is not an absolute path");
-    expect(await refused(`/app add evil --image nginx:1.25 --host docker01 --network host`)).toContain("network `host`");
+    expect(await refused(`/app add evil --image nginx:1.25 --host docker01 --network host`)).toContain("network `host` shares the host's network stack");
   });
 
   it("refuses a host without the Docker-host role: storage, hypervisor, firewall", async () => {
@@ -88,19 +89,35 @@ describe("app_list entries that would be root on a host are refused, and nothing
   });
 
   it("keeps privileged mode, capabilities, host namespaces and devices for admins, at /app add and at /deploy", async () => {
-    for (const flags of ["--privileged", "--cap-add NET_ADMIN", "--network-mode host", "--pid-mode host", "--ipc-mode host", "--device /dev/dri"]) {
+    for (const flags of ["--privileged", "--cap-add NET_ADMIN", "--host-network", "--host-pid", "--host-ipc", "--device /dev/dri"]) {
       const text = await refused(`/app add evil --image nginx:1.25 --host docker01 ${flags}`, operator);
-      expect(text, flags).toContain("only an admin may use it");
+      expect(text, flags).toContain("gives the container power over its host; only the admin role may do that");
     }
     // An admin may add one; deploying it still needs the admin's explicit --allow-elevated.
     const added = await final("/app add gpu --image jellyfin/jellyfin:10.9.11 --host docker02 --device /dev/dri --port 8097:8096");
     expect(added.state, renderText(added)).toBe("success");
     expect(nautobotApps().gpu).toMatchObject({ host: "docker02", devices: ["/dev/dri"] });
     expect(await refused("/deploy gpu")).toContain("it asks for devices (/dev/dri), which only an admin may allow. Nothing was launched. An admin can deploy it with `/deploy gpu --allow-elevated`");
-    expect(await refused("/deploy gpu --allow-elevated", operator)).toContain("only an admin may use it");
+    expect(await refused("/deploy gpu --allow-elevated", operator)).toContain("`--allow-elevated` deploys an app with power over its host (privileged mode, capabilities, host namespaces, devices); only the admin role may do that");
     const ok = await final("/deploy gpu --allow-elevated");
     expect(ok.state, renderText(ok)).toBe("success");
     expect(h.lab.aap.launches().at(-1)).toMatchObject({ templateName: "Master Deploy", limit: "docker02", extraVars: { app: "gpu", target_host: "docker02", allow_elevated: true } });
+  });
+
+  it("never lets an operator run an admin's elevated deploy again: a relaunch needs the admin role too", async () => {
+    h.lab.aap.failNextJob("Master Deploy", { host: "docker02", task: "Wait for healthcheck", msg: "down" });
+    const failed = await final("/deploy gpu --allow-elevated");
+    expect(failed.state).toBe("failure");
+    const aapJob = h.lab.aap.launches().at(-1)!.jobId;
+    const relaunches = () => h.lab.aap.http.requests.filter((r) => r.method === "POST" && r.path.endsWith(`/jobs/${aapJob}/relaunch/`)).length;
+    const { jobId } = await h.labops.queue.enqueue("aap.relaunch", {
+      command: "alert relaunch", args: { aapJob, template: "Master Deploy", command: "deploy" }, actor: operator, channel: h.channel,
+      requestId: randomUUID(), lockKey: "app:gpu", requires: "operator", enqueuedAt: Date.now(),
+    });
+    const msg = await h.notifier.final(jobId);
+    expect(msg.state).toBe("failure");
+    expect(renderText(msg)).toContain("Relaunching a `/deploy` job needs the admin role; nothing was relaunched.");
+    expect(relaunches()).toBe(0);
   });
 
   it("accepts an ordinary app with a bind mount below a root, and deploys it", async () => {

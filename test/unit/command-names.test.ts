@@ -13,6 +13,7 @@ const SAMPLES: Record<string, string> = {
   app: "traefik", host: "docker01", id: "0123456789ab", name: "runner07", node: "pve02", target: "traefik", limit: "5",
   olderThan: "30d", image: "ghcr.io/gethomepage/homepage:v0.9.6", port: "3002:3000", volume: "data:/data", env: "TZ=UTC",
   network: "proxy", command: "deploy", cron: '"0 3 * * *"', tz: "Europe/Berlin", schedule: "s1a2b3c", scope: "app:traefik", window: "for 2h", mute: "m1a2b3c",
+  alternateHost: "docker02", capAdd: "NET_ADMIN", device: "/dev/dri",
 };
 
 /** Every concrete form of a hint alternative: all optional parts left out, and all of them given; `<a|b>` takes each choice. */
@@ -57,8 +58,8 @@ describe("command names: /labops for everything, shortcuts where nothing collide
       if (!r.ok) throw new Error(r.why);
       return [r.cmd.def.name, r.args];
     };
-    expect(name("labops", "deploy traefik --check")).toEqual(["deploy", { app: "traefik", check: true }]);
-    expect(name("deploy", "traefik")).toEqual(["deploy", { app: "traefik", check: false }]);
+    expect(name("labops", "deploy traefik --check")).toEqual(["deploy", { app: "traefik", check: true, allowElevated: false }]);
+    expect(name("deploy", "traefik")).toEqual(["deploy", { app: "traefik", check: false, allowElevated: false }]);
     expect(name("labops", "runner create runner07 --node pve02")).toEqual(["runner create", { name: "runner07", node: "pve02" }]);
     expect(name("labops", "status")).toEqual(["status", {}]);
     expect(name("labops", "")).toEqual(["help", {}]);
@@ -85,7 +86,7 @@ describe("command names: /labops for everything, shortcuts where nothing collide
   });
 
   it("usage lines are spelt the way they are typed", () => {
-    expect(registry.get("deploy")!.usage).toBe("/deploy <app> [--check] [--host <host>]");
+    expect(registry.get("deploy")!.usage).toBe("/deploy <app> [--check] [--host <host>] [--allow-elevated]");
     expect(registry.get("status")!.usage).toBe("/labops status");
     expect(registry.get("runner create")!.usage).toBe("/runner create [<name>] [--node <node>]");
     expect(registry.get("app show")!.usage).toBe("/labops app show <app>");
@@ -131,7 +132,7 @@ describe("slack-manifest.yml", () => {
       expect(hints["/labops"]!.some((alt) => alt === c.def.name || alt.startsWith(`${c.def.name} `)), c.def.name).toBe(true);
     }
     expect(hints["/runner"]).toEqual(["create [<name>] [--node <node>]", "status", "destroy <name>", "help"]);
-    expect(hints["/deploy"]).toEqual(["<app> [--check] [--host <host>]", "help"]);
+    expect(hints["/deploy"]).toEqual(["<app> [--check] [--host <host>] [--allow-elevated]", "help"]);
   });
 
   it("every example a command's help shows parses", () => {

@@ -3,7 +3,7 @@ import type { AapClient } from "../../clients/aap.ts";
 import { formatWindow } from "../../alerts/alert-message.ts";
 import { muteKey } from "../../alerts/alert-store.ts";
 import { ROLE_RANK, strictest } from "../../core/actor.ts";
-import { allowsRelaunch } from "../../core/command.ts";
+import { allowsRelaunch, roleFor } from "../../core/command.ts";
 import type { LaunchRecord } from "../../core/launch-records.ts";
 import { ApiError, UserError } from "../../errors.ts";
 import { defineProcessor, type Processor, type ProcessorContext } from "../processor.ts";
@@ -73,7 +73,7 @@ async function checkRecord(ctx: ProcessorContext<unknown>, from: number, command
   if (ctx.payload.lockKey !== rec.lockKey) {
     throw new UserError("relaunch_refused", `A relaunch of AAP job ${from} must hold the lock of \`/${rec.command}\` (${rec.lockKey ?? "none"}); nothing was relaunched.`);
   }
-  const needed = strictest("operator", cmd.def.requires);
+  const needed = strictest("operator", roleFor(cmd.def, rec.args));
   if (ROLE_RANK[ctx.payload.requires ?? "viewer"] < ROLE_RANK[needed]) {
     throw new UserError("forbidden", `Relaunching a \`/${rec.command}\` job needs the ${needed} role; nothing was relaunched.`);
   }
