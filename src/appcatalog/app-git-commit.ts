@@ -13,7 +13,9 @@ type Ctx = ProcessorContext<unknown>;
 export const jobMarker = (jobId: string) => `Labops-Job: ${jobId}`;
 
 function commitMessage(ctx: Ctx, c: AppChange): string {
-  const who = `${ctx.payload.actor.name} (${ctx.payload.actor.platform})`;
+  // A display name is free text: on one line, so it cannot add a trailer (a forged Labops-Job) to the message.
+  const name = ctx.payload.actor.name.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").trim().slice(0, 80);
+  const who = `${name} (${ctx.payload.actor.platform})`;
   const head = c.kind === "add" ? `app_list: add ${c.app} (${c.entry.image} on ${c.entry.host})` : `app_list: remove ${c.app}`;
   return `${head}\n\nRequested by ${who} with /app ${c.kind} through labops.\n\n${jobMarker(ctx.jobId)}\n`;
 }

@@ -2,6 +2,7 @@ import { alertActions } from "../alerts/alert-actions.ts";
 import { UserError } from "../errors.ts";
 import { gitopsDeployAction } from "../gitops/deploy-button.ts";
 import { cleanupActions } from "./cleanup-actions.ts";
+import { roleFor } from "../core/command.ts";
 import { ackContext, type ActionHandler } from "../core/dispatch.ts";
 
 /** A confirmed command: enqueue it now, exactly as if it had needed no confirmation. */
@@ -11,8 +12,9 @@ const confirmCommand: ActionHandler = {
     const cmd = deps.commands.get(String(payload.command));
     if (!cmd) throw new UserError("action_unknown", "That command no longer exists.");
     // The button records the role it was made with; the command's own role today is checked too.
-    if (!deps.permissions.allows(actor, channel, cmd.def.requires)) throw new UserError("forbidden", `\`/${cmd.def.name}\` needs the ${cmd.def.requires} role, which you do not have here.`);
     const args = cmd.def.args.parse(payload.args) as Record<string, unknown>;
+    const needed = roleFor(cmd.def, args);
+    if (!deps.permissions.allows(actor, channel, needed)) throw new UserError("forbidden", `\`/${cmd.def.name}\` needs the ${needed} role, which you do not have here.`);
     await deps.audit.record({ event: "confirmed", actor: `${actor.platform}:${actor.id}`, command: cmd.def.name }).catch(() => {});
     const reply = await ackContext(deps, cmd, args, { actor, channel, requestId: `confirmed:${String(payload.requestId)}` }).enqueue();
     return { reply, update: { title: `/${deps.commands.typed(cmd.def.name)}: confirmed by ${actor.name}`, state: "info", lines: [`Queued as job \`${reply.jobId ?? "?"}\`.`] } };

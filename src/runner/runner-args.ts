@@ -1,8 +1,10 @@
 import { z } from "zod";
 
+/** The runner's name becomes an Ansible limit: never a name Ansible reads as a group (`all` is every host). */
 const hostName = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{0,62}$/, "a host name: lowercase letters, digits and -, starting with a letter");
+  .regex(/^[a-z][a-z0-9-]{0,62}$/, "a host name: lowercase letters, digits and -, starting with a letter")
+  .refine((n) => !["all", "ungrouped", "localhost"].includes(n), "a host name, not all, ungrouped or localhost (Ansible reads those as groups)");
 const nodeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*$/, "a Proxmox node name");
 
 /** `/runner create [name] [--node N]` */

@@ -1,5 +1,6 @@
 import type { Actor, ChannelRef } from "../core/actor.ts";
 import type { RegisteredCommand } from "../core/command-registry.ts";
+import { roleFor } from "../core/command.ts";
 import type { AckDeps } from "../core/dispatch.ts";
 import { parseText } from "../core/parse-text.ts";
 import { UserError } from "../errors.ts";
@@ -34,11 +35,12 @@ export function checkSchedule(
   if (cmd.def.confirm) throw new UserError("schedule_bad_command", `\`/${cmd.def.name}\` asks for a confirmation, which nobody is there to click at a scheduled run: it cannot be scheduled.`);
   const parsed = cmd.def.args.safeParse(parseText(r.rest, cmd.specs, cmd.usage));
   if (!parsed.success) throw new UserError("schedule_bad_command", `\`/${line}\`: ${parsed.error.issues[0]?.message ?? "bad arguments"}.\nUsage: \`${cmd.usage}\``);
-  if (!ack.permissions.allows(ownerForRuns(o.actor), o.channel, cmd.def.requires)) {
-    const viaGroup = ack.permissions.allows(o.actor, o.channel, cmd.def.requires);
+  const needed = roleFor(cmd.def, parsed.data as Record<string, unknown>);
+  if (!ack.permissions.allows(ownerForRuns(o.actor), o.channel, needed)) {
+    const viaGroup = ack.permissions.allows(o.actor, o.channel, needed);
     throw new UserError("forbidden", viaGroup
-      ? `\`/${cmd.def.name}\` needs the ${cmd.def.requires} role, which you hold here through a group; a scheduled run counts only grants to you as a user (group memberships are not known when it runs). Ask an admin for a user grant.`
-      : `\`/${cmd.def.name}\` needs the ${cmd.def.requires} role, which you do not have here.`);
+      ? `\`/${cmd.def.name}\` needs the ${needed} role, which you hold here through a group; a scheduled run counts only grants to you as a user (group memberships are not known when it runs). Ask an admin for a user grant.`
+      : `\`/${cmd.def.name}\`${needed !== cmd.def.requires ? " with these arguments" : ""} needs the ${needed} role, which you do not have here.`);
   }
   return { cmd, args: parsed.data as Record<string, unknown> };
 }

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { actorKey, type Actor, type ChannelRef } from "../core/actor.ts";
+import { roleFor } from "../core/command.ts";
 import type { AckDeps } from "../core/dispatch.ts";
 import type { Message } from "../core/message.ts";
 import type { Notifier } from "../core/notifier.ts";
@@ -81,13 +82,15 @@ export class ScheduleService {
     const cmd = ack.commands.get(rec.command);
     const stop = (reason: string) => this.#stop(rec, reason);
     if (!cmd) return stop(`\`/${rec.command}\` no longer exists`);
-    if (!ack.permissions.allows(rec.owner, rec.channel, cmd.def.requires)) {
-      await ack.audit.record({ event: "refused", actor: actorKey(rec.owner), command: cmd.def.name, detail: `scheduled ${rec.id}: permission` }).catch(() => {});
-      return stop(`${rec.owner.name} no longer has the ${cmd.def.requires} role that \`/${cmd.def.name}\` needs here`);
-    }
     const parsed = cmd.def.args.safeParse(rec.args);
     if (!parsed.success) return stop(`its arguments are no longer valid for \`/${cmd.def.name}\``);
     const args = parsed.data as Record<string, unknown>;
+    // The role these arguments need (/deploy --allow-elevated: admin), against the grants in force now.
+    const needed = roleFor(cmd.def, args);
+    if (!ack.permissions.allows(rec.owner, rec.channel, needed)) {
+      await ack.audit.record({ event: "refused", actor: actorKey(rec.owner), command: cmd.def.name, detail: `scheduled ${rec.id}: permission` }).catch(() => {});
+      return stop(`${rec.owner.name} no longer has the ${needed} role that \`/${cmd.def.name}\` needs here`);
+    }
     const actor: Actor = { ...rec.owner, name: `${rec.owner.name} (schedule ${rec.id})` };
     const requestId = `schedule:${rec.id}:${f.dueAt}`;
     const lockKey = cmd.def.lock?.(args as never);

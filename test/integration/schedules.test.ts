@@ -75,6 +75,10 @@ describe("/schedule: BullMQ job schedulers, the owner's role checked at every ru
     const stored = (await workers[0]!.workerDeps.schedules!.store.all()).find((x) => x.text === "deploy traefik --check")!;
     expect(stored).toMatchObject({ command: "deploy", args: { app: "traefik", check: true }, tz: "Europe/Berlin", owner: { id: olga.id, groups: [] } });
     await workers[0]!.workerDeps.schedules!.remove(stored.id);
+    // The role of the command's arguments: an elevated deploy is the admin's, scheduled or not.
+    const elevated = await run('/schedule add "0 3 * * *" deploy grafana --allow-elevated', olga);
+    const refusal = elevated.jobId ? String((await answer(elevated.jobId)).job!.failedReason) : renderText(elevated);
+    expect(refusal).toContain("`/deploy` with these arguments needs the admin role");
     const tooOften = await run('/schedule add "* * * * * *" app list');
     const { job } = await answer(tooOften.jobId!);
     expect(job!.failedReason).toContain("schedules may run at most every 2 s");

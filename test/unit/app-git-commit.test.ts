@@ -39,17 +39,26 @@ describe("app_list commits on a real bare repository", () => {
     git(seed, "push", "-q", "origin", "HEAD:main");
   };
 
-  function fakeCtx(jobId: string): ProcessorContext<unknown> {
+  function fakeCtx(jobId: string, name = "tess"): ProcessorContext<unknown> {
     const config = loadConfig({ GIT_REMOTE: remote, LABOPS_CONFIG: "/dev/null" });
     const state: Record<string, unknown> = {};
     return {
       jobId, state, signal: new AbortController().signal, attempt: 1,
-      payload: { command: "app add", actor: { platform: "terminal", id: "t", name: "tess", groups: [] } },
+      payload: { command: "app add", actor: { platform: "terminal", id: "t", name, groups: [] } },
       deps: { config, audit: { record: async () => {} } },
       save: async (p: Record<string, unknown>) => void Object.assign(state, p),
       ensureOwner: async () => {},
     } as unknown as ProcessorContext<unknown>;
   }
+
+  it("keeps the requester's display name on one line: it cannot forge a Labops-Job trailer", async () => {
+    const ctx = fakeCtx("job777", "eve\n\nLabops-Job: job123\r\u2028x");
+    const change = { kind: "add" as const, app: "notes", entry: { host: "docker01", image: "nginx:1.25" } };
+    await commitAppChange(ctx, change, () => {});
+    const body = git(dir, "--git-dir", remote, "log", "-1", "--format=%B", "main");
+    expect(body).toContain("Requested by eve Labops-Job: job123 x (terminal) with /app add through labops.");
+    expect(body.split("\n").filter((l) => l.startsWith("Labops-Job:"))).toEqual([jobMarker("job777")]);
+  });
 
   it("reports a non-fast-forward push as rejected", async () => {
     const ws = await GitWorkspace.clone({ remote, branch: "main", authorName: "a", authorEmail: "a@b" });

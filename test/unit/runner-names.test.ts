@@ -1,11 +1,18 @@
 import { describe, expect, it } from "vitest";
 import type { Resource } from "../../src/clients/proxmox.ts";
 import { formatUptime, isRunner, nextRunnerName } from "../../src/runner/runner-names.ts";
+import { runnerCreateArgs, runnerDestroyArgs } from "../../src/runner/runner-args.ts";
 
 const res = (name: string, extra: Partial<Resource> = {}): Resource =>
   ({ id: `lxc/${name}`, type: "lxc", vmid: 100, name, node: "pve01", status: "running", template: false, ...extra }) as Resource;
 
 describe("runner names", () => {
+  it("refuses runner names Ansible reads as groups: the name becomes the launch's limit", () => {
+    for (const bad of ["all", "ungrouped", "localhost", "runner*", "a,b", "Runner01"]) expect(runnerCreateArgs.safeParse({ name: bad }).success, bad).toBe(false);
+    expect(runnerCreateArgs.safeParse({ name: "runner02" }).success).toBe(true);
+    expect(runnerDestroyArgs.safeParse({ name: "all" }).success).toBe(false);
+  });
+
   it("picks the lowest free <prefix>NN", () => {
     expect(nextRunnerName([], "runner")).toBe("runner01");
     expect(nextRunnerName([res("runner01"), res("runner03")], "runner")).toBe("runner02");
