@@ -89,15 +89,25 @@ describe("/deploy end to end (dispatch → Redis queue → worker → fake AAP a
   it("answers /history, /job and /status from Redis: the command, the AAP job id and the result", async () => {
     const ack = await h.run("/deploy uptime-kuma");
     await h.notifier.final(ack.jobId!);
-    const history = renderText(await h.run("/history uptime-kuma"));
+    // The final message is posted just before BullMQ records the job as completed and the result reaches the audit trail.
+    for (let i = 0; i < 200 && (await h.labops.queue.queue.getJobState(ack.jobId!)) !== "completed"; i++) await new Promise((r) => setTimeout(r, 25));
+    let history = "";
+    for (let i = 0; i < 200; i++) {
+      history = renderText(await h.run("/history uptime-kuma"));
+      if (/ result \/deploy /.test(history)) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
     // Readable lines, each time with its zone; no JSON.
     expect(history).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC · terminal:tester ran \/deploy uptime-kuma · job [0-9a-f]{12} · app:uptime-kuma/);
     expect(history).toMatch(/UTC · remote \/deploy aap job \d+ \(Master Deploy\) · job [0-9a-f]{12} · app:uptime-kuma/);
     expect(history).toMatch(/UTC · terminal:tester result \/deploy success aapJob \d+, status successful, host docker01/);
     expect(history).not.toMatch(/[{}"]/);
-    // The final message is posted just before BullMQ records the job as completed.
-    for (let i = 0; i < 200 && (await h.labops.queue.queue.getJobState(ack.jobId!)) !== "completed"; i++) await new Promise((r) => setTimeout(r, 25));
-    const job = renderText(await h.run(`/labops job ${ack.jobId}`));
+    let job = "";
+    for (let i = 0; i < 200; i++) {
+      job = renderText(await h.run(`/labops job ${ack.jobId}`));
+      if (job.includes("(success)")) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
     expect(job).toContain("/deploy uptime-kuma by tester (terminal)");
     expect(job).toContain("state: completed (success) · attempt 1 of");
     expect(job).toMatch(/queued \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC · started .* UTC · finished .* UTC/);

@@ -54,10 +54,12 @@ describe("first chat post before the first side effect", () => {
     expect([...h.notifier.messages.values()].filter((m) => (m.history[0]?.lines ?? []).some((l) => l.includes(jobId)))).toHaveLength(1);
   });
 
-  it("a job's read-only work does not wait for its post: /app list reads Nautobot while its first post is still under way", async () => {
+  it("a job's read-only work does not wait for its post: /runner status reads Proxmox while its first post is still under way", async () => {
     let firstRead = 0;
-    h.lab.nautobot.http.inject({ method: "GET", path: /.*/, times: 1, onMatch: () => (firstRead = Date.now()) });
-    const ack = await h.run("/app list");
+    // (/app list answers at acknowledgement from the app_list copy once it is loaded; /runner status is always a job.)
+    h.lab.proxmox.http.inject({ method: "GET", path: /.*/, times: 1, onMatch: () => (firstRead = Date.now()) });
+    const ack = await h.run("/runner status");
+    expect(ack.jobId, "/runner status is queued").toBeDefined();
     const final = await h.notifier.final(ack.jobId!);
     expect(final.state).toBe("success");
     const posted = h.notifier.calls.find((c) => c.kind === "post" && (c.msg.lines ?? []).some((l) => l.includes(ack.jobId!)))!;

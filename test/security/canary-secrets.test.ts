@@ -48,7 +48,9 @@ describe("canary secrets never leak into logs, chat, errors or Redis", () => {
     await run("/runner", "status");
     await run("/labops", "sync nautobot");
     await run("/cleanup-ocp", "");
-    await run("/labops", "app list");
+    // Answered at acknowledgement from the app_list copy read in the background (a job only before the first read).
+    const list = await slash("/labops", "app list");
+    if (list.id) await waitUntil(async () => ["completed", "failed"].includes(await c.labops.queue.queue.getJobState(list.id!)) || undefined, 25_000, "app list to finish", 50);
 
     // Plain auth failures: the fakes stop accepting the token.
     const aapGuard = c.lab.aap.http.guard;
