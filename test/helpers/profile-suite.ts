@@ -149,7 +149,7 @@ export function profileSuite(name: string): void {
       alerting.start();
       try {
         h.lab.aap.failNextJob("Master Deploy", { host: "docker02", task: "Wait for healthcheck", msg: "Status code was 503" });
-        const { jobId } = await h.labops.clients.aap!.launch(7, { extra_vars: { app: "whoami" } });
+        const { jobId } = await h.labops.clients.aap!.launch(7, { extra_vars: { app: "jellyfin", target_host: "docker02" }, limit: "docker02" });
         dropped.add(jobId);
         const alert = await h.notifier.waitFor((m) => m.ref.channel === "alerts" && m.history[0]!.title.startsWith(`AAP job ${jobId} `), 10_000);
         expect(renderText(alert.history[0]!)).toContain("Wait for healthcheck on docker02");
