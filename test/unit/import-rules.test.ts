@@ -1,0 +1,89 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, normalize, relative, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+/**
+ * The dependency rules of docs/ARCHITECTURE.md, checked on every import (type-only imports included) in src/.
+ * KNOWN lists the folder pairs that break a rule today, each named there as work to do: a new one fails
+ * this test, and one that is fixed must be taken off the list (the test says so).
+ */
+const SRC = fileURLToPath(new URL("../../src/", import.meta.url));
+
+/** Top-level unit of a file: its folder under src/, or the file name for files directly in src/. */
+function unitOf(file: string): string {
+  const parts = relative(SRC, file).split(sep);
+  return parts.length > 1 ? parts[0]! : parts[0]!.replace(/\.ts$/, "");
+}
+
+function sources(dir = SRC): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? sources(p) : p.endsWith(".ts") ? [p] : [];
+  });
+}
+
+interface Edge { from: string; to: string; file: string; spec: string }
+const edges: Edge[] = sources().flatMap((file) =>
+  [...readFileSync(file, "utf8").matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s+"([^"]+)"/gm)].map((m) => {
+    const spec = m[1]!;
+    const to = spec.startsWith(".") ? unitOf(normalize(join(dirname(file), spec))) : `npm:${spec.split("/").slice(0, spec.startsWith("@") ? 2 : 1).join("/")}`;
+    return { from: unitOf(file), to, file: relative(SRC, file), spec };
+  }),
+);
+const pairs = new Set(edges.filter((e) => e.from !== e.to).map((e) => `${e.from} -> ${e.to}`));
+
+/** Imports that break the one-way rule today (docs/ARCHITECTURE.md, "Where the code is not there yet"). */
+const KNOWN = new Set([
+  // core/ is not yet platform-neutral: it reaches into queue/, clients/, metrics/ and config.ts (which reads core's types).
+  "core -> queue", "queue -> core", "core -> clients", "core -> metrics", "metrics -> core", "core -> config", "config -> core",
+  // Domain folders take queue/'s ProcessorContext, and queue/processors import the domain back.
+  "appcatalog -> queue", "queue -> appcatalog", "cleanup -> queue", "queue -> cleanup", "runner -> queue", "queue -> runner",
+  "gitops -> queue", "queue -> gitops", "schedules -> queue", "queue -> schedules", "alerts -> queue", "queue -> alerts",
+  // Settings types declared next to the feature that uses them.
+  "config -> alerts", "alerts -> config", "config -> schedules", "alerts -> schedules",
+  "metrics -> bot", "bot -> metrics", "gitops -> alerts", "handlers -> queue",
+]);
+
+describe("dependency rules (docs/ARCHITECTURE.md)", () => {
+  it("clients/ import only errors.ts, sleep.ts and npm packages", () => {
+    const bad = edges.filter((e) => e.from === "clients" && !e.to.startsWith("npm:") && !["clients", "errors", "sleep"].includes(e.to));
+    expect(bad.map((e) => `${e.file}: ${e.spec}`)).toEqual([]);
+  });
+
+  it("only bot/ (and the simulated lab's fakes) import a chat SDK", () => {
+    const sdk = ["npm:@slack/bolt", "npm:@slack/web-api", "npm:discord.js", "npm:@discordjs/rest"];
+    const bad = edges.filter((e) => sdk.includes(e.to) && !["bot", "lab"].includes(e.from));
+    expect(bad.map((e) => `${e.file}: ${e.spec}`)).toEqual([]);
+  });
+
+  it("production code never imports the simulated lab (only the demo does)", () => {
+    const bad = edges.filter((e) => e.to === "lab" && !["lab", "demo"].includes(e.from));
+    expect(bad.map((e) => `${e.file}: ${e.spec}`)).toEqual([]);
+  });
+
+  it("core/ imports no front end, handler, domain folder or composition root", () => {
+    const forbidden = ["bot", "handlers", "alerts", "appcatalog", "cleanup", "runner", "gitops", "schedules", "create-labops", "main", "demo", "lab"];
+    const bad = edges.filter((e) => e.from === "core" && forbidden.includes(e.to));
+    expect(bad.map((e) => `${e.file}: ${e.spec}`)).toEqual([]);
+  });
+
+  it("domain folders never import queue/, bot/ or handlers/ (beyond the known exceptions)", () => {
+    const domain = ["appcatalog", "cleanup", "runner", "gitops", "schedules", "alerts"];
+    const bad = [...pairs].filter((p) => {
+      const [from, to] = p.split(" -> ") as [string, string];
+      return domain.includes(from) && ["queue", "bot", "handlers"].includes(to) && !KNOWN.has(p);
+    });
+    expect(bad).toEqual([]);
+  });
+
+  it("no two top-level folders import each other, except the known pairs; a fixed pair leaves the list", () => {
+    const cycles = [...pairs].filter((p) => {
+      const [a, b] = p.split(" -> ");
+      return !a!.startsWith("npm:") && pairs.has(`${b} -> ${a}`);
+    });
+    expect(cycles.filter((p) => !KNOWN.has(p))).toEqual([]);
+    const stale = [...KNOWN].filter((p) => !pairs.has(p));
+    expect(stale, "these known exceptions are fixed: remove them from KNOWN and docs/ARCHITECTURE.md").toEqual([]);
+  });
+});
