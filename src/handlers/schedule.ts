@@ -18,7 +18,7 @@ const add = defineCommand({
   },
 });
 const list = defineCommand({ name: "schedule list", description: "List the schedules", requires: "viewer", args: scheduleListArgs, job: "schedule.list" });
-const remove = defineCommand({ name: "schedule remove", description: "Remove a schedule", requires: "operator", args: scheduleRemoveArgs, positional: ["schedule"], job: "schedule.remove", mutating: true });
+const remove = defineCommand({ name: "schedule remove", description: "Remove a schedule (yours, or any as an admin)", requires: "operator", args: scheduleRemoveArgs, positional: ["schedule"], job: "schedule.remove", mutating: true });
 
 /** /schedule add | list | remove */
 export const scheduleCommands: readonly CommandDefinition[] = [add, list, remove] as CommandDefinition[];

@@ -63,8 +63,16 @@ export class ScheduleService {
     return Promise.all(all.map(async (s) => ({ ...s, next: await this.o.timers.next(timerId(s.id)).catch(() => undefined) })));
   }
 
-  async remove(id: string): Promise<ScheduleRecord | undefined> {
+  /**
+   * Removes a schedule. With `by` (a person's /schedule remove): only its owner or an admin here may; anyone
+   * else is refused and audited, and the schedule stays. Without `by`: the caller has already decided (tests, stops).
+   */
+  async remove(id: string, by?: { actor: Actor; channel: ChannelRef }): Promise<ScheduleRecord | undefined> {
     const rec = await this.store.get(id);
+    if (rec && by && actorKey(by.actor) !== actorKey(rec.owner) && !this.o.ack.permissions.allows(by.actor, by.channel, "admin")) {
+      await this.o.ack.audit.record({ event: "refused", actor: actorKey(by.actor), command: "schedule remove", detail: `schedule ${rec.id} of ${actorKey(rec.owner)}: not the owner` }).catch(() => {});
+      throw new UserError("forbidden", `Schedule ${rec.id} is ${rec.owner.name}'s: only its owner or an admin may remove it.`);
+    }
     await this.o.timers.remove(timerId(id));
     if (!rec || !(await this.store.delete(id))) return undefined;
     return rec;

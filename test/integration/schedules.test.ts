@@ -13,12 +13,14 @@ import type { Recorded } from "../helpers/recording-notifier.ts";
 const olga: Actor = { platform: "slack", id: "UOLGA", name: "olga", groups: [] };
 const viewer: Actor = { platform: "slack", id: "UVIC", name: "vic", groups: [] };
 const grouped: Actor = { platform: "slack", id: "UGREG", name: "greg", groups: ["SOPS"] };
+const otto: Actor = { platform: "slack", id: "UOTTO", name: "otto", groups: [] };
+const ada: Actor = { platform: "slack", id: "UADA", name: "ada", groups: [] };
 const ops: ChannelRef = { platform: "slack", channel: "COPS" };
 
 describe("/schedule: BullMQ job schedulers, the owner's role checked at every run", () => {
   let h: Harness;
   const workers: Labops[] = [];
-  const grant = (role: "viewer" | "operator", a: Actor) => ({ role, slackUsers: [a.id], slackGroups: [], discordUsers: [], discordRoles: [], channels: [] });
+  const grant = (role: "viewer" | "operator" | "admin", a: Actor) => ({ role, slackUsers: [a.id], slackGroups: [], discordUsers: [], discordRoles: [], channels: [] });
   const run = (line: string, actor = olga) => {
     const [head = "", ...rest] = line.replace(/^\//, "").split(" ");
     return dispatchCommand(h.labops.ack, { root: head, text: rest.join(" "), actor, channel: ops, requestId: randomUUID() });
@@ -49,7 +51,7 @@ describe("/schedule: BullMQ job schedulers, the owner's role checked at every ru
         c.schedules.minInterval = 1_500;
         c.gitops.enabled = false;
         c.nautobotSettings.pollInterval = 20;
-        c.permissions.grants.push(grant("operator", olga), grant("viewer", viewer),
+        c.permissions.grants.push(grant("operator", olga), grant("viewer", viewer), grant("operator", otto), grant("admin", ada),
           { role: "operator", slackUsers: [], slackGroups: ["SOPS"], discordUsers: [], discordRoles: [], channels: [] });
       },
     });
@@ -144,4 +146,40 @@ describe("/schedule: BullMQ job schedulers, the owner's role checked at every ru
     expect((await runsOf(id)).length).toBeLessThanOrEqual(n + 1); // a firing already taken when it was removed may still finish
     expect(await workers[0]!.workerDeps.schedules!.list()).toEqual([]);
   }, 60_000);
+
+  it("/schedule remove: only the schedule's owner or an admin; another operator is refused and the schedule stays", async () => {
+    const svc = workers[0]!.workerDeps.schedules!;
+    const addAs = async (who: Actor) => {
+      const ack = await run('/schedule add "0 3 * * *" app list', who);
+      expect(ack.jobId, renderText(ack)).toBeDefined();
+      await answer(ack.jobId!);
+      return (await svc.store.all()).find((s) => s.owner.id === who.id)!.id;
+    };
+    const olgas = await addAs(olga);
+    const adas = await addAs(ada);
+
+    // otto (operator) may remove neither olga's nor the admin's schedule.
+    for (const id of [olgas, adas]) {
+      const rm = await run(`/schedule remove ${id}`, otto);
+      expect(rm.jobId, renderText(rm)).toBeDefined();
+      const { job, state } = await answer(rm.jobId!);
+      expect(state).toBe("failed");
+      expect(String(job!.failedReason)).toContain("only its owner or an admin may remove it");
+      expect(await svc.store.get(id)).toBeDefined();
+    }
+    expect(renderText(await run(`/schedule remove ${olgas}`, viewer))).toContain("needs the operator role");
+    await waitUntil(async () => (await h.labops.ack.audit.recent({ limit: 50 })).some((e) => e.event === "refused" && e.actor === "slack:UOTTO" && String(e.detail).includes(adas)), 10_000, "the refusal audited");
+
+    // The owner removes their own; an admin removes anyone's.
+    const own = await run(`/schedule remove ${olgas}`, olga);
+    expect((await answer(own.jobId!)).state).toBe("completed");
+    expect(await svc.store.get(olgas)).toBeUndefined();
+    const again = await addAs(olga);
+    const byAdmin = await run(`/schedule remove ${again}`, ada);
+    expect((await answer(byAdmin.jobId!)).state).toBe("completed");
+    expect(await svc.store.get(again)).toBeUndefined();
+    const adminOwn = await run(`/schedule remove ${adas}`, ada);
+    expect((await answer(adminOwn.jobId!)).state).toBe("completed");
+    expect(await svc.list()).toEqual([]);
+  }, 90_000);
 });

@@ -56,13 +56,13 @@ const list = defineProcessor({
   },
 });
 
-/** schedule.remove (operator): removes the schedule and its job scheduler. */
+/** schedule.remove (operator, and the schedule's owner or an admin, checked here against the grants in force): removes the schedule and its job scheduler. */
 const remove = defineProcessor({
   name: "schedule.remove",
   args: scheduleRemoveArgs,
   title: (a) => `Remove schedule ${a.schedule}`,
   async run(ctx) {
-    const rec = await service(ctx).remove(ctx.args.schedule);
+    const rec = await service(ctx).remove(ctx.args.schedule, { actor: ctx.payload.actor, channel: ctx.payload.channel });
     if (!rec) throw new UserError("schedule_unknown", `There is no schedule \`${ctx.args.schedule}\`. See \`/labops schedule list\`.`);
     return {
       outcome: "success",
