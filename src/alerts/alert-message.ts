@@ -1,3 +1,4 @@
+import type { Role } from "../core/actor.ts";
 import type { Button, Message } from "../core/message.ts";
 import type { AapFailure } from "./aap-failure.ts";
 import type { AlertGroup } from "./alert-store.ts";
@@ -10,6 +11,8 @@ export interface AlertItem {
   subject: string;
   /** What else mutes it (`/alerts mute`, maintenance windows): `app:<name>`, `host:<name>`, `template:<name>`. */
   scopes?: string[] | undefined;
+  /** The role of the command whose failure it reports: an `/alerts mute` made with less does not silence it. */
+  requires?: Role | undefined;
   /** Dedupe id: `aap:<job id>` or `worker:<labops job id>`. */
   key: string;
   /** The id shown in a group's list: "104". */

@@ -62,7 +62,7 @@ export class AlertService {
 
   async #deliver(item: AlertItem, specs: ButtonSpec[]): Promise<AlertOutcome> {
     const { store, log } = this.o;
-    const mute = await store.mutedFor(item.group, item.scopes);
+    const mute = await store.mutedFor(item.group, item.scopes, item.requires);
     if (mute) {
       await store.addSuppressed(item.group, item.summary);
       log.info({ alert: item.key, group: item.group, scope: mute.scope, mutedBy: mute.by, until: new Date(mute.until).toISOString() }, "alert muted");

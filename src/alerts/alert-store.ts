@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import { randomBytes } from "node:crypto";
-import type { MessageRef } from "../core/actor.ts";
+import { ROLE_RANK, type MessageRef, type Role } from "../core/actor.ts";
 import { activeWindow, muteScopes, type MaintenanceWindow, type Mute } from "./mutes.ts";
 
 /** The Redis key that mutes a group (`aap:<template>`, `labops:<command>`); written by the alert.mute job. */
@@ -71,16 +71,21 @@ export class AlertStore {
    * The mute that silences an alert of `group` naming `scopes` (its app, hosts): a Mute button's group mute,
    * an `/alerts mute` scope, or a maintenance window from the settings.
    */
-  async mutedFor(group: string, scopes: readonly string[] = []): Promise<Mute | undefined> {
+  async mutedFor(group: string, scopes: readonly string[] = [], requires: Role = "operator"): Promise<Mute | undefined> {
     const all = muteScopes(group, scopes);
     const raws = await this.redis.mget(...all.map((s) => this.muteKey(s)));
-    for (const [i, raw] of raws.entries()) if (raw) return { scope: all[i]!, ...(JSON.parse(raw) as Omit<Mute, "scope">) };
+    for (const [i, raw] of raws.entries()) {
+      if (!raw) continue;
+      const m: Mute = { scope: all[i]!, ...(JSON.parse(raw) as Omit<Mute, "scope">) };
+      // A mute made with less than the alert's role does not hide it (a button mute carries no role: its button needed the group's).
+      if (!m.role || ROLE_RANK[m.role] >= ROLE_RANK[requires]) return m;
+    }
     return activeWindow(this.opts.maintenance ?? [], all);
   }
 
   /** Mutes `scope` for `ms` (replacing an earlier mute of it); returns the mute with its id. */
-  async mute(scope: string, ms: number, by: string): Promise<Mute> {
-    const mute: Mute = { scope, by, until: Date.now() + ms, at: Date.now(), id: `m${randomBytes(3).toString("hex")}` };
+  async mute(scope: string, ms: number, by: string, role?: Role): Promise<Mute> {
+    const mute: Mute = { scope, by, until: Date.now() + ms, at: Date.now(), id: `m${randomBytes(3).toString("hex")}`, ...(role ? { role } : {}) };
     const { scope: _s, ...stored } = mute;
     await this.redis.set(this.muteKey(scope), JSON.stringify(stored), "PX", ms);
     return mute;
@@ -107,9 +112,14 @@ export class AlertStore {
     return out;
   }
 
+  /** The `/alerts mute` mute with this id (or of this scope). */
+  async findMute(idOrScope: string): Promise<Mute | undefined> {
+    return (await this.mutes()).find((m) => m.id !== undefined && (m.id === idOrScope || m.scope === idOrScope));
+  }
+
   /** Ends the mute with this id (or of this scope); false when there is none. */
   async unmute(idOrScope: string): Promise<Mute | undefined> {
-    const found = (await this.mutes()).find((m) => m.id !== undefined && (m.id === idOrScope || m.scope === idOrScope));
+    const found = await this.findMute(idOrScope);
     if (!found) return undefined;
     await this.redis.del(this.muteKey(found.scope));
     return found;

@@ -19,6 +19,7 @@ import { muteButton, relaunchButton, rerunButton, showLogButton } from "./alert-
 import { renderAapFailure, renderWorkerFailure, summarizeAap, type AlertItem } from "./alert-message.ts";
 import { AlertService, type AlertOutcome, type ButtonSpec } from "./alert-service.ts";
 import { AlertStore } from "./alert-store.ts";
+import { templateCommand } from "./mute-role.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -141,7 +142,8 @@ export function createAlerting(o: AlertingOptions): Alerting {
       const buttons = await aapButtons(f);
       const again = buttons.find((b) => b.kind === "alert-relaunch" || b.kind === "alert-rerun");
       const message = renderAapFailure(f, link, again?.kind === "alert-relaunch" ? { kind: "relaunch" } : again ? { kind: "rerun", command: String(again.payload.command) } : undefined);
-      const item: AlertItem = { group: `aap:${f.template}`, subject: f.template, key: `aap:${f.id}`, shortId: String(f.id), summary: summarizeAap(f), message, scopes: aapScopes(o.config, f) };
+      const item: AlertItem = { group: `aap:${f.template}`, subject: f.template, key: `aap:${f.id}`, shortId: String(f.id), summary: summarizeAap(f), message, scopes: aapScopes(o.config, f),
+        requires: strictest("operator", commandRole(templateCommand(o.config, f.template))) };
       o.log.info({ aapJob: f.id, status: f.status, source }, "aap failure alert prepared");
       return { item, buttons };
     });
@@ -161,7 +163,7 @@ export function createAlerting(o: AlertingOptions): Alerting {
       actor: p.success ? p.data.actor.name : undefined, args: args && args !== "{}" ? args.slice(0, 200) : undefined,
     });
     const item: AlertItem = { group: `labops:${info.command}`, subject: `/${info.command}`, key: `worker:${info.jobId}`, shortId: info.jobId, summary: `job ${info.jobId} (ref ${info.ref})`, message,
-      scopes: p.success ? argScopes(p.data.args) : [] };
+      scopes: p.success ? argScopes(p.data.args) : [], requires: strictest("operator", commandRole(info.command), p.success ? p.data.requires : undefined) };
     const buttons = [muteButton(item.group, item.subject, muteMs, 7 * DAY, commandRole(info.command))];
     track(service.raise(item.key, async () => ({ item, buttons })).catch((err: unknown) =>
       o.log.error({ jobId: info.jobId, ref: info.ref, err: String(err) }, "worker failure alert not delivered")));
@@ -202,12 +204,6 @@ function fromNotification(n: AapNotification): AapFailure {
     url: n.url && /^https?:\/\//.test(n.url) ? n.url : undefined,
     extraVars: n.extra_vars ?? undefined, finished: n.finished ?? undefined, failedHosts, failedTasks: [],
   };
-}
-
-/** The command that launches a configured template (deploy, seeder, runner, cleanup), whoever launched this job. */
-function templateCommand(config: Config, template: string): string | undefined {
-  const t = config.aapSettings.templates;
-  return ({ [t.deploy]: "deploy", [t.seeder]: "seed-aap", [t.runner]: "runner create", [t.cleanup]: "cleanup-ocp" } as Record<string, string>)[template];
 }
 
 /** What mutes an AAP failure besides its template: the app it deployed, the hosts that failed and its limit. */

@@ -1,3 +1,4 @@
+import type { Role } from "../core/actor.ts";
 import { previousRun } from "../schedules/cron.ts";
 
 /** A mute scope as `/alerts mute` takes it: an app, a host, or a template (an AAP job template, or `gitops`). */
@@ -21,6 +22,8 @@ export interface Mute {
   id?: string | undefined;
   at?: number | undefined;
   window?: string | undefined;
+  /** The muter's role when made by `/alerts mute`: it silences only alerts whose command needs no more. */
+  role?: Role | undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AlertStore } from "../../src/alerts/alert-store.ts";
 import { createAlerting, type Alerting } from "../../src/alerts/create-alerting.ts";
 import type { Actor, ChannelRef } from "../../src/core/actor.ts";
 import { dispatchCommand } from "../../src/core/dispatch.ts";
@@ -15,6 +16,7 @@ const ALERTS: ChannelRef = { platform: "slack", channel: "C0ALERTS" };
 const OPS: ChannelRef = { platform: "slack", channel: "C0OPS" };
 const VIEWER: Actor = { platform: "slack", id: "U0VIEW", name: "vera", groups: [] };
 const OPERATOR: Actor = { platform: "slack", id: "U0OPER", name: "otto", groups: [] };
+const ADMIN: Actor = { platform: "slack", id: "U0ADMN", name: "ada", groups: [] };
 
 describe("maintenance: /labops alerts mute <scope> for 2h, /labops alerts list, unmute, and cron windows from the settings", () => {
   let h: Harness;
@@ -65,6 +67,7 @@ describe("maintenance: /labops alerts mute <scope> for 2h, /labops alerts list, 
         c.gitops.enabled = false;
         c.permissions.grants.push({ role: "viewer", slackUsers: [VIEWER.id], slackGroups: [], discordUsers: [], discordRoles: [], channels: [] });
         c.permissions.grants.push({ role: "operator", slackUsers: [OPERATOR.id], slackGroups: [], discordUsers: [], discordRoles: [], channels: [] });
+        c.permissions.grants.push({ role: "admin", slackUsers: [ADMIN.id], slackGroups: [], discordUsers: [], discordRoles: [], channels: [] });
       },
     });
     alerting = createAlerting({
@@ -106,6 +109,44 @@ describe("maintenance: /labops alerts mute <scope> for 2h, /labops alerts list, 
     expect(renderText(await answer("/labops alerts list", /^Alert mutes/, VIEWER))).toContain("No alerts are muted now.");
     const after = await failDeploy("jellyfin");
     expect(alertsFor(after).length).toBe(1);
+  }, 90_000);
+
+  it("muting or unmuting an admin template's alerts needs admin, as its Mute button; an operator's host mute does not hide an admin command's alerts", async () => {
+    const cleanup = h.config.aapSettings.templates.cleanup;
+    const failed = async (line: string, actor: Actor) => {
+      const ack = await run(line, actor);
+      expect(ack.jobId, renderText(ack)).toBeDefined();
+      await waitUntil(async () => (await h.labops.queue.queue.getJob(ack.jobId!))?.finishedOn, 20_000, line);
+      const job = (await h.labops.queue.queue.getJob(ack.jobId!))!;
+      expect(await job.getState()).toBe("failed");
+      return String(job.failedReason);
+    };
+    const store = new AlertStore(h.labops.redis, h.config.redis.prefix, { dedupeTtlMs: 60_000, staleClaimMs: 60_000 });
+
+    expect(await failed(`/labops alerts mute "template:${cleanup}" for 2h`, OPERATOR)).toContain(`Muting the alerts of \`template:${cleanup}\` needs the admin role`);
+    expect(await store.mutedFor(`aap:${cleanup}`)).toBeUndefined();
+    const muted = await answer(`/labops alerts mute "template:${cleanup}" for 2h`, new RegExp(`^Alerts for template:${cleanup} muted`), ADMIN);
+    const id = /Mute `(m[0-9a-f]{6})`/.exec(renderText(muted))![1]!;
+    expect(await store.mutedFor(`aap:${cleanup}`, [], "admin")).toMatchObject({ scope: `template:${cleanup}`, by: "ada" });
+    expect(await failed(`/labops alerts unmute ${id}`, OPERATOR)).toContain("needs the admin role");
+    expect(await failed(`/labops alerts unmute "template:${cleanup}"`, OPERATOR)).toContain("needs the admin role");
+    expect(await store.mutedFor(`aap:${cleanup}`, [], "admin")).toBeDefined();
+    await waitUntil(async () => (await h.labops.ack.audit.recent({ limit: 50 })).some((e) => e.event === "refused" && e.command === "alerts unmute" && e.actor === "slack:U0OPER"), 10_000, "the refusal audited");
+    await answer(`/labops alerts unmute ${id}`, new RegExp(`^Alerts for template:${cleanup} unmuted`), ADMIN);
+    expect(await store.mutedFor(`aap:${cleanup}`, [], "admin")).toBeUndefined();
+
+    // An operator template's scope stays the operator's.
+    const deploy = h.config.aapSettings.templates.deploy;
+    await answer(`/labops alerts unmute ${/Mute `(m[0-9a-f]{6})`/.exec(renderText(await answer(`/labops alerts mute "template:${deploy}" for 1h`, /^Alerts for template:.* muted/)))![1]!}`, /^Alerts for template:.* unmuted/);
+
+    // host: needs operator, and the mute carries the muter's role: it silences a deploy's alert on the host, not a cleanup's.
+    const host = await answer("/labops alerts mute host:docker07 for 1h", /^Alerts for host:docker07 muted/);
+    expect(await store.mutedFor(`aap:${deploy}`, ["host:docker07"], "operator")).toMatchObject({ scope: "host:docker07", role: "operator" });
+    expect(await store.mutedFor(`aap:${cleanup}`, ["host:docker07"], "admin")).toBeUndefined();
+    await answer(`/labops alerts unmute ${/Mute `(m[0-9a-f]{6})`/.exec(renderText(host))![1]!}`, /^Alerts for host:docker07 unmuted/);
+    const byAdmin = await answer("/labops alerts mute host:docker07 for 1h", /^Alerts for host:docker07 muted/, ADMIN);
+    expect(await store.mutedFor(`aap:${cleanup}`, ["host:docker07"], "admin")).toMatchObject({ scope: "host:docker07", role: "admin" });
+    await answer(`/labops alerts unmute ${/Mute `(m[0-9a-f]{6})`/.exec(renderText(byAdmin))![1]!}`, /^Alerts for host:docker07 unmuted/, ADMIN);
   }, 90_000);
 
   it("a maintenance window from the settings silences a host while it is open, and /labops alerts says so", async () => {

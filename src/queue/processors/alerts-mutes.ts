@@ -1,7 +1,10 @@
 import { z } from "zod";
 import { formatWindow } from "../../alerts/alert-message.ts";
 import { AlertStore } from "../../alerts/alert-store.ts";
+import { muteScopeRole } from "../../alerts/mute-role.ts";
 import { MUTE_SCOPE, type Mute } from "../../alerts/mutes.ts";
+import { actorKey, type Role } from "../../core/actor.ts";
+import { Permissions } from "../../core/permissions.ts";
 import { UserError } from "../../errors.ts";
 import { nextRuns } from "../../schedules/cron.ts";
 import { defineProcessor, type Processor, type ProcessorContext } from "../processor.ts";
@@ -32,6 +35,22 @@ function store(ctx: ProcessorContext<unknown>): AlertStore {
   return new AlertStore(ctx.deps.redis, c.redis.prefix, { dedupeTtlMs: 7 * 86_400_000, staleClaimMs: 300_000, maintenance: c.alerts.maintenance });
 }
 
+/**
+ * The role a scope needs (muteScopeRole), checked where the mute takes effect against the grants in force now
+ * (not the role the acknowledgement saw); returns the actor's current role, stored with the mute.
+ */
+async function checkRole(ctx: ProcessorContext<unknown>, scope: string, what: string): Promise<Role> {
+  const { config, commands } = ctx.deps;
+  const needed = muteScopeRole(config, commands, scope);
+  const permissions = new Permissions(config.permissions, config.admins);
+  const role = permissions.roleOf(ctx.payload.actor, ctx.payload.channel);
+  if (!role || !permissions.allows(ctx.payload.actor, ctx.payload.channel, needed)) {
+    await ctx.deps.audit.record({ event: "refused", actor: actorKey(ctx.payload.actor), command: `alerts ${what}`, detail: `${scope}: needs ${needed}` }).catch(() => {});
+    throw new UserError("forbidden", `${what === "mute" ? "Muting" : "Unmuting"} the alerts of \`${scope}\` needs the ${needed} role (the role of the command whose alerts it covers), which you do not have here.`);
+  }
+  return role;
+}
+
 const until = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
 const line = (m: Mute) =>
   m.window
@@ -54,13 +73,18 @@ const list = defineProcessor({
   },
 });
 
-/** alerts.mute (operator): silences alerts naming the scope for the window; they are logged and listed with the next alert. */
+/**
+ * alerts.mute (operator; for a template, the role of its command): silences alerts naming the scope for the
+ * window; they are logged and listed with the next alert. The mute carries the muter's role: it does not hide
+ * the alerts of a command that needs more.
+ */
 const mute = defineProcessor({
   name: "alerts.mute",
   args: alertsMuteArgs,
   title: (a) => `Mute ${a.scope}`,
   async run(ctx) {
-    const m = await store(ctx).mute(ctx.args.scope, ctx.args.window, ctx.payload.actor.name);
+    const role = await checkRole(ctx, ctx.args.scope, "mute");
+    const m = await store(ctx).mute(ctx.args.scope, ctx.args.window, ctx.payload.actor.name, role);
     return {
       outcome: "success",
       message: {
@@ -72,13 +96,16 @@ const mute = defineProcessor({
   },
 });
 
-/** alerts.unmute (operator): ends a mute made with /labops alerts mute. */
+/** alerts.unmute (operator; for a template, the role of its command): ends a mute made with /labops alerts mute. */
 const unmute = defineProcessor({
   name: "alerts.unmute",
   args: alertsUnmuteArgs,
   title: (a) => `Unmute ${a.mute}`,
   async run(ctx) {
-    const m = await store(ctx).unmute(ctx.args.mute);
+    const s = store(ctx);
+    const found = await s.findMute(ctx.args.mute);
+    if (found) await checkRole(ctx, found.scope, "unmute");
+    const m = found && (await s.unmute(found.id!));
     if (!m) throw new UserError("mute_unknown", `No mute \`${ctx.args.mute}\` is in force. See \`/labops alerts list\`; maintenance windows end only by editing the settings.`);
     return { outcome: "success", message: { title: `Alerts for ${m.scope} unmuted by ${ctx.payload.actor.name}`, state: "success", lines: [`Mute \`${m.id}\` (by ${m.by}) ended.`] }, details: { mute: m.id } };
   },
