@@ -74,6 +74,22 @@ export const callError = (errname: string, msg: string) => new RpcFail(-32001, "
 export const validationError = (attr: string, msg: string, errname = "EINVAL") =>
   new RpcFail(-32602, "Invalid params", "EINVAL", `[${errname}] ${attr}: ${msg}`, [[attr, msg, ERRNO[errname] ?? 22]]);
 
+/** The middleware's argument models forbid unknown keys ("No Additional Properties"): refuse them as it does. */
+function noExtra(attr: string, value: unknown, allowed: readonly string[]): void {
+  for (const k of Object.keys((value ?? {}) as Record<string, unknown>)) {
+    if (!allowed.includes(k)) throw validationError(`${attr}.${k}`, "Extra inputs are not permitted");
+  }
+}
+
+/** Documented keys of `pool.dataset.create` (PoolDatasetCreateFilesystem / PoolDatasetCreateVolume). */
+const DATASET_CREATE_KEYS = [
+  "name", "type", "comments", "sync", "snapdev", "compression", "exec", "managedby", "quota_warning", "quota_critical",
+  "refquota_warning", "refquota_critical", "reservation", "refreservation", "special_small_block_size", "copies", "snapdir",
+  "deduplication", "checksum", "readonly", "share_type", "encryption_options", "encryption", "inherit_encryption",
+  "user_properties", "create_ancestors", "aclmode", "acltype", "atime", "casesensitivity", "quota", "refquota", "recordsize",
+  "force_size", "sparse", "volsize", "volblocksize",
+] as const;
+
 // ---------------------------------------------------------------- in-memory ZFS
 
 export interface FsNode {
@@ -376,6 +392,7 @@ interface Conn {
   /** What TrueNAS's `ConnectionOrigin` would see: loopback peer, or TLS terminated by its nginx (X-Https: on). */
   secureTransport: boolean;
   legacyJobs: boolean;
+  options: { private_methods: boolean; py_exceptions: boolean };
   subscriptions: Map<string, string>;
 }
 
@@ -476,7 +493,7 @@ export class FakeTrueNas {
   #accept(ws: WebSocket, req: IncomingMessage): void {
     // Behind TrueNAS's nginx the peer is in X-Real-Remote-Addr and TLS in X-Https; honour both so tests can play a remote client.
     const peer = (req.headers["x-real-remote-addr"] as string | undefined) ?? req.socket.remoteAddress;
-    const conn: Conn = { ws, authenticated: false, secureTransport: req.headers["x-https"] === "on" || isLoopback(peer), legacyJobs: true, subscriptions: new Map() };
+    const conn: Conn = { ws, authenticated: false, secureTransport: req.headers["x-https"] === "on" || isLoopback(peer), legacyJobs: true, options: { private_methods: false, py_exceptions: false }, subscriptions: new Map() };
     this.#conns.add(conn);
     ws.on("close", () => this.#conns.delete(conn));
     ws.on("message", (data) => void this.#onMessage(conn, data.toString()));
@@ -552,17 +569,22 @@ export class FakeTrueNas {
       ["auth.login_ex", ([data], conn) => {
         const d = (data ?? {}) as Record<string, unknown>;
         if (d.mechanism !== "API_KEY_PLAIN") throw validationError("auth.login_ex.login_data.mechanism", "Input should be 'API_KEY_PLAIN', 'PASSWORD_PLAIN', 'TOKEN_PLAIN' or 'OTP_TOKEN'");
+        noExtra("auth.login_ex.login_data", d, ["mechanism", "username", "api_key", "login_options"]);
+        noExtra("auth.login_ex.login_data.login_options", d.login_options, ["user_info"]);
         const type = this.#login(conn, String(d.username ?? ""), d.api_key);
         return type === "SUCCESS" ? { response_type: type, user_info: null, authenticator: "LEVEL_1" } : { response_type: type };
       }],
       ["auth.login_with_api_key", ([key], conn) => this.#login(conn, undefined, key) === "SUCCESS"],
       ["core.ping", () => "pong"],
       ["core.set_options", ([o], conn) => {
+        // CoreOptions is strict but `extra="ignore"`: a newer client's unknown options are dropped, not refused.
         const opts = (o ?? {}) as Record<string, unknown>;
-        const allowed = this.version === "25.10" ? ["legacy_jobs", "private_methods", "py_exceptions"] : ["private_methods", "py_exceptions"];
-        for (const k of Object.keys(opts)) if (!allowed.includes(k)) throw validationError(`core.set_options.options.${k}`, "Extra inputs are not permitted");
-        if (typeof opts.legacy_jobs === "boolean") conn.legacyJobs = opts.legacy_jobs;
-        return null;
+        const known = this.version === "25.10" ? ["legacy_jobs", "private_methods", "py_exceptions"] : ["private_methods", "py_exceptions"];
+        for (const k of known) if (k in opts && typeof opts[k] !== "boolean") throw validationError(`core.set_options.options.${k}`, "Input should be a valid boolean");
+        if (this.version === "25.10" && typeof opts.legacy_jobs === "boolean") conn.legacyJobs = opts.legacy_jobs;
+        for (const k of ["private_methods", "py_exceptions"] as const) if (typeof opts[k] === "boolean") conn.options[k] = opts[k];
+        // 25.10 answers the connection's options; older API versions answer null.
+        return this.version === "25.10" ? { legacy_jobs: conn.legacyJobs, ...conn.options } : null;
       }],
       ["system.version", () => `TrueNAS-SCALE-${this.fullVersion}`],
       ["system.version_short", () => this.fullVersion],
@@ -586,6 +608,7 @@ export class FakeTrueNas {
       }],
       ["pool.dataset.rename", ([id, o]) => {
         const opts = (o ?? {}) as { new_name?: string; force?: boolean };
+        noExtra("pool.dataset.rename.data", opts, ["new_name", "recursive", "force"]);
         if (!opts.new_name) throw validationError("pool.dataset.rename.new_name", "Field required");
         if (!opts.force) {
           throw validationError("pool.dataset.rename.force", "No safety checks are performed when renaming ZFS resources; this may break existing usages. If you understand the risks, please set force and proceed.");
@@ -593,14 +616,18 @@ export class FakeTrueNas {
         this.fs.rename(String(id), opts.new_name);
         return null;
       }],
-      ["pool.dataset.destroy_snapshots", (params, conn, reqId) => this.#startJob("pool.dataset.destroy_snapshots", params, conn, reqId, () => this.#destroySnapshots(params))],
+      ["pool.dataset.destroy_snapshots", (params, conn, reqId) => (noExtra("pool.dataset.destroy_snapshots.snapshots", params[1], ["all", "recursive", "snapshots"]), this.#startJob("pool.dataset.destroy_snapshots", params, conn, reqId, () => this.#destroySnapshots(params)))],
       [`${snap}.create`, ([data]) => this.#createSnapshot(data)],
       [`${snap}.query`, ([f, o]) => filterList([...this.fs.snapshots.keys()].sort().map((k) => this.fs.snapshotEntry(k)), f, o)],
-      [`${snap}.delete`, ([id]) => {
+      [`${snap}.delete`, ([id, o]) => {
+        noExtra(`${snap}.delete.options`, o, ["defer", "recursive"]);
         if (!this.fs.snapshots.delete(String(id))) throw callError("ENOENT", `Snapshot ${String(id)} not found`);
         return true;
       }],
-      [`${snap}.rollback`, ([id, o]) => void this.fs.rollback(String(id), ((o ?? {}) as { recursive?: boolean }).recursive === true)],
+      [`${snap}.rollback`, ([id, o]) => {
+        noExtra(`${snap}.rollback.options`, o, ["recursive", "recursive_clones", "force", "recursive_rollback"]);
+        return void this.fs.rollback(String(id), ((o ?? {}) as { recursive?: boolean }).recursive === true);
+      }],
     ]);
     if (this.version === "24.10") {
       m.delete("auth.login_ex"); // added in 25.04 with user-linked keys
@@ -644,6 +671,7 @@ export class FakeTrueNas {
   #createDataset(data: unknown): Record<string, unknown> {
     const d = (data ?? {}) as { name?: string; type?: string };
     const name = d.name ?? "";
+    noExtra("pool_dataset_create", d, DATASET_CREATE_KEYS);
     if (!/^[A-Za-z0-9][A-Za-z0-9_.:-]*(\/[A-Za-z0-9_.:-]+)+$/.test(name)) throw validationError("pool_dataset_create.name", "Invalid dataset name");
     if ((d.type ?? "FILESYSTEM") !== "FILESYSTEM") throw validationError("pool_dataset_create.type", "Only FILESYSTEM is supported by this lab");
     if (this.fs.datasets.has(name)) throw validationError("pool_dataset_create.name", "Path already exists", "EEXIST");
