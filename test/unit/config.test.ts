@@ -44,6 +44,31 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ LABOPS_CONFIG: "/bad.yaml" }, (p) => files[p]!)).toThrow(/\/bad.yaml: limits.jobAttempts/);
   });
 
+  it("reads alerts.maintenance windows and refuses a bad cron, zone or scope by its key path", () => {
+    const files: Record<string, string> = {
+      "/ok.yaml": "alerts:\n  maintenance:\n    - scope: host:docker02\n      cron: \"0 3 * * 0\"\n      duration: 2h\n      tz: Europe/Berlin\n",
+      "/cron.yaml": "alerts:\n  maintenance:\n    - scope: host:docker02\n      cron: \"0 3 * * 0\"\n      duration: 1h\n    - scope: app:jellyfin\n      cron: \"61 3 * * *\"\n      duration: 1h\n",
+      "/words.yaml": "alerts:\n  maintenance:\n    - scope: app:jellyfin\n      cron: every sunday\n      duration: 1h\n",
+      "/tz.yaml": "alerts:\n  maintenance:\n    - scope: app:jellyfin\n      cron: \"0 3 * * *\"\n      duration: 1h\n      tz: Mars/Olympus\n",
+      "/scope.yaml": "alerts:\n  maintenance:\n    - scope: docker02\n      cron: \"0 3 * * *\"\n      duration: 1h\n",
+    };
+    const problems = (path: string) => {
+      try {
+        loadConfig({ LABOPS_CONFIG: path }, (p) => files[p]!);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error(`${path} was accepted`);
+    };
+    expect(loadConfig({ LABOPS_CONFIG: "/ok.yaml" }, (p) => files[p]!).alerts.maintenance).toEqual([{ scope: "host:docker02", cron: "0 3 * * 0", duration: 7_200_000, tz: "Europe/Berlin" }]);
+    // The second window is the bad one, and the message names it by index.
+    expect(problems("/cron.yaml")).toMatch(/\/cron\.yaml: alerts\.maintenance\.1\.cron: .*61/);
+    expect(problems("/cron.yaml")).not.toContain("alerts.maintenance.0");
+    expect(problems("/words.yaml")).toMatch(/\/words\.yaml: alerts\.maintenance\.0\.cron: /);
+    expect(problems("/tz.yaml")).toMatch(/\/tz\.yaml: alerts\.maintenance\.0\.(cron|tz): /);
+    expect(problems("/scope.yaml")).toContain("/scope.yaml: alerts.maintenance.0.scope: must be app:<name>, host:<name> or template:<name>");
+  });
+
   it("refuses an unknown key at every level, naming its path and the nearest known key", () => {
     const files: Record<string, string> = {
       "/grant.yaml": "permissions:\n  grant:\n    - role: admin\n      slackUsers: [U1]\n",
