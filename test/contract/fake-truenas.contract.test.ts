@@ -67,14 +67,15 @@ function expectErrorShape(frame: Record<string, any>, code: number, errname: str
 describe("fake TrueNAS job objects match upstream", () => {
   for (const version of ["25.04", "25.10"] as const) {
     it(`${version}: core.get_jobs items carry every key of the docs example and parse with our schema`, async () => {
-      const { fake, rpc } = await start({ version });
+      // Steps long enough that polling sees each state even on a loaded machine.
+      const { fake, rpc } = await start({ version, stepMs: 400 });
       await rpc.login(fake.apiKey);
       await rpc.call(version === "25.10" ? "pool.snapshot.create" : "zfs.snapshot.create", [{ dataset: LAB_SHARE.dataset, name: "x1" }]);
       const started = await rpc.call("pool.dataset.destroy_snapshots", [LAB_SHARE.dataset, { snapshots: ["x1"] }]);
       expect(typeof started.result).toBe("number");
       const states: string[] = [];
       let job: Record<string, any> = {};
-      for (let i = 0; i < 40 && job.state !== "SUCCESS"; i++) {
+      for (let i = 0; i < 400 && job.state !== "SUCCESS"; i++) {
         job = (await rpc.call("core.get_jobs", [[["id", "=", started.result]], { get: true }])).result;
         if (states.at(-1) !== job.state) states.push(job.state);
         await new Promise((r) => setTimeout(r, 5));
