@@ -144,6 +144,21 @@ deploy_passes "grafana on docker01" --limit docker01 -e app=grafana
 deploy_passes "grafana on its alternate host docker02" --limit docker02 -e app=grafana -e target_host=docker02
 deploy_passes "privileged mode with allow_elevated" --limit docker01 -e app=priv -e allow_elevated=true
 
+echo "== github_runner.yml"
+# The play targets the host the limit names; without one, or with a pattern, it refuses before any change.
+runner_refused() { # $1 label, rest: ansible-playbook args
+  local label="$1"; shift
+  if ansible-playbook -i "$WORK/deploy-inventory.yml" playbooks/github_runner.yml --check "$@" >"$LOG" 2>&1; then
+    fail "github_runner refuses $label (it succeeded)"
+  elif grep -q "must be launched with limit=<the runner's host name>" "$LOG" && ! grep -q "Install packages the runner needs" "$LOG"; then
+    pass "github_runner refuses $label"
+  else
+    fail "github_runner refuses $label (expected the limit assertion before any change)"
+  fi
+}
+runner_refused "a launch without a limit (every host)"
+runner_refused "a host pattern as the limit" --limit 'docker0*'
+
 echo "== cleanup_ocp.yml (real run on a temporary share)"
 SHARE="$WORK/mnt/Media/docker-media"
 OUTSIDE="$WORK/mnt/Media/outside"

@@ -34,9 +34,13 @@ export const PLAYBOOKS: Record<string, PlaybookSpec> = {
   },
   "github_runner.yml": {
     play: () => "Deploy GitHub Runner",
-    hosts: () => role("ci-runner"),
-    gatherFacts: true,
+    hosts: (inventory) => inventory,
+    gatherFacts: false,
     tasks: [
+      {
+        name: "Require a limit to the runner's host", action: "ansible.builtin.assert", msg: "All assertions passed",
+        check: (c) => (c.job.limit === c.host ? undefined : "Deploy GitHub Runner must be launched with limit=<the runner's host name>; refusing to touch every host."),
+      },
       { name: "Check the runner registration inputs", action: "ansible.builtin.assert" },
       { name: "Install packages the runner needs", action: "ansible.builtin.apt" },
       { name: "Create the runner user", action: "ansible.builtin.user", changes: true },
