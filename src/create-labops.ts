@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { muteScopeRole } from "./alerts/mute-role.ts";
 import type { Redis } from "ioredis";
 import { AapClient } from "./clients/aap.ts";
 import { NautobotClient } from "./clients/nautobot.ts";
@@ -142,6 +143,7 @@ export function createLabops(opts: LabopsOptions): Labops {
     }),
     log,
     confirmTtlMs: config.limits.confirmTtl,
+    muteRole: (scope) => muteScopeRole(config, commands, scope),
     actionHandlers: new Map<string, ActionHandler>(ACTION_HANDLERS.map((h) => [h.kind, h])),
     // /cancel frees a removed job's place: the line it frees is woken like a worker's release does.
     locks: new TargetLocks(producer, prefix, config.limits.lockLease, {

@@ -8,7 +8,7 @@ import type { Admission } from "../queue/admission.ts";
 import { QueueUnavailableError, type JobQueue } from "../queue/job-queue.ts";
 import type { TargetLocks } from "../queue/target-lock.ts";
 import type { ActionStore } from "./action-store.ts";
-import { actorKey, type Actor, type ChannelRef, type MessageRef } from "./actor.ts";
+import { actorKey, type Actor, type ChannelRef, type MessageRef, type Role } from "./actor.ts";
 import type { AuditLog } from "./audit-log.ts";
 import type { CommandRegistry, RegisteredCommand } from "./command-registry.ts";
 import { roleFor } from "./command.ts";
@@ -40,6 +40,8 @@ export interface AckDeps {
   lookups?: LookupCache | undefined;
   /** app_list as last read in the background, so /labops app list and show answer in one private message. */
   catalog?: Pick<AppCatalog, "cached"> | undefined;
+  /** The role `/alerts mute|unmute` needs for a scope (from the settings' template names); the worker checks again. */
+  muteRole?: ((scope: string) => Role) | undefined;
 }
 
 export interface CommandRequest {

@@ -123,16 +123,30 @@ describe("maintenance: /labops alerts mute <scope> for 2h, /labops alerts list, 
     };
     const store = new AlertStore(h.labops.redis, h.config.redis.prefix, { dedupeTtlMs: 60_000, staleClaimMs: 60_000 });
 
-    expect(await failed(`/labops alerts mute "template:${cleanup}" for 2h`, OPERATOR)).toContain(`Muting the alerts of \`template:${cleanup}\` needs the admin role`);
+    // Refused at acknowledgement, nothing queued.
+    const refused = await run(`/labops alerts mute "template:${cleanup}" for 2h`, OPERATOR);
+    expect(refused.jobId).toBeUndefined();
+    expect(renderText(refused)).toContain(`Muting the alerts of \`template:${cleanup}\` needs the admin role`);
     expect(await store.mutedFor(`aap:${cleanup}`)).toBeUndefined();
     const muted = await answer(`/labops alerts mute "template:${cleanup}" for 2h`, new RegExp(`^Alerts for template:${cleanup} muted`), ADMIN);
     const id = /Mute `(m[0-9a-f]{6})`/.exec(renderText(muted))![1]!;
     expect(await store.mutedFor(`aap:${cleanup}`, [], "admin")).toMatchObject({ scope: `template:${cleanup}`, by: "ada" });
+    // By id, the scope is known only in Redis: the worker refuses. By scope, the acknowledgement does.
     expect(await failed(`/labops alerts unmute ${id}`, OPERATOR)).toContain("needs the admin role");
-    expect(await failed(`/labops alerts unmute "template:${cleanup}"`, OPERATOR)).toContain("needs the admin role");
+    const byScope = await run(`/labops alerts unmute "template:${cleanup}"`, OPERATOR);
+    expect(byScope.jobId).toBeUndefined();
+    expect(renderText(byScope)).toContain("needs the admin role");
     expect(await store.mutedFor(`aap:${cleanup}`, [], "admin")).toBeDefined();
     await waitUntil(async () => (await h.labops.ack.audit.recent({ limit: 50 })).some((e) => e.event === "refused" && e.command === "alerts unmute" && e.actor === "slack:U0OPER"), 10_000, "the refusal audited");
     await answer(`/labops alerts unmute ${id}`, new RegExp(`^Alerts for template:${cleanup} unmuted`), ADMIN);
+
+    // The worker checks again against the grants in force: a mute queued by someone whose role is since gone does nothing.
+    const direct = await h.labops.queue.enqueue("alerts.mute", {
+      command: "alerts mute", args: { scope: `template:${cleanup}`, window: 3_600_000 }, actor: OPERATOR, channel: OPS, requestId: randomUUID(), requires: "admin", enqueuedAt: Date.now(),
+    });
+    await waitUntil(async () => (await h.labops.queue.queue.getJob(direct.jobId))?.finishedOn, 20_000, "the direct mute job");
+    expect(String((await h.labops.queue.queue.getJob(direct.jobId))!.failedReason)).toContain("needs the admin role");
+    expect(await store.mutedFor(`aap:${cleanup}`, [], "admin")).toBeUndefined();
     expect(await store.mutedFor(`aap:${cleanup}`, [], "admin")).toBeUndefined();
 
     // An operator template's scope stays the operator's.
