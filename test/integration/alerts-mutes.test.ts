@@ -148,6 +148,19 @@ describe("maintenance: /labops alerts mute <scope> for 2h, /labops alerts list, 
     expect(String((await h.labops.queue.queue.getJob(direct.jobId))!.failedReason)).toContain("needs the admin role");
     expect(await store.mutedFor(`aap:${cleanup}`, [], "admin")).toBeUndefined();
     expect(await store.mutedFor(`aap:${cleanup}`, [], "admin")).toBeUndefined();
+    // So does the Mute button's job: an operator's alert.mute of the cleanup template's group is refused there.
+    const button = async (actor: Actor) => {
+      const j = await h.labops.queue.enqueue("alert.mute", {
+        command: "alert mute", args: { group: `aap:${cleanup}`, subject: cleanup, ms: 60_000 }, actor, channel: OPS, requestId: randomUUID(), requires: "operator", enqueuedAt: Date.now(),
+      });
+      await waitUntil(async () => (await h.labops.queue.queue.getJob(j.jobId))?.finishedOn, 20_000, "the button's mute job");
+      return (await h.labops.queue.queue.getJob(j.jobId))!;
+    };
+    expect(String((await button(OPERATOR)).failedReason)).toContain("needs the admin role");
+    expect(await store.mutedFor(`aap:${cleanup}`, [], "admin")).toBeUndefined();
+    expect(await (await button(ADMIN)).getState()).toBe("completed");
+    expect(await store.mutedFor(`aap:${cleanup}`, [], "admin")).toMatchObject({ scope: `aap:${cleanup}`, by: "ada" });
+    await h.labops.redis.del(store.muteKey(`aap:${cleanup}`));
 
     // An operator template's scope stays the operator's.
     const deploy = h.config.aapSettings.templates.deploy;

@@ -2,6 +2,8 @@ import { z } from "zod";
 import type { AapClient } from "../../clients/aap.ts";
 import { formatWindow } from "../../alerts/alert-message.ts";
 import { muteKey } from "../../alerts/alert-store.ts";
+import { muteScopeRole } from "../../alerts/mute-role.ts";
+import { Permissions } from "../../core/permissions.ts";
 import { ROLE_RANK, strictest } from "../../core/actor.ts";
 import { allowsRelaunch, roleFor } from "../../core/command.ts";
 import type { LaunchRecord } from "../../core/launch-records.ts";
@@ -205,6 +207,12 @@ export const alertMute = defineProcessor({
   title: (a) => `Mute alerts for ${a.subject}`,
   async run(ctx) {
     const { args, deps, payload } = ctx;
+    // The button needed the role of the command whose alerts it hides; checked again against the grants in force.
+    const [kind, name] = [args.group.slice(0, args.group.indexOf(":")), args.group.slice(args.group.indexOf(":") + 1)];
+    const needed = kind === "aap" ? muteScopeRole(deps.config, deps.commands, `template:${name}`) : strictest("operator", deps.commands?.get(name)?.def.requires);
+    if (!new Permissions(deps.config.permissions, deps.config.admins).allows(payload.actor, payload.channel, needed)) {
+      throw new UserError("forbidden", `Muting the alerts of ${args.subject} needs the ${needed} role, which you do not have here; nothing was muted.`);
+    }
     const until = Date.now() + args.ms;
     await deps.redis.set(muteKey(deps.config.redis.prefix, args.group), JSON.stringify({ by: payload.actor.name, until }), "PX", args.ms);
     return {
