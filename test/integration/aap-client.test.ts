@@ -251,7 +251,7 @@ describe("AapClient with the AAP 2.5 gateway path", () => {
   it("launches and pages events under /api/controller/v2/", async () => {
     const jt = await client.findJobTemplate("Deploy GitHub Runner");
     expect(jt.url).toBe(`/api/controller/v2/job_templates/${jt.id}/`);
-    const { jobId } = await client.launch(jt.id, { extra_vars: { runner_labels: "homelab" } });
+    const { jobId } = await client.launch(jt.id, { extra_vars: { runner_labels: "homelab" }, limit: "runner01" });
     const done = await settle(client, jobId);
     expect(done).toMatchObject({ status: "successful", url: `/api/controller/v2/jobs/${jobId}/` });
     const events = await client.jobEvents(jobId);
