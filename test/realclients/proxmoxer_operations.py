@@ -2,33 +2,15 @@
 simulated lab; one line per operation, `ok <name>` or `failed <name>: <reason>`. TLS is verified
 against REQUESTS_CA_BUNDLE. Exit status 1 if any failed."""
 import os
-import sys
 
+from operations import Operations, expect
 from proxmoxer import ProxmoxAPI
 
 host = os.environ["PVE_HOST"]
 user = os.environ["PVE_USER"]
 api = ProxmoxAPI(host, user=user, token_name=os.environ["PVE_TOKEN_ID"], token_value=os.environ["PVE_TOKEN_SECRET"], verify_ssl=True)
-failed = 0
-
-
-def op(name, fn, check):
-    global failed
-    try:
-        value = fn()
-        problem = check(value)
-    except Exception as e:  # any client or server error is a failed operation
-        problem = "%s: %s" % (type(e).__name__, e)
-    if problem:
-        failed += 1
-        print("failed proxmoxer: %s: %s" % (name, problem), flush=True)
-    else:
-        print("ok proxmoxer: %s" % name, flush=True)
-
-
-def expect(cond, msg):
-    return None if cond else msg
-
+report = Operations("proxmoxer")
+op = report.op
 
 op("version", lambda: api.version.get(), lambda v: expect("version" in v and "release" in v, "no version/release"))
 op("nodes list", lambda: api.nodes.get(), lambda v: expect({"pve01", "pve02", "pve03"} <= {n["node"] for n in v}, "nodes missing"))
@@ -55,4 +37,4 @@ def wrong_token_status():
 
 
 op("a wrong token is refused with 401", wrong_token_status, lambda v: expect(v == 401, "got %r" % (v,)))
-sys.exit(1 if failed else 0)
+report.exit()

@@ -1,31 +1,13 @@
 """Read operations a NetBox-family client (Debian's python3-pynetbox) performs against the simulated
 Nautobot; one line per operation, `ok <name>` or `failed <name>: <reason>`. Exit status 1 if any failed."""
 import os
-import sys
 
+from operations import Operations, expect
 import pynetbox
 
 nb = pynetbox.api(os.environ["NAUTOBOT_URL"], token=os.environ["NAUTOBOT_TOKEN"])
-failed = 0
-
-
-def op(name, fn, check):
-    global failed
-    try:
-        value = fn()
-        problem = check(value)
-    except Exception as e:  # any client or server error is a failed operation
-        problem = "%s: %s" % (type(e).__name__, e)
-    if problem:
-        failed += 1
-        print("failed pynetbox: %s: %s" % (name, problem), flush=True)
-    else:
-        print("ok pynetbox: %s" % name, flush=True)
-
-
-def expect(cond, msg):
-    return None if cond else msg
-
+report = Operations("pynetbox")
+op = report.op
 
 def api_root():
     res = nb.http_session.get(nb.base_url + "/", headers={"Authorization": "Token " + nb.token, "Accept": "application/json"})
@@ -55,4 +37,4 @@ op("dcim devices paged (limit=2)", lambda: list(pynetbox.api(os.environ["NAUTOBO
 op("virtualization virtual machines list", lambda: list(nb.virtualization.virtual_machines.all()), lambda v: expect(any(m.name == "docker01" for m in v), "docker01 missing"))
 op("extras config contexts list", lambda: list(nb.extras.config_contexts.all()), lambda v: expect(any(c.name == "app_list" for c in v), "app_list missing"))
 op("ipam ip addresses filter", lambda: list(nb.ipam.ip_addresses.filter(address="10.20.0.11/24")), lambda v: expect(len(v) == 1, "%d addresses" % len(v)))
-sys.exit(1 if failed else 0)
+report.exit()
