@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
 import autocannon from "autocannon";
-import { FakeSlack } from "../src/lab/fake-slack.ts";
+import { FakeSlack } from "../lab/slack/fake-slack.ts";
 import type { AckServerReady, AckServerSpec } from "./labops-bot-server.ts";
 import { benchPrefix, type BenchSettings } from "./bench-env.ts";
 import { forkChild, type BenchChild, type ChildHealth } from "./child.ts";

@@ -1,5 +1,5 @@
 import { Queue } from "bullmq";
-import { createLab } from "../src/lab/create-lab.ts";
+import { createLab } from "../lab/create-lab.ts";
 import { JobQueue } from "../src/queue/job-queue.ts";
 import { createRedis } from "../src/queue/redis.ts";
 import { benchPrefix, dropPrefix, payloadFor, type BenchSettings } from "./bench-env.ts";

@@ -1,6 +1,6 @@
 import { NotifierRegistry } from "../src/core/notifier.ts";
 import { createLabops } from "../src/create-labops.ts";
-import { createLab, type Lab } from "../src/lab/create-lab.ts";
+import { createLab, type Lab } from "../lab/create-lab.ts";
 import { benchConfig, benchPrefix, CountingNotifier, dropPrefix, fileLogger, payloadFor, type BenchSettings } from "./bench-env.ts";
 import { APPS } from "./throughput.ts";
 import { sleep, waitUntil } from "./stats.ts";

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { startPrivateRedis } from "../src/lab/private-redis.ts";
+import { startPrivateRedis } from "../lab/private-redis.ts";
 import { runAckLatency } from "./ack-latency.ts";
 import { benchSettings, type BenchSettings } from "./bench-env.ts";
 import { runEnqueueLatency } from "./enqueue-latency.ts";

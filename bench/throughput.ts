@@ -1,7 +1,7 @@
 import { Queue, Worker } from "bullmq";
 import { NotifierRegistry } from "../src/core/notifier.ts";
 import { createLabops } from "../src/create-labops.ts";
-import { createLab } from "../src/lab/create-lab.ts";
+import { createLab } from "../lab/create-lab.ts";
 import { createRedis } from "../src/queue/redis.ts";
 import { benchConfig, benchPrefix, CountingNotifier, dropPrefix, fileLogger, payloadFor, type BenchSettings } from "./bench-env.ts";
 import { summarize, waitUntil, type Summary } from "./stats.ts";

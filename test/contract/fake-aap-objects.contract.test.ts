@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeAap } from "../../src/lab/fake-aap.ts";
+import { FakeAap } from "../../lab/aap/fake-aap.ts";
 
 type Obj = Record<string, any>;
 

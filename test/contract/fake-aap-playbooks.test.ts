@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { AapClient, TERMINAL_JOB_STATUSES } from "../../src/clients/aap.ts";
-import { FakeAap } from "../../src/lab/fake-aap.ts";
+import { FakeAap } from "../../lab/aap/fake-aap.ts";
 
 const ROOT = new URL("../../playbooks/", import.meta.url).pathname;
 /** Ansible's `!unsafe` marks a string as not templated; for names it is just a string. */

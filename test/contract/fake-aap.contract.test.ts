@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeAap } from "../../src/lab/fake-aap.ts";
-import { FakeHttpServer, type FakeRequest } from "../../src/lab/fake-http.ts";
+import { FakeAap } from "../../lab/aap/fake-aap.ts";
+import { FakeHttpServer, type FakeRequest } from "../../lab/fake-http.ts";
 import { upstreamJson } from "../helpers/upstream.ts";
 
 type Obj = Record<string, any>;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeNautobot } from "../../src/lab/fake-nautobot.ts";
-import { loadGitDatasource } from "../../src/lab/git-datasource.ts";
+import { FakeNautobot } from "../../lab/nautobot/fake-nautobot.ts";
+import { loadGitDatasource } from "../../lab/nautobot/git-datasource.ts";
 import { upstreamJson, upstreamPath } from "../helpers/upstream.ts";
 
 /** Every key path of `sample` with the JSON type of its value ("null", "array", "object", "string", ...). */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tlsFetch } from "../helpers/tls-fetch.ts";
-import { FakeProxmox, PVE_PARAM_SCHEMAS, validatePveParams, type PveParams } from "../../src/lab/fake-proxmox.ts";
-import { LAB_LXC_TEMPLATE } from "../../src/lab/homelab.ts";
+import { FakeProxmox, PVE_PARAM_SCHEMAS, validatePveParams, type PveParams } from "../../lab/proxmox/fake-proxmox.ts";
+import { LAB_LXC_TEMPLATE } from "../../lab/homelab.ts";
 import { upstreamJson } from "../helpers/upstream.ts";
 
 /**

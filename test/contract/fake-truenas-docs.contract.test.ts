@@ -1,7 +1,7 @@
 import WebSocket from "ws";
 import { afterEach, describe, expect, it } from "vitest";
-import { FakeTrueNas } from "../../src/lab/fake-truenas.ts";
-import { LAB_SHARE } from "../../src/lab/homelab.ts";
+import { FakeTrueNas } from "../../lab/truenas/fake-truenas.ts";
+import { LAB_SHARE } from "../../lab/homelab.ts";
 import { upstreamJson } from "../helpers/upstream.ts";
 
 /**

@@ -1,8 +1,8 @@
 import WebSocket from "ws";
 import { afterEach, describe, expect, it } from "vitest";
-import { FakeTrueNas, OCP_FOLDER_PATTERN, SEED_OCP } from "../../src/lab/fake-truenas.ts";
+import { FakeTrueNas, OCP_FOLDER_PATTERN, SEED_OCP } from "../../lab/truenas/fake-truenas.ts";
 import { Job } from "../../src/clients/truenas-schemas.ts";
-import { LAB_SHARE } from "../../src/lab/homelab.ts";
+import { LAB_SHARE } from "../../lab/homelab.ts";
 import { upstreamJson } from "../helpers/upstream.ts";
 
 const docJob = upstreamJson<Record<string, unknown>>("truenas/core.get_jobs.item.docs-example.json");

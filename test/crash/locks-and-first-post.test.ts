@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeDiscord } from "../../src/lab/fake-discord.ts";
-import type { Obj } from "../../src/lab/fake-discord-objects.ts";
+import { FakeDiscord } from "../../lab/discord/fake-discord.ts";
+import type { Obj } from "../../lab/discord/objects.ts";
 import { CrashLab, type WorkerChild } from "../helpers/crash-harness.ts";
 
 const MESSAGES = /^\/api\/v10\/channels\/\d+\/messages$/;

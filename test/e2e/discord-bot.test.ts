@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STATE_COLOURS } from "../../src/bot/discord/embeds.ts";
 import { registerCommandsMain } from "../../src/bot/discord/register-commands.ts";
-import type { Obj } from "../../src/lab/fake-discord-objects.ts";
+import type { Obj } from "../../lab/discord/objects.ts";
 import { createDiscordHarness, type DiscordHarness } from "../helpers/discord-harness.ts";
 
 /**

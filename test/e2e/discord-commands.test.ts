@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Obj } from "../../src/lab/fake-discord-objects.ts";
+import type { Obj } from "../../lab/discord/objects.ts";
 import { createDiscordHarness, type DiscordHarness } from "../helpers/discord-harness.ts";
 
 /** Command names on Discord: `/labops` with every command (groups for `runner`, `app`), plus the shortcuts, through discord.js. */

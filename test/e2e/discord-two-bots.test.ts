@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDiscordBot, type DiscordBot } from "../../src/bot/discord/create-discord-bot.ts";
 import { redisInteractionClaim } from "../../src/bot/discord/interaction-claim.ts";
-import { LAB_HOSTS, LAB_NODES } from "../../src/lab/homelab.ts";
+import { LAB_HOSTS, LAB_NODES } from "../../lab/homelab.ts";
 import { createDiscordHarness, type DiscordHarness } from "../helpers/discord-harness.ts";
 
 /**

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDotEnv } from "../../src/config.ts";
-import { FakeDiscord } from "../../src/lab/fake-discord.ts";
+import { FakeDiscord } from "../../lab/discord/fake-discord.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const TSX = pathToFileURL(join(ROOT, "node_modules/tsx/dist/loader.mjs")).href;

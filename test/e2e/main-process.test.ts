@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLab, type Lab } from "../../src/lab/create-lab.ts";
-import { FakeDiscord } from "../../src/lab/fake-discord.ts";
-import { FakeSlack } from "../../src/lab/fake-slack.ts";
-import { freePort } from "../../src/lab/private-redis.ts";
+import { createLab, type Lab } from "../../lab/create-lab.ts";
+import { FakeDiscord } from "../../lab/discord/fake-discord.ts";
+import { FakeSlack } from "../../lab/slack/fake-slack.ts";
+import { freePort } from "../../lab/private-redis.ts";
 import { Redis } from "ioredis";
 import { REDIS_URL } from "../helpers/harness.ts";
 

@@ -1,7 +1,7 @@
 import { webApi } from "@slack/bolt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { FakeSlack } from "../../src/lab/fake-slack.ts";
+import { FakeSlack } from "../../lab/slack/fake-slack.ts";
 
 /** The fake Slack keeps to Slack's wire format and limits, checked through the real @slack/web-api client. */
 describe("FakeSlack (Web API, response_url, Socket Mode) through @slack/web-api", () => {

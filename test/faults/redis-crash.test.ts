@@ -5,7 +5,7 @@ import { dispatchAction, dispatchCommand } from "../../src/core/dispatch.ts";
 import { renderText, type Message } from "../../src/core/message.ts";
 import { addHealthRoutes } from "../../src/http/health-routes.ts";
 import { HttpServer } from "../../src/http/http-server.ts";
-import { startPrivateRedis, type PrivateRedis } from "../../src/lab/private-redis.ts";
+import { startPrivateRedis, type PrivateRedis } from "../../lab/private-redis.ts";
 import { createLogger } from "../../src/logger.ts";
 import { readinessChecks } from "../../src/readiness-checks.ts";
 import { quantile, waitUntil } from "../helpers/fault-timing.ts";

@@ -4,8 +4,8 @@ import { defineCommand, type CommandDefinition } from "../../src/core/command.ts
 import { CommandRegistry } from "../../src/core/command-registry.ts";
 import type { AckDeps } from "../../src/core/dispatch.ts";
 import { COMMANDS } from "../../src/handlers/index.ts";
-import { FakeDiscord, type FakeDiscordOptions } from "../../src/lab/fake-discord.ts";
-import { LAB_HOSTS, LAB_NODES } from "../../src/lab/homelab.ts";
+import { FakeDiscord, type FakeDiscordOptions } from "../../lab/discord/fake-discord.ts";
+import { LAB_HOSTS, LAB_NODES } from "../../lab/homelab.ts";
 import { deployArgs } from "../../src/queue/processors/aap-deploy.ts";
 import { createHarness, type Harness, type HarnessOptions } from "./harness.ts";
 

@@ -6,7 +6,7 @@ import { dispatchCommand } from "../../src/core/dispatch.ts";
 import type { Message } from "../../src/core/message.ts";
 import { NotifierRegistry } from "../../src/core/notifier.ts";
 import { createLabops, type Labops, type LabopsOptions } from "../../src/create-labops.ts";
-import { createLab, type Lab, type LabOptions } from "../../src/lab/create-lab.ts";
+import { createLab, type Lab, type LabOptions } from "../../lab/create-lab.ts";
 import { createLogger } from "../../src/logger.ts";
 import { RecordingNotifier } from "./recording-notifier.ts";
 
@@ -45,7 +45,7 @@ export interface HarnessOptions {
 
 /** A lab on free ports, labops on a random queue prefix in the real Redis, a recording notifier, fast timings. */
 export async function createHarness(opts: HarnessOptions = {}): Promise<Harness> {
-  // LAB_PROFILE picks the versions the fakes play (src/lab/lab-profiles.ts), so any suite can run against each.
+  // LAB_PROFILE picks the versions the fakes play (lab/lab-profiles.ts), so any suite can run against each.
   const lab = await createLab({ stepMs: 10, profile: process.env.LAB_PROFILE, ...opts.lab });
   const config = loadConfig({ ...lab.env, REDIS_URL, LABOPS_CONFIG: "/dev/null", LABOPS_QUEUE_PREFIX: `t-${randomUUID().slice(0, 8)}`, ...opts.env });
   config.limits.cooldown = 0;

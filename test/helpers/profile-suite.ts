@@ -3,7 +3,7 @@ import { AapClient } from "../../src/clients/aap.ts";
 import { createAlerting, type Alerting } from "../../src/alerts/create-alerting.ts";
 import { renderText } from "../../src/core/message.ts";
 import { HttpServer } from "../../src/http/http-server.ts";
-import { labProfile } from "../../src/lab/lab-profiles.ts";
+import { labProfile } from "../../lab/lab-profiles.ts";
 import { createLogger } from "../../src/logger.ts";
 import { button, click, runPreview } from "../integration/cleanup-helpers.ts";
 import { waitUntil } from "./fault-timing.ts";
@@ -12,7 +12,7 @@ import { createHarness, type Harness } from "./harness.ts";
 const WEBHOOK_TOKEN = "profile-suite-webhook-token";
 
 /**
- * The demo's commands against one lab profile (src/lab/lab-profiles.ts), one harness for the file:
+ * The demo's commands against one lab profile (lab/lab-profiles.ts), one harness for the file:
  * detected versions in /status and /readyz-style reads, /deploy (and its job link), /seed-aap, /sync all,
  * /cleanup-ocp with Confirm, /runner create, a failure whose webhook was lost (the poller), and a launch
  * whose answer was lost (the retry re-attaches by correlation instead of launching again).

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { freePort } from "../../src/lab/private-redis.ts";
+import { freePort } from "../../lab/private-redis.ts";
 import { redisAnswers } from "../../src/queue/redis.ts";
 
 export interface SentinelCluster {

@@ -6,8 +6,8 @@ import { loadConfig, type Config } from "../../src/config.ts";
 import { NotifierRegistry } from "../../src/core/notifier.ts";
 import { createLabops, type Labops } from "../../src/create-labops.ts";
 import { HttpServer } from "../../src/http/http-server.ts";
-import { createLab, type Lab } from "../../src/lab/create-lab.ts";
-import { FakeSlack, type FakeSlackOptions, type StoredMessage } from "../../src/lab/fake-slack.ts";
+import { createLab, type Lab } from "../../lab/create-lab.ts";
+import { FakeSlack, type FakeSlackOptions, type StoredMessage } from "../../lab/slack/fake-slack.ts";
 import { createLogger } from "../../src/logger.ts";
 import { LogCapture, REDIS_URL } from "./harness.ts";
 

@@ -1,4 +1,4 @@
-import { labProfile } from "../../src/lab/lab-profiles.ts";
+import { labProfile } from "../../lab/lab-profiles.ts";
 
 /**
  * The lab profile a test run plays (LAB_PROFILE, default awx-24): client tests that build a fake directly

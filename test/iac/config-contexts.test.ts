@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { loadContexts, loadSchemas, type LoadedContext } from "./datasource.ts";
 import { unsupportedKeywords, validate, type JsonSchema } from "./json-schema.ts";
-import { LAB_HOSTS, LAB_SHARE } from "../../src/lab/homelab.ts";
+import { LAB_HOSTS, LAB_SHARE } from "../../lab/homelab.ts";
 import { upstreamPath } from "../helpers/upstream.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));

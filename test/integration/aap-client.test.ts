@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AapClient, AapIgnoredFieldsError, TERMINAL_JOB_STATUSES, type Job } from "../../src/clients/aap.ts";
 import { foldEvents } from "../../src/clients/aap-progress.ts";
 import { ApiError, UserError } from "../../src/errors.ts";
-import { FakeAap } from "../../src/lab/fake-aap.ts";
-import { FakeHttpServer } from "../../src/lab/fake-http.ts";
+import { FakeAap } from "../../lab/aap/fake-aap.ts";
+import { FakeHttpServer } from "../../lab/fake-http.ts";
 import { profileAap } from "../helpers/test-profile.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AapClient, TERMINAL_JOB_STATUSES } from "../../src/clients/aap.ts";
 import { createLogger } from "../../src/logger.ts";
 import { AapJobWatcher } from "../../src/queue/aap-job-watcher.ts";
-import { FakeAap } from "../../src/lab/fake-aap.ts";
+import { FakeAap } from "../../lab/aap/fake-aap.ts";
 import { LogCapture } from "../helpers/harness.ts";
 
 describe("AapJobWatcher: all followed jobs in one poll", () => {

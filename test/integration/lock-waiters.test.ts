@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedis } from "../../src/queue/redis.ts";
-import { redisServerInstalled, startPrivateRedis, type PrivateRedis } from "../../src/lab/private-redis.ts";
+import { redisServerInstalled, startPrivateRedis, type PrivateRedis } from "../../lab/private-redis.ts";
 import { createHarness, type Harness } from "../helpers/harness.ts";
 
 /**

@@ -6,8 +6,8 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NautobotClient } from "../../src/clients/nautobot.ts";
 import { ApiError, UserError } from "../../src/errors.ts";
-import { FakeNautobot } from "../../src/lab/fake-nautobot.ts";
-import { LAB_HOSTS } from "../../src/lab/homelab.ts";
+import { FakeNautobot } from "../../lab/nautobot/fake-nautobot.ts";
+import { LAB_HOSTS } from "../../lab/homelab.ts";
 import { profileNautobot, TEST_PROFILE } from "../helpers/test-profile.ts";
 import { atLeast } from "../../src/clients/system-version.ts";
 

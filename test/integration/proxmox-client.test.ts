@@ -8,9 +8,9 @@ import {
   parseUpid,
   type LxcSpec,
 } from "../../src/clients/proxmox.ts";
-import { FakeProxmox, type FakeProxmoxOptions } from "../../src/lab/fake-proxmox.ts";
-import { LAB_HOSTS, LAB_LXC_TEMPLATE } from "../../src/lab/homelab.ts";
-import { labTls } from "../../src/lab/lab-tls.ts";
+import { FakeProxmox, type FakeProxmoxOptions } from "../../lab/proxmox/fake-proxmox.ts";
+import { LAB_HOSTS, LAB_LXC_TEMPLATE } from "../../lab/homelab.ts";
+import { labTls } from "../../lab/lab-tls.ts";
 import { tlsFetch } from "../helpers/tls-fetch.ts";
 import { profileProxmox, TEST_PROFILE } from "../helpers/test-profile.ts";
 

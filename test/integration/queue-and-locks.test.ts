@@ -4,7 +4,7 @@ import { renderText } from "../../src/core/message.ts";
 import { dispatchCommand } from "../../src/core/dispatch.ts";
 import { JobQueue, QueueUnavailableError } from "../../src/queue/job-queue.ts";
 import { createRedis } from "../../src/queue/redis.ts";
-import { freePort } from "../../src/lab/private-redis.ts";
+import { freePort } from "../../lab/private-redis.ts";
 import { createHarness, type Harness } from "../helpers/harness.ts";
 
 const payload = (requestId: string) => ({

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../../src/core/actor.ts";
 import { dispatchAction } from "../../src/core/dispatch.ts";
 import { renderText } from "../../src/core/message.ts";
-import { LAB_LXC_TEMPLATE } from "../../src/lab/homelab.ts";
+import { LAB_LXC_TEMPLATE } from "../../lab/homelab.ts";
 import { createHarness, type Harness } from "../helpers/harness.ts";
 
 const operator: Actor = { platform: "slack", id: "UOPERATOR", name: "olivia", groups: [] };

@@ -2,8 +2,8 @@ import { createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { TrueNasCallError, TrueNasClient } from "../../src/clients/truenas.ts";
 import { ApiError, ConfigError, UserError } from "../../src/errors.ts";
-import { FakeTrueNas, SEED_APPS, SEED_OCP } from "../../src/lab/fake-truenas.ts";
-import { LAB_SHARE } from "../../src/lab/homelab.ts";
+import { FakeTrueNas, SEED_APPS, SEED_OCP } from "../../lab/truenas/fake-truenas.ts";
+import { LAB_SHARE } from "../../lab/homelab.ts";
 
 const SHARE = LAB_SHARE.mountpoint;
 const OCP_DS = `${LAB_SHARE.dataset}/${SEED_OCP.dataset}`;

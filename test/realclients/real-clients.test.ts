@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLab, type Lab } from "../../src/lab/create-lab.ts";
+import { createLab, type Lab } from "../../lab/create-lab.ts";
 import { clientEnv, INSTALL_HINT, missingClients, HERE, report, runPlaybook, runPython, type Operation } from "./run-clients.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { Lab } from "../../src/lab/create-lab.ts";
+import type { Lab } from "../../lab/create-lab.ts";
 
 /** One operation of a real client against the lab, as the client reported it. */
 export interface Operation {

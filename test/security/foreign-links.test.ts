@@ -5,10 +5,10 @@ import { GitMirror } from "../../src/gitops/git-mirror.ts";
 import { NautobotClient } from "../../src/clients/nautobot.ts";
 import { ProxmoxClient } from "../../src/clients/proxmox.ts";
 import { ForeignLinkError } from "../../src/errors.ts";
-import { FakeAap } from "../../src/lab/fake-aap.ts";
-import { FakeHttpServer } from "../../src/lab/fake-http.ts";
-import { FakeNautobot } from "../../src/lab/fake-nautobot.ts";
-import { FakeProxmox } from "../../src/lab/fake-proxmox.ts";
+import { FakeAap } from "../../lab/aap/fake-aap.ts";
+import { FakeHttpServer } from "../../lab/fake-http.ts";
+import { FakeNautobot } from "../../lab/nautobot/fake-nautobot.ts";
+import { FakeProxmox } from "../../lab/proxmox/fake-proxmox.ts";
 
 /**
  * An upstream answer that names another origin (a `next` link, a redirect) must not receive the token: the

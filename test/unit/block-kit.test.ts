@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { LIMITS, renderBlocks, toSlackMessage } from "../../src/bot/slack/block-kit.ts";
 import type { Message } from "../../src/core/message.ts";
-import { validBlocks } from "../../src/lab/fake-slack.ts";
+import { validBlocks } from "../../lab/slack/fake-slack.ts";
 
 type B = { type: string; text?: { type: string; text: string }; fields?: { text: string }[]; elements?: Record<string, unknown>[] };
 

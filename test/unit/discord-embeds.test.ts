@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LIMITS, renderButtons, renderMessage, STATE_COLOURS } from "../../src/bot/discord/embeds.ts";
-import { validateMessageBody } from "../../src/lab/fake-discord-objects.ts";
+import { validateMessageBody } from "../../lab/discord/objects.ts";
 
 describe("Discord embeds", () => {
   it("renders title with the state emoji, colour per state, lines, fields, link and footer", () => {

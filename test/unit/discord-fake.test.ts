@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { FakeDiscord } from "../../src/lab/fake-discord.ts";
-import type { Obj } from "../../src/lab/fake-discord-objects.ts";
+import { FakeDiscord } from "../../lab/discord/fake-discord.ts";
+import type { Obj } from "../../lab/discord/objects.ts";
 
 /** The fake Discord's own contract, driven with plain fetch and ws (the e2e suite drives it with discord.js). */
 describe("FakeDiscord REST and gateway", () => {

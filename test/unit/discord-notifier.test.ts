@@ -4,8 +4,8 @@ import { CHANNEL_MESSAGE_ROUTES, DiscordNotifier } from "../../src/bot/discord/d
 import { STATE_COLOURS } from "../../src/bot/discord/embeds.ts";
 import { RateLimitedError, ThrottledNotifier } from "../../src/bot/throttled-notifier.ts";
 import { ApiError } from "../../src/errors.ts";
-import { FakeDiscord } from "../../src/lab/fake-discord.ts";
-import type { Obj } from "../../src/lab/fake-discord-objects.ts";
+import { FakeDiscord } from "../../lab/discord/fake-discord.ts";
+import type { Obj } from "../../lab/discord/objects.ts";
 
 /** The raw notifier and its throttle through @discordjs/rest against the fake Discord. */
 describe("DiscordNotifier", () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { optionName, slashCommands } from "../../src/bot/discord/slash-commands.ts";
 import { CommandRegistry } from "../../src/core/command-registry.ts";
 import { COMMANDS } from "../../src/handlers/index.ts";
-import { validateCommands, type Obj } from "../../src/lab/fake-discord-objects.ts";
+import { validateCommands, type Obj } from "../../lab/discord/objects.ts";
 import { TEST_COMMANDS } from "../helpers/discord-harness.ts";
 
 describe("slash command JSON from the command registry", () => {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadGitDatasource } from "../../src/lab/git-datasource.ts";
+import { loadGitDatasource } from "../../lab/nautobot/git-datasource.ts";
 import { upstreamPath } from "../helpers/upstream.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, normalize, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -10,9 +10,11 @@ import { describe, expect, it } from "vitest";
  */
 const SRC = fileURLToPath(new URL("../../src/", import.meta.url));
 
-/** Top-level unit of a file: its folder under src/, or the file name for files directly in src/. */
+/** Top-level unit of a file: its folder under src/, or the file name for files directly in src/; outside src/, the repository's top-level folder ("lab", "test"). */
 function unitOf(file: string): string {
-  const parts = relative(SRC, file).split(sep);
+  const rel = relative(SRC, file);
+  if (rel.startsWith("..")) return `outside:${relative(join(SRC, ".."), file).split(sep)[0]}`;
+  const parts = rel.split(sep);
   return parts.length > 1 ? parts[0]! : parts[0]!.replace(/\.ts$/, "");
 }
 
@@ -57,9 +59,13 @@ describe("dependency rules (docs/ARCHITECTURE.md)", () => {
     expect(bad.map((e) => `${e.file}: ${e.spec}`)).toEqual([]);
   });
 
-  it("production code never imports the simulated lab (only the demo does)", () => {
-    const bad = edges.filter((e) => e.to === "lab" && !["lab", "demo"].includes(e.from));
+  it("production code (src/) never imports anything outside src/: the simulated lab and the demo live in lab/, outside the build", () => {
+    const bad = edges.filter((e) => e.to.startsWith("outside:"));
     expect(bad.map((e) => `${e.file}: ${e.spec}`)).toEqual([]);
+    expect(existsSync(join(SRC, "lab")), "src/lab/ is back: the simulated lab belongs in lab/").toBe(false);
+    const build = JSON.parse(readFileSync(join(SRC, "../tsconfig.build.json"), "utf8")) as { include: string[]; compilerOptions: { rootDir: string } };
+    expect(build.include).toEqual(["src"]);
+    expect(build.compilerOptions.rootDir).toBe("src");
   });
 
   it("core/ imports no front end, handler, domain folder or composition root", () => {
