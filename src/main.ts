@@ -19,6 +19,7 @@ import { createAlerting, type Alerting } from "./alerts/create-alerting.ts";
 import { createSlackBot } from "./bot/slack/create-slack-bot.ts";
 import { createDiscordBot } from "./bot/discord/create-discord-bot.ts";
 import { redisInteractionClaim } from "./bot/discord/interaction-claim.ts";
+import { RedisRateBudget } from "./queue/redis-rate-budget.ts";
 
 async function main(): Promise<void> {
   let config;
@@ -47,10 +48,13 @@ async function main(): Promise<void> {
 
   // Chat platforms: the bot listens; a worker-only process still needs the notifiers to post progress.
   const frontEnds: { name: string; start(): Promise<void>; stop(): Promise<void> }[] = [];
+  // Every bot and worker posting to one workspace spends one budget, kept in Redis (a 429 pauses them all).
+  const chatBudget = new RedisRateBudget(labops.redis, config.redis.prefix);
   if (config.slack) {
     const slack = createSlackBot({
       config: config.slack, ack: labops.ack, log, http, notifiers: labops.notifiers, metrics: labops.metrics,
       groupsRefreshMs: config.permissions.slackGroupsRefresh, groupsMaxAgeMs: config.permissions.slackGroupsMaxAge,
+      throttle: { shared: { budget: chatBudget, scope: "slack" } },
     });
     if (runsBot) frontEnds.push({ name: "slack", start: () => slack.start(), stop: () => slack.stop() });
   }
@@ -61,6 +65,7 @@ async function main(): Promise<void> {
       autocomplete: { apps: () => lookups.apps(), hosts: () => lookups.hosts(), nodes: () => lookups.nodes(), runners: () => lookups.runners() },
       // Two bot processes on one token both receive every interaction: one claim in Redis decides who answers.
       claimInteraction: redisInteractionClaim(labops.redis, config.redis.prefix),
+      throttle: { shared: { budget: chatBudget, scope: "discord" } },
     });
     labops.notifiers.register("discord", discord.notifier);
     if (runsBot) {

@@ -15,6 +15,8 @@ export interface AapPollerOptions {
 }
 
 export interface PollResult {
+  /** False when another process had this interval's poll (nothing was asked of AAP). */
+  polled?: boolean | undefined;
   ok: boolean;
   jobs: number;
   watermark: string;
@@ -24,7 +26,8 @@ export interface PollResult {
  * The reconciliation poller: AAP's webhook is sent once and may be lost, so every `intervalMs` it lists
  * `jobs/?status__in=failed,error,canceled&finished__gt=<watermark>&order_by=finished` and alerts what was
  * not alerted yet. The watermark lives in Redis (first run: now minus one interval) and only moves past a
- * job once it is handled; when AAP does not answer it stays, and the next poll tries again.
+ * job once it is handled; when AAP does not answer it stays, and the next poll tries again. With several
+ * processes, one of them polls per interval (`pollIfMine`).
  */
 export class AapPoller {
   #timer: NodeJS.Timeout | undefined;
@@ -37,7 +40,7 @@ export class AapPoller {
     if (!this.#stopped) return;
     this.#stopped = false;
     const tick = async () => {
-      this.#running = this.pollOnce();
+      this.#running = this.pollIfMine();
       await this.#running;
       if (!this.#stopped) this.#schedule(tick, this.o.intervalMs);
     };
@@ -48,6 +51,17 @@ export class AapPoller {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
     await this.#running;
+  }
+
+  /**
+   * One pass if this process wins the interval's slot in Redis, so N bots and workers make one AAP request per
+   * interval between them, not N. Never throws; when Redis does not answer, nothing is polled this interval.
+   */
+  async pollIfMine(): Promise<PollResult> {
+    // A little under one interval, so the next interval's first poller always finds the slot free.
+    const mine = await this.o.store.claimPollSlot(this.o.intervalMs * 0.9).catch(() => false);
+    if (!mine) return { polled: false, ok: true, jobs: 0, watermark: "" };
+    return this.pollOnce();
   }
 
   /** One reconciliation pass. Never throws: a failure is logged and the watermark kept. */

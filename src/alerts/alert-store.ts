@@ -36,6 +36,7 @@ return 'claimed'
  * - `group:<group>`: the open group message of a template, expires when its window closes.
  * - `suppressed:<group>`: failures muted since the last posted alert, reported with the next one.
  * - `aap-watermark`: the newest `finished` timestamp the poller has fully handled.
+ * - `poll-slot`: held by the one process that polls AAP in the current interval.
  */
 export class AlertStore {
   constructor(
@@ -162,6 +163,14 @@ export class AlertStore {
 
   async setWatermark(value: string): Promise<void> {
     await this.redis.set(this.#k("aap-watermark"), value);
+  }
+
+  /**
+   * Claims this interval's poll for one process among all bots and workers: true for the first caller, false for
+   * the others until `ms` has passed (a process that dies holding it only skips one interval).
+   */
+  async claimPollSlot(ms: number): Promise<boolean> {
+    return (await this.redis.set(this.#k("poll-slot"), "1", "PX", Math.max(1, Math.floor(ms)), "NX")) === "OK";
   }
 
   #k(rest: string): string {

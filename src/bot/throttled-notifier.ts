@@ -1,6 +1,7 @@
 import type { ChannelRef, MessageRef } from "../core/actor.ts";
 import { isFinalState, type Message } from "../core/message.ts";
 import type { Notifier, PostOptions } from "../core/notifier.ts";
+import type { RateBudget } from "../core/rate-budget.ts";
 
 /** Thrown by a platform notifier on HTTP 429: the bucket pauses for `retryAfterMs`, and the call is retried. */
 export class RateLimitedError extends Error {
@@ -21,6 +22,12 @@ export interface ThrottleOptions {
   /** Give up on an intermediate edit after this many 429s (finals are retried until delivered). */
   maxRetries?: number | undefined;
   now?: (() => number) | undefined;
+  /**
+   * The budget shared with every other process posting to the same workspace (Redis): each call takes its token
+   * there, and a 429 pauses them all. `scope` keeps platforms apart ("slack", "discord"). Without it (or while Redis
+   * does not answer) the bucket is this process's own.
+   */
+  shared?: { budget: RateBudget; scope: string } | undefined;
 }
 
 interface Pending {
@@ -53,7 +60,7 @@ export class ThrottledNotifier implements Notifier {
   readonly #buckets = new Map<string, Bucket>();
   readonly #lastEdit = new Map<string, number>();
   /** Calls made to the platform, and 429s seen, for tests and metrics. */
-  readonly stats = { calls: 0, rateLimited: 0, coalesced: 0 };
+  readonly stats = { calls: 0, rateLimited: 0, coalesced: 0, sharedWaits: 0, sharedErrors: 0 };
   #seq = 0;
 
   constructor(
@@ -126,9 +133,39 @@ export class ThrottledNotifier implements Notifier {
       if (waitFor < Infinity) this.#wake(bucketKey, b, waitFor);
       return;
     }
+    if (this.opts.shared) return this.#takeShared(bucketKey, b, idx);
     this.#refill(b);
     if (b.tokens < 1) return this.#wake(bucketKey, b, b.updatedAt + this.opts.refillMs - now);
     b.tokens--;
+    this.#start(bucketKey, b, idx);
+  }
+
+  /** The token comes from the shared budget; while it is asked for, the bucket is busy (its queue only grows). */
+  #takeShared(bucketKey: string, b: Bucket, idx: number): void {
+    const { budget, scope } = this.opts.shared!;
+    b.busy = true;
+    void budget.take(`${scope}:${bucketKey}`, this.opts.capacity, this.opts.refillMs).then(
+      (waitMs) => {
+        b.busy = false;
+        if (waitMs > 0) {
+          this.stats.sharedWaits++;
+          return this.#wake(bucketKey, b, waitMs);
+        }
+        this.#start(bucketKey, b, idx);
+      },
+      () => {
+        // Redis does not answer: this process's own bucket keeps it within the limit on its own.
+        b.busy = false;
+        this.stats.sharedErrors++;
+        this.#refill(b);
+        if (b.tokens < 1) return this.#wake(bucketKey, b, b.updatedAt + this.opts.refillMs - this.#now());
+        b.tokens--;
+        this.#start(bucketKey, b, idx);
+      },
+    );
+  }
+
+  #start(bucketKey: string, b: Bucket, idx: number): void {
     const key = b.queue.splice(idx, 1)[0]!;
     const p = this.#pending.get(key)!;
     this.#pending.delete(key);
@@ -164,6 +201,7 @@ export class ThrottledNotifier implements Notifier {
       const bucketKey = this.opts.bucketOf(p.target);
       const b = this.#bucket(bucketKey);
       b.pausedUntil = this.#now() + err.retryAfterMs;
+      if (this.opts.shared) void this.opts.shared.budget.pause(`${this.opts.shared.scope}:${bucketKey}`, err.retryAfterMs).catch(() => {});
       const mustDeliver = p.isPost || isFinalState(msg.state) || (msg.buttons?.length ?? 0) > 0;
       if (!mustDeliver && p.tries + 1 > (this.opts.maxRetries ?? 3)) {
         for (const w of waiters) w.resolve(p.ref!);

@@ -53,6 +53,34 @@ describe("AAP reconciliation poller and worker failures: one alert per failure, 
     return jobId;
   }
 
+  it("two processes' pollers make one AAP failures query per interval between them, and still alert a dropped webhook once", async () => {
+    // A second process: its own alerting (own poller) on the same Redis and prefix.
+    const other = createAlerting({
+      config: h.config, log: h.labops.log, redis: h.labops.redis, prefix: h.config.redis.prefix, notifier: h.labops.notifiers,
+      actions: h.labops.ack.actions, aap: h.labops.clients.aap, channels: [ALERTS], pollIntervalMs: POLL_MS, webhookToken: TOKEN,
+      groupWindowMs: 0, eventWaitMs: 1_000, retryDelaysMs: [20], overlapMs: 1_000,
+    });
+    const polls = () => h.lab.aap.http.requests.filter((r) => r.method === "GET" && /\/jobs\/$/.test(r.path) && r.query.has("finished__gt")).length;
+    await new Promise((r) => setTimeout(r, POLL_MS)); // the slot taken by beforeAll's poll has expired
+    const before = polls();
+    const t0 = Date.now();
+    alerting.start();
+    other.start();
+    try {
+      const id = await failedJob({ drop: true });
+      await h.notifier.waitFor((m) => m.ref.channel === "alerts" && m.history[0]!.title.startsWith(`AAP job ${id} `), 3_000);
+      await new Promise((r) => setTimeout(r, 3 * POLL_MS));
+      const intervals = (Date.now() - t0) / POLL_MS;
+      const made = polls() - before;
+      // Two independent pollers would make about 2 per interval; one slot per interval makes about 1.
+      expect(made).toBeGreaterThan(0);
+      expect(made).toBeLessThanOrEqual(Math.ceil(intervals) + 1);
+      expect(alertsFor(id)).toHaveLength(1);
+    } finally {
+      await Promise.all([alerting.stop(), other.stop()]);
+    }
+  });
+
   it("catches a failure whose webhook was dropped within one poll interval", async () => {
     alerting.start();
     try {

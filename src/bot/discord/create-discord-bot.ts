@@ -17,7 +17,7 @@ export type { AutocompleteSources };
  * of burst refilled every 1250 ms is at most 4 calls per 5 s per channel, and one edit per message per 2 s.
  * (A burst of 4 refilled every 1250 ms would allow 7 calls in the first 5 s.)
  */
-export type DiscordThrottle = Pick<ThrottleOptions, "perMessageMs" | "capacity" | "refillMs" | "maxRetries" | "now">;
+export type DiscordThrottle = Pick<ThrottleOptions, "perMessageMs" | "capacity" | "refillMs" | "maxRetries" | "now" | "shared">;
 
 export const DEFAULT_DISCORD_THROTTLE: DiscordThrottle = { perMessageMs: 2_000, capacity: 1, refillMs: 1_250, maxRetries: 3 };
 
