@@ -82,7 +82,7 @@ describe("ProxmoxClient against the fake PVE cluster", () => {
   });
 
   it("creates a container with exactly the ssh keys and net0 it was given, and waits for the task", async () => {
-    const { client, fake } = await lab({ stepMs: 50 });
+    const { client, fake } = await lab({ stepMs: 250 });
     const vmid = await client.nextId();
     const upid = await client.createLxc("pve02", spec(vmid, { sshPublicKeys: KEYS, net0: NET0, unprivileged: true, start: true, tags: ["web", "lab"] }));
 
