@@ -77,6 +77,9 @@ const JOB_LINE = /Job `([0-9a-f]+)`/;
 export class CountingNotifier implements Notifier {
   posts = 0;
   edits = 0;
+  /** Edits whose message is the same as the one already shown (wasted calls). */
+  identical = 0;
+  readonly #shown = new Map<string, string>();
   readonly #jobOf = new Map<string, string>();
   readonly callsByJob = new Map<string, number>();
   readonly finals = new Map<string, { at: number; state: string }>();
@@ -87,12 +90,16 @@ export class CountingNotifier implements Notifier {
     const ref = { ...target, messageId: `m${++this.#next}` };
     const jobId = msg.jobId ?? msg.lines?.map((l) => JOB_LINE.exec(l)?.[1]).find(Boolean);
     if (jobId) this.#jobOf.set(ref.messageId, jobId);
+    this.#shown.set(ref.messageId, JSON.stringify(msg));
     this.#seen(ref.messageId, msg);
     return ref;
   }
 
   async edit(ref: MessageRef, msg: Message): Promise<void> {
     this.edits++;
+    const text = JSON.stringify(msg);
+    if (this.#shown.get(ref.messageId) === text) this.identical++;
+    this.#shown.set(ref.messageId, text);
     this.#seen(ref.messageId, msg);
   }
 
@@ -106,4 +113,10 @@ export class CountingNotifier implements Notifier {
     this.callsByJob.set(jobId, (this.callsByJob.get(jobId) ?? 0) + 1);
     if (isFinalState(msg.state) && !this.finals.has(jobId)) this.finals.set(jobId, { at: performance.now(), state: msg.state });
   }
+}
+
+/** Commands the Redis server has processed since it started (INFO stats), for commands/s over a window. */
+export async function redisCommands(redis: Redis): Promise<number> {
+  const info = await redis.info("stats");
+  return Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? 0);
 }

@@ -1,7 +1,7 @@
 import { NotifierRegistry } from "../src/core/notifier.ts";
 import { createLabops } from "../src/create-labops.ts";
 import { createLab, type Lab } from "../lab/create-lab.ts";
-import { benchConfig, benchPrefix, CountingNotifier, dropPrefix, fileLogger, payloadFor, type BenchSettings } from "./bench-env.ts";
+import { benchConfig, benchPrefix, CountingNotifier, dropPrefix, fileLogger, payloadFor, redisCommands, type BenchSettings } from "./bench-env.ts";
 import { APPS } from "./throughput.ts";
 import { sleep, waitUntil } from "./stats.ts";
 
@@ -21,6 +21,10 @@ export interface PollingRun {
    */
   chatPerJobPerMinute: number;
   chatPerMinute: number;
+  /** Chat edits identical to the message already shown, per minute (wasted calls). */
+  identicalPerMinute: number;
+  /** Redis commands per second during the window (the server's own count). */
+  redisPerSecond: number;
 }
 
 const SLACK_ACTOR = { platform: "slack" as const, id: "U0ALICE", name: "alice", groups: [] };
@@ -65,15 +69,19 @@ async function oneLevel(s: BenchSettings, lab: Lab, k: number, windowSeconds: nu
     const ids = lab.aap.launches().slice(before).map((l) => l.jobId);
     await sleep(1_000);
     const chat0 = chat.calls;
+    const identical0 = chat.identical;
+    const redis0 = await redisCommands(labops.redis);
     server.on("request", count);
     await sleep(windowSeconds * 1_000);
     server.off("request", count);
+    const redis1 = await redisCommands(labops.redis);
     const perMin = (n: number) => n / (windowSeconds / 60);
     const stillRunning = ids.filter((id) => ["new", "pending", "waiting", "running"].includes(lab.aap.job(id)?.status ?? "")).length;
     return {
       concurrent: k, windowSeconds, stillRunning, aapRequests: aap,
       aapPerJobPerMinute: perMin(aap) / k, aapPerMinute: perMin(aap),
       chatPerJobPerMinute: perMin(chat.calls - chat0) / k, chatPerMinute: perMin(chat.calls - chat0),
+      identicalPerMinute: perMin(chat.identical - identical0), redisPerSecond: (redis1 - redis0 - 1) / windowSeconds,
     };
   } finally {
     server.off("request", count);

@@ -2,6 +2,7 @@ import type { AckLatencyResult } from "./ack-latency.ts";
 import type { EnqueueRun } from "./enqueue-latency.ts";
 import type { MemoryRun } from "./memory.ts";
 import type { PollingRun } from "./polling-cost.ts";
+import type { WaitingRun } from "./waiting-cost.ts";
 import { num, ratio, type Summary } from "./stats.ts";
 import type { BareThroughput, ThroughputRun } from "./throughput.ts";
 
@@ -65,10 +66,24 @@ export function pollingRows(runs: PollingRun[]): Row[] {
     const growth = ratio(r.aapPerMinute, one.aapPerMinute);
     return {
       bench: "4 polling cost", name: `${r.concurrent} running jobs (${r.stillRunning} still running at window end, ${r.windowSeconds} s window)`,
-      labops: `AAP ${num(r.aapPerJobPerMinute)} req/job/min (${num(r.aapPerMinute)}/min); chat ${num(r.chatPerJobPerMinute)} calls/job/min (${num(r.chatPerMinute)}/min)`,
+      labops: `AAP ${num(r.aapPerJobPerMinute)} req/job/min (${num(r.aapPerMinute)}/min); chat ${num(r.chatPerJobPerMinute)} calls/job/min (${num(r.chatPerMinute)}/min, ${num(r.identicalPerMinute)} identical); Redis ${num(r.redisPerSecond)} cmd/s`,
       baseline: `1 job: AAP ${num(one.aapPerMinute)}/min`, ratio: growth,
-      target: `sublinear: AAP total growth < ${r.concurrent}×`,
-      verdict: r.concurrent === 1 ? "info" : ok(growth < r.concurrent * 0.9),
+      target: `sublinear: AAP total growth < ${r.concurrent}×; 0 identical edits`,
+      verdict: r.concurrent === 1 ? ok(r.identicalPerMinute === 0) : ok(growth < r.concurrent * 0.9 && r.identicalPerMinute === 0),
+    };
+  });
+}
+
+export function waitingRows(runs: WaitingRun[]): Row[] {
+  const one = runs.find((r) => r.waiters === 1) ?? runs[0]!;
+  return runs.map((r) => {
+    const growth = ratio(r.redisPerSecond, one.redisPerSecond);
+    return {
+      bench: "6 waiting cost", name: `${r.waiters} deploys waiting for one app's lock (${r.stillWaiting} still waiting at window end, ${r.windowSeconds} s window)`,
+      labops: `Redis ${num(r.redisPerSecond)} cmd/s; chat ${num(r.editsPerMinute)} edits/min, ${num(r.identicalPerMinute)} identical`,
+      baseline: `1 waiter: Redis ${num(one.redisPerSecond)} cmd/s, ${num(one.editsPerMinute)} edits/min`, ratio: growth,
+      target: "waiting costs nothing: Redis growth ≤ 1.5×, edits no more than 1 waiter's, 0 identical",
+      verdict: ok(growth <= 1.5 && r.editsPerMinute <= one.editsPerMinute + 1 && r.identicalPerMinute === 0 && r.stillWaiting === r.waiters),
     };
   });
 }

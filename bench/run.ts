@@ -14,8 +14,9 @@ import { runEnqueueLatency } from "./enqueue-latency.ts";
 import { describeMachine, machineInfo } from "./machine.ts";
 import { runMemory } from "./memory.ts";
 import { runPollingCost } from "./polling-cost.ts";
-import { ackRows, enqueueRows, formatTable, memoryRows, pollingRows, throughputRows, type Row } from "./report.ts";
+import { ackRows, enqueueRows, formatTable, memoryRows, pollingRows, throughputRows, waitingRows, type Row } from "./report.ts";
 import { runBareThroughput, runThroughput } from "./throughput.ts";
+import { runWaitingCost } from "./waiting-cost.ts";
 
 const t0 = Date.now();
 const say = (msg: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${msg}`);
@@ -29,33 +30,37 @@ async function main(s: BenchSettings, redisNote: string): Promise<void> {
   console.log(`settings: BENCH_SECONDS=${s.seconds}; redis: ${redisNote}; logs and JSON in ${s.dir}\n`);
   const rows: Row[] = [];
 
-  say("1/5 ack latency: labops Slack HTTP bot vs bare Bolt, 20 and 200 req/s");
+  say("1/6 ack latency: labops Slack HTTP bot vs bare Bolt, 20 and 200 req/s");
   const ack = await runAckLatency(s, [20, 200]);
   rows.push(...ackRows(ack));
   say(`    labops: ${ack.labopsSent} signed requests sent, ${ack.labopsQueued} acks read "queued as job", ${ack.jobsInQueue} jobs in its queue (the difference: answers still in flight when autocannon stopped)`);
   for (const r of ack.runs) say(`    ${r.target} @ ${r.rate}/s: slowest acks (s into run: ms) ${r.slowest.map((x) => `${x.atS}: ${x.ms}`).join(", ")}; server loop delay p99/max ${r.loopP99Ms.toFixed(1)} / ${r.loopMaxMs.toFixed(1)} ms, longest GC pause ${r.gcMaxMs.toFixed(1)} ms (${r.gcTotalMs.toFixed(0)} ms GC in all)`);
 
-  say("2/5 enqueue → worker start: labops vs bare BullMQ, 10 and 50 jobs/s");
+  say("2/6 enqueue → worker start: labops vs bare BullMQ, 10 and 50 jobs/s");
   const enqueue = await runEnqueueLatency(s, [10, 50], short);
   rows.push(...enqueueRows(enqueue));
 
-  say("3/5 end-to-end /deploy jobs per second with instant fakes vs bare BullMQ no-op jobs");
+  say("3/6 end-to-end /deploy jobs per second with instant fakes vs bare BullMQ no-op jobs");
   const throughput = await runThroughput(s, { defaults: Math.round(60 * scale), compressed: Math.round(200 * scale) });
   const bare = await runBareThroughput(s, Math.round(10_000 * scale));
   rows.push(...throughputRows(throughput, bare));
 
-  say("4/5 polling cost: AAP requests and chat calls per running job, 1/5/20/50 jobs");
-  const polling = await runPollingCost(s, [1, 5, 20, 50], short);
+  say("4/6 polling cost: AAP requests, chat calls and Redis commands per running job, 1/10/50/200 jobs");
+  const polling = await runPollingCost(s, [1, 10, 50, 200], short);
   rows.push(...pollingRows(polling));
 
-  say("5/5 memory: labops worker vs bare BullMQ worker (bot side sampled in 1/5)");
+  say("5/6 memory: labops worker vs bare BullMQ worker (bot side sampled in 1/6)");
   const memory = await runMemory(s, 20, short);
   rows.push(...memoryRows(ack, memory));
+
+  say("6/6 waiting cost: Redis commands and chat edits with 1/10/100/1000 deploys waiting for one lock");
+  const waiting = await runWaitingCost(s, [1, 10, 100, 1000], short);
+  rows.push(...waitingRows(waiting));
 
   say(`done (load average now ${loadavg()[0]?.toFixed(2)})\n`);
   console.log(formatTable(rows));
   const json = JSON.stringify({ at: new Date().toISOString(), command: "npm run bench", seconds: s.seconds, redis: redisNote, machine, rows,
-    raw: { ack, enqueue, throughput, bare, polling, memory } }, null, 2);
+    raw: { ack, enqueue, throughput, bare, polling, memory, waiting } }, null, 2);
   writeFileSync(join(s.dir, "latest.json"), json);
   console.log(`\nJSON: ${join(s.dir, "latest.json")}`);
   if (s.save) {
