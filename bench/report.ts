@@ -1,6 +1,7 @@
 import type { AckLatencyResult } from "./ack-latency.ts";
 import type { EnqueueRun } from "./enqueue-latency.ts";
 import type { MemoryRun } from "./memory.ts";
+import type { MultiProcessRun } from "./multi-process.ts";
 import type { PollingRun } from "./polling-cost.ts";
 import type { WaitingRun } from "./waiting-cost.ts";
 import { num, ratio, type Summary } from "./stats.ts";
@@ -86,6 +87,14 @@ export function waitingRows(runs: WaitingRun[]): Row[] {
       verdict: ok(growth <= 1.5 && r.editsPerMinute <= one.editsPerMinute + 1 && r.identicalPerMinute === 0 && r.stillWaiting === r.waiters),
     };
   });
+}
+
+export function multiProcessRows(r: MultiProcessRun): Row[] {
+  return [{
+    bench: "7 several processes", name: `${r.deploys} deploys of ${r.apps} apps through 2 bots; ${r.concurrency} jobs at once per worker; 0 duplicate launches, locks never shared, 1 final each`,
+    labops: `2 workers: ${num(r.twoWorkersS)} s`, baseline: `1 worker: ${num(r.oneWorkerS)} s`, ratio: r.speedup,
+    target: "throughput ≥ 1.8× one worker", verdict: ok(r.speedup >= 1.8),
+  }];
 }
 
 export function memoryRows(ack: AckLatencyResult | undefined, worker: MemoryRun[]): Row[] {

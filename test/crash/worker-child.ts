@@ -36,6 +36,8 @@ export interface ChildOptions {
   discord?: { api: string; token: string } | undefined;
   /** `limits.lockLease` (default: the configured 30 s). */
   lockLeaseMs?: number | undefined;
+  /** `limits.workerConcurrency` (default: the configured one). */
+  concurrency?: number | undefined;
 }
 
 /** One line of the events file. */
@@ -86,6 +88,7 @@ config.limits.progressEditInterval = opts.progressEditMs;
 config.limits.retryBackoff = 200;
 config.aapSettings.pollInterval = opts.pollMs;
 if (opts.lockLeaseMs !== undefined) config.limits.lockLease = opts.lockLeaseMs;
+if (opts.concurrency !== undefined) config.limits.workerConcurrency = opts.concurrency;
 const log = createLogger({ level: "info", secrets: config.secrets, destination: new SyncFile(), name: opts.label });
 const jsonl = new JsonlNotifier();
 // discord.js is loaded only by a child that talks to the fake Discord: the others start as fast as before.

@@ -166,7 +166,7 @@ export class CrashLab {
   }
 
   /** Starts a worker generation (`w1`, `w2`, ...) in a child process. */
-  spawnWorker(extra: Pick<ChildOptions, "dieAfterPosts" | "discord" | "lockLeaseMs"> = {}): WorkerChild {
+  spawnWorker(extra: Pick<ChildOptions, "dieAfterPosts" | "discord" | "lockLeaseMs" | "concurrency"> = {}): WorkerChild {
     const label = `w${++this.#generation}`;
     const o: ChildOptions = {
       ...extra,
