@@ -11,14 +11,10 @@ import { readinessChecks, readinessVersions } from "./readiness-checks.ts";
 import { alertChannels } from "./alerts/alert-channels.ts";
 import { HttpServer } from "./http/http-server.ts";
 import { createLogger } from "./logger.ts";
-import { mountAdminDashboard } from "./http/admin-dashboard.ts";
 import { LabopsMetrics } from "./metrics/labops-metrics.ts";
 import { addMetricsRoute } from "./metrics/metrics-route.ts";
 import { COMMANDS } from "./handlers/index.ts";
 import { createAlerting, type Alerting } from "./alerts/create-alerting.ts";
-import { createSlackBot } from "./bot/slack/create-slack-bot.ts";
-import { createDiscordBot } from "./bot/discord/create-discord-bot.ts";
-import { redisInteractionClaim } from "./bot/discord/interaction-claim.ts";
 import { RedisRateBudget } from "./queue/redis-rate-budget.ts";
 
 async function main(): Promise<void> {
@@ -50,30 +46,38 @@ async function main(): Promise<void> {
   const frontEnds: { name: string; start(): Promise<void>; stop(): Promise<void> }[] = [];
   // Every bot and worker posting to one workspace spends one budget, kept in Redis (a 429 pauses them all).
   const chatBudget = new RedisRateBudget(labops.redis, config.redis.prefix);
+  // Each role loads only what it uses: a worker posts through the platforms' Web APIs (@slack/web-api,
+  // @discordjs/rest) and never loads Bolt, discord.js's gateway client or the dashboard.
   if (config.slack) {
-    const slack = createSlackBot({
-      config: config.slack, ack: labops.ack, log, http, notifiers: labops.notifiers, metrics: labops.metrics,
-      groupsRefreshMs: config.permissions.slackGroupsRefresh, groupsMaxAgeMs: config.permissions.slackGroupsMaxAge,
-      throttle: { shared: { budget: chatBudget, scope: "slack" } },
-    });
-    if (runsBot) frontEnds.push({ name: "slack", start: () => slack.start(), stop: () => slack.stop() });
+    const throttle = { shared: { budget: chatBudget, scope: "slack" } };
+    if (runsBot) {
+      const { createSlackBot } = await import("./bot/slack/create-slack-bot.ts");
+      const slack = createSlackBot({
+        config: config.slack, ack: labops.ack, log, http, notifiers: labops.notifiers, metrics: labops.metrics, throttle,
+        groupsRefreshMs: config.permissions.slackGroupsRefresh, groupsMaxAgeMs: config.permissions.slackGroupsMaxAge,
+      });
+      frontEnds.push({ name: "slack", start: () => slack.start(), stop: () => slack.stop() });
+    } else {
+      const { createSlackNotifier } = await import("./bot/slack/create-slack-notifier.ts");
+      labops.notifiers.register("slack", createSlackNotifier({ config: config.slack, log, metrics: labops.metrics, throttle }).notifier);
+    }
   }
   if (config.discord) {
-    const lookups = labops.lookups;
-    const discord = createDiscordBot({
-      config: config.discord, ack: labops.ack, log, metrics: labops.metrics,
-      autocomplete: { apps: () => lookups.apps(), hosts: () => lookups.hosts(), nodes: () => lookups.nodes(), runners: () => lookups.runners() },
-      // Two bot processes on one token both receive every interaction: one claim in Redis decides who answers.
-      claimInteraction: redisInteractionClaim(labops.redis, config.redis.prefix),
-      throttle: { shared: { budget: chatBudget, scope: "discord" } },
-    });
-    labops.notifiers.register("discord", discord.notifier);
+    const throttle = { shared: { budget: chatBudget, scope: "discord" } };
     if (runsBot) {
-      frontEnds.push({
-        name: "discord",
-        start: () => discord.start(),
-        stop: () => discord.stop(),
+      const [{ createDiscordBot }, { redisInteractionClaim }] = await Promise.all([import("./bot/discord/create-discord-bot.ts"), import("./bot/discord/interaction-claim.ts")]);
+      const lookups = labops.lookups;
+      const discord = createDiscordBot({
+        config: config.discord, ack: labops.ack, log, metrics: labops.metrics, throttle,
+        autocomplete: { apps: () => lookups.apps(), hosts: () => lookups.hosts(), nodes: () => lookups.nodes(), runners: () => lookups.runners() },
+        // Two bot processes on one token both receive every interaction: one claim in Redis decides who answers.
+        claimInteraction: redisInteractionClaim(labops.redis, config.redis.prefix),
       });
+      labops.notifiers.register("discord", discord.notifier);
+      frontEnds.push({ name: "discord", start: () => discord.start(), stop: () => discord.stop() });
+    } else {
+      const { createDiscordNotifier } = await import("./bot/discord/create-discord-notifier.ts");
+      labops.notifiers.register("discord", createDiscordNotifier(config.discord, { metrics: labops.metrics, throttle }));
     }
   }
   alerting = createAlerting({
@@ -82,6 +86,7 @@ async function main(): Promise<void> {
     webhookToken: config.http.alertWebhookToken,
   });
   if (runsBot) {
+    const { mountAdminDashboard } = await import("./http/admin-dashboard.ts");
     mountAdminDashboard(http, { queues: [labops.queue.queue], token: config.http.adminToken, log });
     alerting.addRoutes(http);
     alerting.start();

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { presentedToken, tokenMatches } from "./bearer-token.ts";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createBullBoard } from "@bull-board/api";
 import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
@@ -68,25 +68,6 @@ function createDashboardHandler(opts: AdminDashboardOptions & { basePath: string
       if (!res.headersSent) sendJson(res, err ? 500 : 404, { error: err ? "internal error" : "not found" });
     });
   };
-}
-
-/** The token a request presents: a Bearer token, or the password of HTTP Basic credentials. */
-export function presentedToken(req: IncomingMessage): string | undefined {
-  const header = req.headers.authorization;
-  if (!header) return undefined;
-  const [scheme = "", value = ""] = header.trim().split(/\s+/, 2);
-  if (scheme.toLowerCase() === "bearer") return value || undefined;
-  if (scheme.toLowerCase() !== "basic") return undefined;
-  const decoded = Buffer.from(value, "base64").toString("utf8");
-  const colon = decoded.indexOf(":");
-  return colon >= 0 ? decoded.slice(colon + 1) : undefined;
-}
-
-/** Constant-time comparison (hashing first makes the lengths equal, so the length does not leak either). */
-export function tokenMatches(presented: string, expected: string): boolean {
-  const a = createHash("sha256").update(presented).digest();
-  const b = createHash("sha256").update(expected).digest();
-  return timingSafeEqual(a, b);
 }
 
 /** A write whose Origin is another host, or that the browser marks cross-site: a browser replaying cached Basic credentials. */

@@ -1,6 +1,6 @@
 import type { HttpServer } from "../http/http-server.ts";
 import { sendJson } from "../http/http-server.ts";
-import { presentedToken, tokenMatches } from "../http/admin-dashboard.ts";
+import { presentedToken, tokenMatches } from "../http/bearer-token.ts";
 import type { LabopsMetrics } from "./labops-metrics.ts";
 
 export interface MetricsRouteOptions {

@@ -54,7 +54,7 @@ describe("dependency rules (docs/ARCHITECTURE.md)", () => {
   });
 
   it("only bot/ (and the simulated lab's fakes) import a chat SDK", () => {
-    const sdk = ["npm:@slack/bolt", "npm:@slack/web-api", "npm:discord.js", "npm:@discordjs/rest"];
+    const sdk = ["npm:@slack/bolt", "npm:@slack/web-api", "npm:discord.js", "npm:@discordjs/rest", "npm:discord-api-types"];
     const bad = edges.filter((e) => sdk.includes(e.to) && !["bot", "lab"].includes(e.from));
     expect(bad.map((e) => `${e.file}: ${e.spec}`)).toEqual([]);
   });
@@ -91,5 +91,35 @@ describe("dependency rules (docs/ARCHITECTURE.md)", () => {
     expect(cycles.filter((p) => !KNOWN.has(p))).toEqual([]);
     const stale = [...KNOWN].filter((p) => !pairs.has(p));
     expect(stale, "these known exceptions are fixed: remove them from KNOWN and docs/ARCHITECTURE.md").toEqual([]);
+  });
+});
+
+/** npm packages a module loads at start: static value imports from `entry`, followed through src/ (type-only imports and `await import()` excluded). */
+function loadedAtStart(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const pkgs = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, "utf8");
+    for (const m of text.matchAll(/^\s*(import|export)\s+(?!type\b)[^;]*?\bfrom\s+"([^"]+)"/gm)) {
+      const spec = m[2]!;
+      if (spec.startsWith(".")) visit(normalize(join(dirname(file), spec)));
+      else if (!spec.startsWith("node:")) pkgs.add(spec.split("/").slice(0, spec.startsWith("@") ? 2 : 1).join("/"));
+    }
+  };
+  visit(join(SRC, entry));
+  return pkgs;
+}
+
+describe("each role loads only what it uses", () => {
+  it("src/main.ts loads no chat SDK front end and no dashboard before it knows its role (a worker never loads them)", () => {
+    const pkgs = loadedAtStart("main.ts");
+    expect([...pkgs].filter((p) => ["@slack/bolt", "discord.js", "@bull-board/api", "@bull-board/express"].includes(p))).toEqual([]);
+  });
+
+  it("a worker's notifiers use the platforms' Web API packages only", () => {
+    expect([...loadedAtStart("bot/slack/create-slack-notifier.ts")].filter((p) => p === "@slack/bolt")).toEqual([]);
+    expect([...loadedAtStart("bot/discord/create-discord-notifier.ts")].filter((p) => p === "discord.js")).toEqual([]);
   });
 });

@@ -1,25 +1,17 @@
-import { Client, Events, GatewayIntentBits, type RateLimitData } from "discord.js";
+import { Client, Events, GatewayIntentBits } from "discord.js";
 import type { Config } from "../../config.ts";
 import type { AckDeps } from "../../core/dispatch.ts";
 import type { Logger } from "../../logger.ts";
-import { ThrottledNotifier, type ThrottleOptions } from "../throttled-notifier.ts";
-import { CHANNEL_MESSAGE_ROUTES, DiscordNotifier } from "./discord-notifier.ts";
+import type { ThrottledNotifier } from "../throttled-notifier.ts";
+import { discordNotifier, discordRestOptions, DEFAULT_DISCORD_THROTTLE, type DiscordThrottle } from "./create-discord-notifier.ts";
 import type { InteractionClaim } from "./interaction-claim.ts";
 import { handleInteraction, type AutocompleteSources } from "./interaction-handlers.ts";
 import { registerGuildCommands } from "./slash-commands.ts";
-import { MeteredNotifier } from "../../metrics/metered-notifier.ts";
-import { NoopMetrics, type Metrics } from "../../metrics/metrics.ts";
+import type { Metrics } from "../../metrics/metrics.ts";
 
 export type { AutocompleteSources };
 
-/**
- * Pacing of the channel messages (bucket = channel). Defaults keep R2 in any sliding 5 s window: one token
- * of burst refilled every 1250 ms is at most 4 calls per 5 s per channel, and one edit per message per 2 s.
- * (A burst of 4 refilled every 1250 ms would allow 7 calls in the first 5 s.)
- */
-export type DiscordThrottle = Pick<ThrottleOptions, "perMessageMs" | "capacity" | "refillMs" | "maxRetries" | "now" | "shared">;
-
-export const DEFAULT_DISCORD_THROTTLE: DiscordThrottle = { perMessageMs: 2_000, capacity: 1, refillMs: 1_250, maxRetries: 3 };
+export { DEFAULT_DISCORD_THROTTLE, type DiscordThrottle };
 
 export interface DiscordBotOptions {
   config: NonNullable<Config["discord"]>;
@@ -54,18 +46,7 @@ export interface DiscordBot {
 export function createDiscordBot(opts: DiscordBotOptions): DiscordBot {
   const { config } = opts;
   const log = opts.log.child({ platform: "discord" });
-  const client = new Client({
-    intents: [GatewayIntentBits.Guilds],
-    rest: {
-      ...(config.apiUrl ? { api: config.apiUrl.replace(/\/+$/, "").replace(/\/v\d+$/, "") } : {}),
-      timeout: opts.rest?.timeoutMs ?? 10_000,
-      retries: opts.rest?.retries ?? 2,
-      // Channel-message 429s (and pre-emptive waits on an exhausted bucket) are thrown instead of slept on:
-      // the ThrottledNotifier pauses the channel, coalesces intermediate edits while paused (latest wins), and
-      // retries finals until delivered. Interaction routes keep @discordjs/rest's own queueing.
-      rejectOnRateLimit: (d: RateLimitData) => CHANNEL_MESSAGE_ROUTES.some((p) => d.route.startsWith(p)),
-    },
-  });
+  const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: discordRestOptions(config, opts.rest) });
   client.rest.setToken(config.token);
   client.rest.on("rateLimited", (d) => log.debug({ route: d.route, retryAfterMs: d.retryAfter, global: d.global }, "discord rate limited"));
   client.on(Events.Error, (err) => log.warn({ err: err.message }, "discord client error"));
@@ -81,11 +62,7 @@ export function createDiscordBot(opts: DiscordBotOptions): DiscordBot {
     );
   });
 
-  const notifier = new ThrottledNotifier(new MeteredNotifier(new DiscordNotifier(client.rest), "discord", opts.metrics ?? new NoopMetrics()), {
-    ...DEFAULT_DISCORD_THROTTLE,
-    ...opts.throttle,
-    bucketOf: (t) => `discord:${t.thread ?? t.channel}`,
-  });
+  const notifier = discordNotifier(client.rest, { throttle: opts.throttle, metrics: opts.metrics });
 
   return {
     notifier,

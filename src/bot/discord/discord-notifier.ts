@@ -1,4 +1,5 @@
-import { DiscordAPIError, HTTPError, RateLimitError, Routes, type REST } from "discord.js";
+import { DiscordAPIError, HTTPError, RateLimitError, type REST } from "./discord-rest.ts";
+import { Routes } from "discord-api-types/v10";
 import type { ChannelRef, MessageRef } from "../../core/actor.ts";
 import type { Message } from "../../core/message.ts";
 import type { Notifier, PostOptions } from "../../core/notifier.ts";

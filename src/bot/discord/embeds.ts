@@ -5,7 +5,7 @@ import {
   type APIButtonComponent,
   type APIComponentInMessageActionRow,
   type APIEmbed,
-} from "discord.js";
+} from "discord-api-types/v10";
 import { STATE_ICONS, type Button, type Message, type MessageState } from "../../core/message.ts";
 
 /** Embed colour per state: success green, failure red, running blue, queued/waiting grey, warning amber. */

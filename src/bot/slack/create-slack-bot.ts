@@ -1,29 +1,23 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { App, HTTPReceiver, SocketModeReceiver, webApi } from "@slack/bolt";
+import { App, HTTPReceiver, SocketModeReceiver } from "@slack/bolt";
+import type { RetryOptions } from "@slack/web-api";
 import type { Config } from "../../config.ts";
 import type { AckDeps } from "../../core/dispatch.ts";
 import type { NotifierRegistry } from "../../core/notifier.ts";
 import { ConfigError } from "../../errors.ts";
 import type { HttpServer } from "../../http/http-server.ts";
 import type { Logger } from "../../logger.ts";
-import { ThrottledNotifier, type ThrottleOptions } from "../throttled-notifier.ts";
+import type { ThrottledNotifier, ThrottleOptions } from "../throttled-notifier.ts";
 import { boltLogger } from "./bolt-logger.ts";
+import { createSlackNotifier, DEFAULT_RETRY, DEFAULT_THROTTLE } from "./create-slack-notifier.ts";
 import { registerSlackHandlers } from "./slack-handlers.ts";
 import { SlackUserGroups } from "./slack-identity.ts";
-import { mapSlackError, SlackNotifier } from "./slack-notifier.ts";
-import { MeteredNotifier } from "../../metrics/metered-notifier.ts";
-import { NoopMetrics, type Metrics } from "../../metrics/metrics.ts";
+import { mapSlackError } from "./slack-notifier.ts";
+import type { Metrics } from "../../metrics/metrics.ts";
 
 export const SLACK_EVENTS_PATH = "/slack/events";
 
-/**
- * Web API retries: short and bounded (pitfall F1: web-api's default retries for ~30 min, and Socket Mode
- * silently sets 100 retries when none is given). 429s are not retried here: the throttle owns them.
- */
-export const DEFAULT_RETRY: webApi.RetryOptions = { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 1_000, randomize: true };
-
-/** R1: ≤ 1 chat.update per message per 3 s; ≤ 40 calls/min per workspace (80 % of Tier 3), bursts of 5. */
-export const DEFAULT_THROTTLE = { perMessageMs: 3_000, capacity: 5, refillMs: 1_500, maxRetries: 3 };
+export { DEFAULT_RETRY, DEFAULT_THROTTLE };
 
 export interface CreateSlackBotOptions {
   config: NonNullable<Config["slack"]>;
@@ -35,7 +29,7 @@ export interface CreateSlackBotOptions {
   notifiers?: NotifierRegistry | undefined;
   /** Throttle timings (tests compress them). The bucket is always the workspace. */
   throttle?: Partial<Omit<ThrottleOptions, "bucketOf">> | undefined;
-  retryConfig?: webApi.RetryOptions | undefined;
+  retryConfig?: RetryOptions | undefined;
   /** Per Web API request timeout. Default 3000 ms (with DEFAULT_RETRY a progress edit gives up within ~10 s, R4). */
   timeoutMs?: number | undefined;
   /** User-group cache refresh interval. Default 5 min. */
@@ -70,18 +64,11 @@ export function createSlackBot(opts: CreateSlackBotOptions): SlackBot {
   if (config.mode === "socket" && !config.appToken) throw new ConfigError(["SLACK_APP_TOKEN: required for SLACK_MODE=socket"]);
   if (config.mode === "http" && !config.signingSecret) throw new ConfigError(["SLACK_SIGNING_SECRET: required for SLACK_MODE=http"]);
   if (config.mode === "http" && !opts.http) throw new ConfigError(["SLACK_MODE=http: the labops HTTP server (HTTP_PORT) must be running"]);
-  const slackApiUrl = withSlash(config.apiUrl ?? "https://slack.com/api/");
   const logger = boltLogger(log);
   const retryConfig = opts.retryConfig ?? DEFAULT_RETRY;
   const timeout = opts.timeoutMs ?? 3_000;
-  // The notifier's own client rejects 429s instead of pausing (the throttle waits, latest-wins).
-  const client = new webApi.WebClient(config.botToken, { slackApiUrl, retryConfig, timeout, rejectRateLimitedCalls: true, logger });
+  const { notifier, client, slackApiUrl } = createSlackNotifier({ config, log, throttle: opts.throttle, retryConfig, timeoutMs: timeout, metrics: opts.metrics });
   let teamId: string | undefined;
-  const notifier = new ThrottledNotifier(new MeteredNotifier(new SlackNotifier(client), "slack", opts.metrics ?? new NoopMetrics()), {
-    ...DEFAULT_THROTTLE,
-    ...opts.throttle,
-    bucketOf: () => teamId ?? "slack",
-  });
   opts.notifiers?.register("slack", notifier);
   const groups = new SlackUserGroups({ client, log, refreshMs: opts.groupsRefreshMs, maxAgeMs: opts.groupsMaxAgeMs });
   let app: App | undefined;
@@ -150,6 +137,3 @@ function mounted(receiver: HTTPReceiver, req: IncomingMessage, res: ServerRespon
   }
 }
 
-function withSlash(url: string): string {
-  return url.endsWith("/") ? url : `${url}/`;
-}

@@ -1,9 +1,9 @@
-import type { webApi } from "@slack/bolt";
+import type { WebClient } from "@slack/web-api";
 import type { Logger } from "../../logger.ts";
 import { mapSlackError } from "./slack-notifier.ts";
 
 export interface SlackUserGroupsOptions {
-  client: webApi.WebClient;
+  client: WebClient;
   log: Logger;
   /** How often the cache is rebuilt in the background (usergroups.list is Tier 2: 20+/min). Default 5 min. */
   refreshMs?: number | undefined;

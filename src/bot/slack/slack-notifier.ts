@@ -1,4 +1,4 @@
-import { webApi } from "@slack/bolt";
+import { ErrorCode, type WebClient } from "@slack/web-api";
 import type { ChannelRef, MessageRef } from "../../core/actor.ts";
 import type { Message } from "../../core/message.ts";
 import type { Notifier } from "../../core/notifier.ts";
@@ -19,7 +19,7 @@ export class SlackCallError extends Error {
  * RateLimitedError and the throttle (not web-api's 30-minute retry loop) owns the waiting.
  */
 export class SlackNotifier implements Notifier {
-  constructor(private readonly client: webApi.WebClient) {}
+  constructor(private readonly client: WebClient) {}
 
   /** chat.postMessage (blocks + fallback text). NOT idempotent: a retry posts a second message. Returns the ts as messageId. */
   async post(target: ChannelRef, msg: Message): Promise<MessageRef> {
@@ -48,9 +48,9 @@ export class SlackNotifier implements Notifier {
 /** web-api errors → RateLimitedError (429, Retry-After in ms) or SlackCallError (everything else). */
 export function mapSlackError(method: string, err: unknown): Error {
   const e = err as { code?: string; retryAfter?: number; data?: { error?: string }; statusCode?: number };
-  if (e?.code === webApi.ErrorCode.RateLimitedError) return new RateLimitedError(Math.max(0, (e.retryAfter ?? 1) * 1000));
-  if (e?.code === webApi.ErrorCode.PlatformError) return new SlackCallError(method, e.data?.error ?? "platform_error", { cause: err });
-  if (e?.code === webApi.ErrorCode.HTTPError) return new SlackCallError(method, `http_${e.statusCode ?? "error"}`, { cause: err });
-  if (e?.code === webApi.ErrorCode.RequestError) return new SlackCallError(method, "request_error", { cause: err });
+  if (e?.code === ErrorCode.RateLimitedError) return new RateLimitedError(Math.max(0, (e.retryAfter ?? 1) * 1000));
+  if (e?.code === ErrorCode.PlatformError) return new SlackCallError(method, e.data?.error ?? "platform_error", { cause: err });
+  if (e?.code === ErrorCode.HTTPError) return new SlackCallError(method, `http_${e.statusCode ?? "error"}`, { cause: err });
+  if (e?.code === ErrorCode.RequestError) return new SlackCallError(method, "request_error", { cause: err });
   return err instanceof Error ? err : new SlackCallError(method, String(err));
 }
