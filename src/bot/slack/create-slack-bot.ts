@@ -88,7 +88,8 @@ export function createSlackBot(opts: CreateSlackBotOptions): SlackBot {
       await groups.start();
       // One clientOptions object for Bolt, its per-request clients and the Socket Mode handshake (pitfalls F1, F2).
       const clientOptions = { slackApiUrl, retryConfig, timeout, logger };
-      const common = { token: config.botToken, botId: who.bot_id, botUserId: who.user_id, logger, clientOptions };
+      // No conversation store: labops keeps its state in Redis, and the store is a middleware run on every event.
+      const common = { token: config.botToken, botId: who.bot_id, botUserId: who.user_id, logger, clientOptions, convoStore: false as const };
       if (config.mode === "socket") {
         const receiver = new SocketModeReceiver({
           appToken: config.appToken!, logger, clientPingTimeout: opts.socketPingTimeoutMs ?? 5_000,

@@ -25,25 +25,26 @@ const TOO_SLOW: Message = {
 };
 
 /**
- * Slash commands (one listener per command root) and labops buttons (`act:` action ids). Both answer
+ * Slash commands (one listener for all of them) and labops buttons (`act:` action ids). Both answer
  * from the acknowledgement path only: dispatch touches Redis, never a backend, and user groups come
  * from the in-memory cache.
  */
 export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): void {
   // `/labops` and the shortcuts: the slash commands slack-manifest.yml declares.
   const roots = deps.ack.commands.slashCommands();
-  const onCommand = (root: string | undefined) =>
-    async ({ command, ack }: { command: { command: string; text: string; user_id: string; user_name: string; channel_id: string; trigger_id: string }; ack: (r: object) => Promise<void> }) => {
+  const onCommand = () =>
+    async ({ command, ack }: { command: { command: string; text: string; user_id: string; user_name: string; channel_id: string; trigger_id: string }; ack: (r: object) => Promise<void> }, root: string | undefined) => {
       const actor = actorOf(deps.groups, command.user_id, command.user_name);
       const channel: ChannelRef = { platform: "slack", channel: command.channel_id };
       const dispatched = dispatchCommand(deps.ack, { root: root ?? command.command.replace(/^\//, ""), text: command.text, actor, channel, requestId: command.trigger_id });
       const msg = await withBudget(dispatched, deps.ackBudgetMs, deps.log);
       await ack({ response_type: "ephemeral", ...toSlackMessage(msg) });
     };
-  for (const root of roots) app.command(`/${root}`, onCommand(root));
-  // A command in the manifest that this build does not know still gets a prompt, helpful answer.
-  const known = roots.map((r) => r.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
-  app.command(new RegExp(`^/(?!(?:${known})$)`), onCommand(undefined));
+  // One listener for every slash command (Bolt runs each listener's matcher per event, so one is cheapest); a
+  // command in the manifest that this build does not know still gets a prompt, helpful answer.
+  const known = new Set(roots.map((r) => `/${r}`));
+  const handler = onCommand();
+  app.command(/^\//, (args) => handler(args, known.has(args.command.command) ? args.command.command.slice(1) : undefined));
 
   app.action<BlockAction>({ type: "block_actions", action_id: /^act:/ }, async ({ ack, body, action, respond }) => {
     await ack();
