@@ -59,7 +59,7 @@ describe("Redis kill -9 and restart (private redis-server with AOF)", () => {
 
   it("is ready, and the worker runs a canary command, before the crash", async () => {
     const r = await readyz();
-    expect(r.status).toBe(200);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body.checks.redis).toBe("ok");
     const worker = h.labops.startWorker();
     worker.worker.on("active", () => activeAt.push(performance.now()));
