@@ -9,7 +9,7 @@ import { loadConfig, type Config } from "../src/config.ts";
 import type { Actor, ChannelRef, MessageRef } from "../src/core/actor.ts";
 import { isFinalState, type Message } from "../src/core/message.ts";
 import type { Notifier } from "../src/core/notifier.ts";
-import type { JobPayloadInput } from "../src/queue/job-payload.ts";
+import type { JobPayloadInput } from "../src/core/job-payload.ts";
 import { createLogger, type Logger } from "../src/logger.ts";
 
 /** What `npm run bench` reads from its environment (the only place in bench/ that does). */

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { Queue, Worker } from "bullmq";
-import { z } from "zod";
 import { NotifierRegistry } from "../src/core/notifier.ts";
 import { createLabops } from "../src/create-labops.ts";
 import { createWorker } from "../src/queue/create-worker.ts";
+import { jobIdFor } from "../src/queue/job-queue.ts";
 import { defineProcessor } from "../src/queue/processor.ts";
 import { createRedis } from "../src/queue/redis.ts";
 import { benchConfig, benchPrefix, CountingNotifier, dropPrefix, fileLogger, payloadFor, type BenchSettings } from "./bench-env.ts";
@@ -38,12 +38,13 @@ export async function runEnqueueLatency(s: BenchSettings, rates: number[], secon
 
 async function labopsRun(s: BenchSettings, rate: number, seconds: number): Promise<EnqueueRun> {
   const starts = new Map<string, number>();
+  const sent = new Map<string, number>();
+  // A real job name (job names are typed) with no arguments; the probe replaces its work and keys by job id.
   const probe = defineProcessor({
-    name: "bench.probe",
-    args: z.object({ t0: z.number(), id: z.string() }),
+    name: "gitops.status",
     title: () => "bench probe",
     async run(ctx) {
-      starts.set(ctx.args.id, now() - ctx.args.t0);
+      starts.set(ctx.jobId, now() - (sent.get(ctx.jobId) ?? NaN));
       return { outcome: "success", message: { title: "bench probe", state: "success" } };
     },
   });
@@ -61,9 +62,11 @@ async function labopsRun(s: BenchSettings, rate: number, seconds: number): Promi
     const count = Math.round(rate * seconds);
     const ids: string[] = [];
     await atRate(rate, WARMUP + count, async (i) => {
-      const id = randomUUID();
+      const payload = payloadFor("bench", {}, { lockKey: `bench:${randomUUID()}` });
+      const id = jobIdFor(payload.requestId);
       if (i >= WARMUP) ids.push(id);
-      await labops.queue.enqueue("bench.probe", payloadFor("bench", { t0: now(), id }, { lockKey: `bench:${id}` }));
+      sent.set(id, now());
+      await labops.queue.enqueue("gitops.status", payload);
     });
     await waitUntil(() => ids.every((id) => starts.has(id)), 30_000);
     return { target: "labops", rate, jobs: ids.length, latency: summarize(ids.map((id) => starts.get(id)).filter((v): v is number => v !== undefined)) };

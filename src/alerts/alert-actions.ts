@@ -6,6 +6,7 @@ import { UserError } from "../errors.ts";
 import type { Message } from "../core/message.ts";
 import { formatWindow } from "./alert-message.ts";
 import type { ButtonSpec } from "./alert-service.ts";
+import type { JobName } from "../core/job-names.ts";
 
 /**
  * Buttons on alerts. Their payload stays server-side (ActionStore); a click runs on the acknowledgement
@@ -58,7 +59,7 @@ export function muteButton(group: string, subject: string, ms: number, ttlMs: nu
   return { kind: KIND.mute, label: `Mute ${formatWindow(ms).replace(" ", "")}`, payload: { group, subject, ms }, requires: strictest("operator", requires), singleUse: false, ttlMs };
 }
 
-async function enqueue(deps: AckDeps, job: string, o: { command: string; args: Record<string, unknown>; actor: Actor; channel: ChannelRef; requestId: string; requires: Role; lockKey?: string | undefined }) {
+async function enqueue(deps: AckDeps, job: JobName, o: { command: string; args: Record<string, unknown>; actor: Actor; channel: ChannelRef; requestId: string; requires: Role; lockKey?: string | undefined }) {
   const r = await deps.jobs.enqueue(job, {
     command: o.command, args: o.args, actor: o.actor, channel: o.channel, requestId: o.requestId, requires: o.requires,
     ...(o.lockKey ? { lockKey: o.lockKey } : {}), enqueuedAt: Date.now(),

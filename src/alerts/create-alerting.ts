@@ -10,7 +10,7 @@ import type { Notifier } from "../core/notifier.ts";
 import { describeForUser } from "../errors.ts";
 import type { HttpServer } from "../http/http-server.ts";
 import type { Logger } from "../logger.ts";
-import { jobPayloadSchema } from "../queue/job-payload.ts";
+import { jobPayloadSchema } from "../core/job-payload.ts";
 import type { WorkerDeps } from "../queue/worker-deps.ts";
 import { failureFromJob, loadAapFailure, type AapFailure } from "./aap-failure.ts";
 import { AapPoller } from "./aap-poller.ts";

@@ -28,7 +28,7 @@ export class CommandRegistry {
     this.#shortcuts = new Set(defs.filter((d) => d.shortcut).map((d) => rootOf(d.name)));
     for (const def of defs) {
       if (rootOf(def.name) === NAMESPACE) throw new Error(`command ${def.name}: "${NAMESPACE}" is the namespace, not a command`);
-      const specs = argSpecs(def.args.shape as never, def.positional ?? [], def.rest);
+      const specs = argSpecs(def.args.shape, def.positional ?? [], def.rest);
       this.#byName.set(def.name, { def, specs, usage: usage(this.typed(def.name), specs) });
     }
   }

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { strictest, type Actor, type ChannelRef, type Role } from "./actor.ts";
 import type { Message } from "./message.ts";
 import type { AckDeps } from "./dispatch.ts";
+import type { JobName } from "./job-names.ts";
 
 /** What a command sees on the acknowledgement path. Nothing here calls a backend. */
 export interface AckContext<A> {
@@ -15,7 +16,7 @@ export interface AckContext<A> {
    * Enqueues this command's job (with its lock key) and returns the acknowledgement. `uncapped`: the job
    * is not refused when its person is at the cap on queued jobs (a /cancel must get through).
    */
-  enqueue(jobName?: string, extra?: Record<string, unknown>, opts?: { uncapped?: boolean | undefined }): Promise<Message>;
+  enqueue(jobName?: JobName, extra?: Record<string, unknown>, opts?: { uncapped?: boolean | undefined }): Promise<Message>;
 }
 
 /** A confirmation the person must click before the job is queued. */
@@ -39,9 +40,9 @@ export interface CommandDefinition<S extends z.ZodObject = z.ZodObject> {
   /** The last positional that takes the rest of the line verbatim (flags included), e.g. a command to schedule. */
   rest?: (keyof z.infer<S> & string) | undefined;
   /** The job that does the work; default run() enqueues it. */
-  job?: string | undefined;
+  job?: JobName | undefined;
   /** Target lock key: a second job on the same target waits in line. */
-  lock?: ((args: z.infer<S>) => string) | undefined;
+  lock?(args: z.infer<S>): string;
   /** Ask for a confirmation (bound to the asker, single-use, expiring) before enqueueing. */
   confirm?: ConfirmPolicy<z.infer<S>> | undefined;
   /**
@@ -65,9 +66,9 @@ export interface CommandDefinition<S extends z.ZodObject = z.ZodObject> {
    * Arguments that need more than `requires` (`/app add --privileged`, `/deploy --allow-elevated`: admin), with
    * why, said when refused. Every path that runs the command again (relaunch, run again) needs the same role.
    */
-  requiresFor?: ((args: z.infer<S>) => { role: Role; reason: string } | undefined) | undefined;
+  requiresFor?(args: z.infer<S>): { role: Role; reason: string } | undefined;
   /** Custom acknowledgement-path logic; default: `enqueue()`. Must not call a backend. */
-  run?: ((ctx: AckContext<z.infer<S>>) => Promise<Message>) | undefined;
+  run?(ctx: AckContext<z.infer<S>>): Promise<Message>;
 }
 
 export function defineCommand<S extends z.ZodObject>(def: CommandDefinition<S>): CommandDefinition<S> {
@@ -81,5 +82,5 @@ export function allowsRelaunch(def: Pick<CommandDefinition, "relaunchFromAlert" 
 
 /** The role these arguments of the command need: `requires`, raised by `requiresFor`. */
 export function roleFor(def: Pick<CommandDefinition, "requires" | "requiresFor">, args: Record<string, unknown>): Role {
-  return strictest(def.requires, def.requiresFor?.(args as never)?.role);
+  return strictest(def.requires, def.requiresFor?.(args)?.role);
 }

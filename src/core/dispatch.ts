@@ -96,7 +96,7 @@ export async function dispatchCommand(deps: AckDeps, req: CommandRequest): Promi
     await deps.admission.admit(req.actor, req.requestId, cooldown);
     if (!allowed) {
       await deps.audit.record({ event: "refused", actor: actorKey(req.actor), command: cmd.def.name, detail: "permission" }).catch(() => {});
-      const raised = needed !== cmd.def.requires && deps.permissions.allows(req.actor, req.channel, cmd.def.requires) ? cmd.def.requiresFor?.(args as never) : undefined;
+      const raised = needed !== cmd.def.requires && deps.permissions.allows(req.actor, req.channel, cmd.def.requires) ? cmd.def.requiresFor?.(args) : undefined;
       if (raised) throw new UserError("forbidden", `${raised.reason}; only the ${raised.role} role may do that, which you do not have here.`);
       throw new UserError("forbidden", `\`/${deps.commands.typed(cmd.def.name)}\` needs the ${needed} role, which you do not have here. Ask an admin.`);
     }
@@ -106,7 +106,7 @@ export async function dispatchCommand(deps: AckDeps, req: CommandRequest): Promi
       outcome = "confirm";
     } else {
       const ctx = ackContext(deps, cmd, args, req);
-      reply = cmd.def.run ? await cmd.def.run(ctx as never) : await ctx.enqueue();
+      reply = cmd.def.run ? await cmd.def.run(ctx) : await ctx.enqueue();
       outcome = reply.jobId ? (reply.lines?.[0]?.startsWith("This request was already received") ? "duplicate" : "queued") : reply.state === "failure" ? "error" : "answered";
     }
   } catch (caught) {
@@ -129,7 +129,7 @@ export function ackContext(deps: AckDeps, cmd: RegisteredCommand, args: Record<s
     args, actor: req.actor, channel: req.channel, requestId: req.requestId, deps,
     async enqueue(jobName = cmd.def.job, extra: Record<string, unknown> = {}, opts: { uncapped?: boolean | undefined } = {}): Promise<Message> {
       if (!jobName) throw new Error(`command ${cmd.def.name} has no job`);
-      const lockKey = cmd.def.lock?.(args as never);
+      const lockKey = cmd.def.lock?.(args);
       const { jobId, duplicate } = await deps.jobs.enqueue(jobName, {
         command: cmd.def.name, args: { ...args, ...extra }, actor: req.actor, channel: req.channel, requestId: req.requestId,
         ...(lockKey ? { lockKey } : {}), requires: roleFor(cmd.def, { ...args, ...extra }), enqueuedAt: Date.now(),
@@ -150,9 +150,9 @@ async function askConfirmation(deps: AckDeps, cmd: RegisteredCommand, args: Reco
   const confirmId = await deps.actions.create({ kind: "confirm-command", payload: { command: cmd.def.name, args, requestId: req.requestId }, ...common });
   const cancelId = await deps.actions.create({ kind: "cancel", payload: { confirmId }, ...common });
   return {
-    title: policy.title(args as never),
+    title: policy.title(args),
     state: "warning",
-    lines: [...policy.lines(args as never), `Only ${req.actor.name} can confirm; this expires in ${Math.round(deps.confirmTtlMs / 60_000)} min.`],
+    lines: [...policy.lines(args), `Only ${req.actor.name} can confirm; this expires in ${Math.round(deps.confirmTtlMs / 60_000)} min.`],
     buttons: [{ id: confirmId, label: policy.confirmLabel ?? "Confirm", style: "danger" }, { id: cancelId, label: "Cancel" }],
   };
 }

@@ -3,7 +3,7 @@ import { actorKey } from "../core/actor.ts";
 import { defineCommand, type AckContext, type CommandDefinition } from "../core/command.ts";
 import type { Message } from "../core/message.ts";
 import { UserError } from "../errors.ts";
-import { alertsListArgs, alertsMuteArgs, alertsUnmuteArgs } from "../queue/processors/alerts-mutes.ts";
+import { alertsListArgs, alertsMuteArgs, alertsUnmuteArgs } from "../jobs/alert-args.ts";
 
 /**
  * A scope's role (a template's alerts need the role of its command: admin for the cleanup template), checked

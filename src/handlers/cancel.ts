@@ -3,8 +3,8 @@ import { actorKey, strictest, type Role } from "../core/actor.ts";
 import type { CommandRegistry } from "../core/command-registry.ts";
 import { defineCommand } from "../core/command.ts";
 import { UserError } from "../errors.ts";
-import { messageRefSchema } from "../queue/job-payload.ts";
-import { removedJobSchema, type RemovedJob } from "../queue/processors/labops-cancel.ts";
+import { messageRefSchema } from "../core/job-payload.ts";
+import { removedJobSchema, type RemovedJob } from "../jobs/cancel-args.ts";
 import { jobIdArg } from "./job.ts";
 
 interface JobData {

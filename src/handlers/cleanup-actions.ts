@@ -1,18 +1,22 @@
 import { z } from "zod";
-import { executeArgs, purgeArgs, restoreArgs } from "../cleanup/cleanup-plan.ts";
 import { actorKey, strictest } from "../core/actor.ts";
 import { UserError } from "../errors.ts";
 import type { ActionHandler, AckDeps } from "../core/dispatch.ts";
 import type { Actor, ChannelRef } from "../core/actor.ts";
+import type { JobName } from "../core/job-names.ts";
 import type { Message } from "../core/message.ts";
+import { JOBS, type JobArgs } from "../jobs/job-table.ts";
 
 const common = z.object({ lockKey: z.string().regex(/^truenas:[A-Za-z0-9_.:/-]+$/), nonce: z.string().min(1) });
 
+type CleanupJob = Extract<JobName, "truenas.cleanup-execute" | "truenas.cleanup-restore" | "truenas.cleanup-purge">;
+
 /**
  * Queues the job a cleanup button stands for. The request id comes from the button's own nonce, so even a
- * race of two deliveries makes one job; the job's arguments are the plan kept server-side, never a new listing.
+ * race of two deliveries makes one job; the job's arguments are the plan kept server-side, never a new listing,
+ * parsed with the job's own schema from the job table.
  */
-async function enqueue(deps: AckDeps, o: { job: string; args: Record<string, unknown>; lockKey: string; nonce: string; actor: Actor; channel: ChannelRef; what: { noun: string; done: string } }): Promise<{ reply: Message; update: Message }> {
+async function enqueue<N extends CleanupJob>(deps: AckDeps, o: { job: N; args: JobArgs<N>; lockKey: string; nonce: string; actor: Actor; channel: ChannelRef; what: { noun: string; done: string } }): Promise<{ reply: Message; update: Message }> {
   // The button carries admin; /cleanup-ocp's own role is checked again at click time (it is the ceiling of every cleanup path).
   const requires = strictest("admin", deps.commands.get("cleanup-ocp")?.def.requires);
   if (!deps.permissions.allows(o.actor, o.channel, requires)) throw new UserError("forbidden", `This button needs the ${requires} role, which you do not have here.`);
@@ -31,7 +35,7 @@ async function enqueue(deps: AckDeps, o: { job: string; args: Record<string, unk
 const confirmCleanup: ActionHandler = {
   kind: "cleanup-confirm",
   async run({ payload, actor, channel, deps }) {
-    const p = common.extend({ plan: executeArgs }).parse(payload);
+    const p = common.extend({ plan: JOBS["truenas.cleanup-execute"].args }).parse(payload);
     return enqueue(deps, { job: "truenas.cleanup-execute", args: p.plan, lockKey: p.lockKey, nonce: p.nonce, actor, channel, what: { noun: "cleanup", done: "cleanup confirmed" } });
   },
 };
@@ -40,7 +44,7 @@ const confirmCleanup: ActionHandler = {
 const restoreCleanup: ActionHandler = {
   kind: "cleanup-restore",
   async run({ payload, actor, channel, deps }) {
-    const p = common.extend({ plan: restoreArgs }).parse(payload);
+    const p = common.extend({ plan: JOBS["truenas.cleanup-restore"].args }).parse(payload);
     const out = await enqueue(deps, { job: "truenas.cleanup-restore", args: p.plan, lockKey: p.lockKey, nonce: p.nonce, actor, channel, what: { noun: "restore", done: "restore requested" } });
     return { reply: out.reply };
   },
@@ -50,7 +54,7 @@ const restoreCleanup: ActionHandler = {
 const confirmPurge: ActionHandler = {
   kind: "cleanup-purge-confirm",
   async run({ payload, actor, channel, deps }) {
-    const p = common.extend({ plan: purgeArgs }).parse(payload);
+    const p = common.extend({ plan: JOBS["truenas.cleanup-purge"].args }).parse(payload);
     return enqueue(deps, { job: "truenas.cleanup-purge", args: p.plan, lockKey: p.lockKey, nonce: p.nonce, actor, channel, what: { noun: "purge", done: "purge confirmed" } });
   },
 };

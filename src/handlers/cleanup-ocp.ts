@@ -1,7 +1,7 @@
 import type { CommandDefinition } from "../core/command.ts";
 import { defineCommand } from "../core/command.ts";
 import { cleanupLockKey } from "../cleanup/cleanup-settings.ts";
-import { cleanupArgs } from "../queue/processors/truenas-cleanup-preview.ts";
+import { cleanupArgs } from "../jobs/cleanup-args.ts";
 
 /**
  * The share's dataset as configured by default. The command's lock function sees only its arguments, not the
@@ -25,4 +25,4 @@ const cleanupOcp = defineCommand({
   lock: () => cleanupLockKey(DEFAULT_DATASET),
 });
 
-export const cleanupCommands: readonly CommandDefinition[] = [cleanupOcp as unknown as CommandDefinition];
+export const cleanupCommands: readonly CommandDefinition[] = [cleanupOcp];

@@ -1,5 +1,5 @@
 import { defineCommand } from "../core/command.ts";
-import { deployArgs } from "../queue/processors/aap-deploy.ts";
+import { deployArgs } from "../jobs/deploy-args.ts";
 
 export default defineCommand({
   name: "deploy",

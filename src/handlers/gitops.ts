@@ -1,5 +1,5 @@
 import { defineCommand, type CommandDefinition } from "../core/command.ts";
-import { noArgs } from "../queue/processors/gitops-commands.ts";
+import { noArgs } from "../jobs/gitops-args.ts";
 
 const status = defineCommand({ name: "gitops status", description: "The Git revision last seen and synced, when, and the last result", requires: "viewer", args: noArgs, job: "gitops.status" });
 const pause = defineCommand({ name: "gitops pause", description: "Stop syncing new commits until resumed", requires: "operator", args: noArgs, job: "gitops.pause", mutating: true });

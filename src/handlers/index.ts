@@ -14,22 +14,20 @@ import seedAap from "./seed-aap.ts";
 import status from "./status.ts";
 import sync from "./sync.ts";
 
-const c = (d: unknown) => d as CommandDefinition;
-
 /** Every chat command, listed explicitly. */
 export const COMMANDS: readonly CommandDefinition[] = [
-  c(deploy),
-  c(seedAap),
-  c(sync),
+  deploy,
+  seedAap,
+  sync,
   ...cleanupCommands,
   ...runnerCommands,
   ...appCommands,
   ...gitopsCommands,
   ...scheduleCommands,
   ...alertsCommands,
-  c(status),
-  c(job),
-  c(cancel),
-  c(history),
-  c(help),
+  status,
+  job,
+  cancel,
+  history,
+  help,
 ];

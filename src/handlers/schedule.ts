@@ -1,5 +1,5 @@
 import { defineCommand, type CommandDefinition } from "../core/command.ts";
-import { scheduleAddArgs, scheduleListArgs, scheduleRemoveArgs } from "../queue/processors/schedule-jobs.ts";
+import { scheduleAddArgs, scheduleListArgs, scheduleRemoveArgs } from "../jobs/schedule-args.ts";
 import { checkSchedule } from "../schedules/schedule-check.ts";
 
 const add = defineCommand({

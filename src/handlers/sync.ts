@@ -1,5 +1,5 @@
 import { defineCommand } from "../core/command.ts";
-import { syncArgs } from "../queue/processors/lab-sync.ts";
+import { syncArgs } from "../jobs/sync-args.ts";
 
 export default defineCommand({
   name: "sync",

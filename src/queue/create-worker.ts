@@ -5,7 +5,9 @@ import { ApiError, describeForUser, UserError } from "../errors.ts";
 import { scrub } from "../logger.ts";
 import type { Message } from "../core/message.ts";
 import type { Notifier } from "../core/notifier.ts";
-import { jobPayloadSchema, messageRefSchema, type JobPayload } from "./job-payload.ts";
+import { isJobName, type JobName } from "../core/job-names.ts";
+import { JOBS } from "../jobs/job-table.ts";
+import { jobPayloadSchema, messageRefSchema, type JobPayload } from "../core/job-payload.ts";
 import { QUEUE_NAME } from "./job-queue.ts";
 import { CancelMarks } from "./cancel-marker.ts";
 import { acquireTarget, GUARD_RECHECK_MS, waitingLine } from "./lock-wait.ts";
@@ -41,7 +43,7 @@ export const refId = () => randomBytes(4).toString("hex");
 
 /** The worker process: validates each job, holds its target lock, keeps its progress message, and maps errors. */
 export function createWorker(opts: WorkerOptions): LabopsWorker {
-  const byName = new Map(opts.processors.map((p) => [p.name, p]));
+  const byName = new Map<JobName, Processor>(opts.processors.map((p) => [p.name, p]));
   const { deps } = opts;
   // A freed lock wakes its line: each waiting job's delayed BullMQ job is promoted (no polling while waiting).
   const promote = async (ids: string[]) => {
@@ -59,7 +61,7 @@ export function createWorker(opts: WorkerOptions): LabopsWorker {
 
   const processJob = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
     const parsed = jobPayloadSchema.safeParse(job.data);
-    const processor = byName.get(job.name);
+    const processor = isJobName(job.name) ? byName.get(job.name) : undefined;
     if (!parsed.success || !processor) {
       deps.log.error({ jobId: job.id, name: job.name }, "job payload rejected");
       throw new UnrecoverableError(parsed.success ? `no processor for ${job.name}` : "invalid job payload");
@@ -118,7 +120,7 @@ export function createWorker(opts: WorkerOptions): LabopsWorker {
       minIntervalMs: deps.config.limits.progressEditInterval,
       log,
     });
-    const args = processor.args.safeParse(payload.args);
+    const args = JOBS[processor.name].args.safeParse(payload.args);
     if (!args.success) {
       const issue = args.error.issues[0];
       await progress.finish(failure(`/${payload.command}`, `Invalid arguments: ${issue?.path.join(".")}: ${issue?.message}`));

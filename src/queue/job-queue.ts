@@ -3,7 +3,8 @@ import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { UserError } from "../errors.ts";
 import { actorKey, type Actor } from "../core/actor.ts";
-import { jobPayloadSchema, type JobPayloadInput } from "./job-payload.ts";
+import type { JobName } from "../core/job-names.ts";
+import { jobPayloadSchema, type JobPayloadInput } from "../core/job-payload.ts";
 import { RedisScript } from "./redis-script.ts";
 
 export const QUEUE_NAME = "jobs";
@@ -131,7 +132,7 @@ export class JobQueue {
    * Claims the request id and queues its job. A repeat of the request within a day is answered from the
    * first; a person at the cap gets TooManyJobsError (`uncapped` for jobs that must get through, /cancel).
    */
-  async enqueue(name: string, payload: JobPayloadInput, opts: { uncapped?: boolean | undefined } = {}): Promise<EnqueueResult> {
+  async enqueue(name: JobName, payload: JobPayloadInput, opts: { uncapped?: boolean | undefined } = {}): Promise<EnqueueResult> {
     const data = jobPayloadSchema.parse(payload);
     if (!this.ready) throw new QueueUnavailableError();
     const jobId = jobIdFor(data.requestId);

@@ -1,7 +1,8 @@
-import type { z } from "zod";
+import type { JobName } from "../core/job-names.ts";
 import type { Message } from "../core/message.ts";
+import type { JobArgs } from "../jobs/job-table.ts";
 import type { Logger } from "../logger.ts";
-import type { JobPayload } from "./job-payload.ts";
+import type { JobPayload } from "../core/job-payload.ts";
 import type { ProgressMessage } from "./progress-message.ts";
 import type { WorkerDeps } from "./worker-deps.ts";
 
@@ -40,17 +41,18 @@ export interface ProcessorResult {
   details?: Record<string, unknown> | undefined;
 }
 
-/** One job kind: the schema of its arguments and the work. Named `system.verb`. */
-export interface Processor<S extends z.ZodType = z.ZodType> {
-  name: string;
-  /** Re-validates the arguments on the worker side with the command's own schema. */
-  args: S;
+/**
+ * One job kind, named after its job (`system.verb`, see `core/job-names.ts`). Its arguments' schema is the
+ * job table's (`jobs/job-table.ts`): the worker parses them with it before `title` and `run` see them.
+ */
+export interface Processor<N extends JobName = JobName> {
+  name: N;
   /** The first message shown when the job starts. */
-  title(args: z.output<S>): string;
-  run(ctx: ProcessorContext<z.output<S>>): Promise<ProcessorResult>;
+  title(args: JobArgs<N>): string;
+  run(ctx: ProcessorContext<JobArgs<N>>): Promise<ProcessorResult>;
 }
 
-export function defineProcessor<S extends z.ZodType>(p: Processor<S>): Processor<S> {
+export function defineProcessor<N extends JobName>(p: Processor<N>): Processor<N> {
   return p;
 }
 

@@ -101,7 +101,7 @@ export class ScheduleService {
     }
     const actor: Actor = { ...rec.owner, name: `${rec.owner.name} (schedule ${rec.id})` };
     const requestId = `schedule:${rec.id}:${f.dueAt}`;
-    const lockKey = cmd.def.lock?.(args as never);
+    const lockKey = cmd.def.lock?.(args);
     const mark = `scheduled ${rec.id} (${rec.cron} ${rec.tz})`;
     const enqueue = async (jobName = cmd.def.job, extra: Record<string, unknown> = {}): Promise<Message> => {
       if (!jobName) throw new Error(`command ${cmd.def.name} has no job`);
@@ -112,7 +112,7 @@ export class ScheduleService {
       return { title: `/${cmd.def.name}: queued as job \`${jobId}\``, state: "queued", jobId, lines: duplicate ? ["already queued"] : [] };
     };
     const reply = cmd.def.run
-      ? await cmd.def.run({ args: args as never, actor, channel: rec.channel, requestId, deps: ack, enqueue })
+      ? await cmd.def.run({ args, actor, channel: rec.channel, requestId, deps: ack, enqueue })
       : await enqueue();
     if (reply.jobId) return { kind: "queued", jobId: reply.jobId, duplicate: reply.lines?.[0] === "already queued" };
     // A command answered on the acknowledgement path (/status, /history): its answer is posted for the channel.

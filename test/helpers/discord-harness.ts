@@ -6,7 +6,7 @@ import type { AckDeps } from "../../src/core/dispatch.ts";
 import { COMMANDS } from "../../src/handlers/index.ts";
 import { FakeDiscord, type FakeDiscordOptions } from "../../lab/discord/fake-discord.ts";
 import { LAB_HOSTS, LAB_NODES } from "../../lab/homelab.ts";
-import { deployArgs } from "../../src/queue/processors/aap-deploy.ts";
+import { deployArgs } from "../../src/jobs/deploy-args.ts";
 import { createHarness, type Harness, type HarnessOptions } from "./harness.ts";
 
 /**

@@ -44,7 +44,7 @@ const KNOWN = new Set([
   "gitops -> queue", "queue -> gitops", "schedules -> queue", "queue -> schedules", "alerts -> queue", "queue -> alerts",
   // Settings types declared next to the feature that uses them.
   "config -> alerts", "alerts -> config", "config -> schedules", "alerts -> schedules",
-  "metrics -> bot", "bot -> metrics", "gitops -> alerts", "handlers -> queue",
+  "metrics -> bot", "bot -> metrics", "gitops -> alerts",
 ]);
 
 describe("dependency rules (docs/ARCHITECTURE.md)", () => {
@@ -69,9 +69,17 @@ describe("dependency rules (docs/ARCHITECTURE.md)", () => {
   });
 
   it("core/ imports no front end, handler, domain folder or composition root", () => {
-    const forbidden = ["bot", "handlers", "alerts", "appcatalog", "cleanup", "runner", "gitops", "schedules", "create-labops", "main", "demo", "lab"];
+    const forbidden = ["bot", "handlers", "jobs", "alerts", "appcatalog", "cleanup", "runner", "gitops", "schedules", "create-labops", "main", "demo", "lab"];
     const bad = edges.filter((e) => e.from === "core" && forbidden.includes(e.to));
     expect(bad.map((e) => `${e.file}: ${e.spec}`)).toEqual([]);
+  });
+
+  it("jobs/ (the job table) imports only core/, errors.ts and the domain's argument schemas; no domain folder imports it", () => {
+    const domain = ["appcatalog", "cleanup", "runner", "gitops", "schedules", "alerts"];
+    const out = edges.filter((e) => e.from === "jobs" && !e.to.startsWith("npm:") && !["jobs", "core", "errors", ...domain].includes(e.to));
+    expect(out.map((e) => `${e.file}: ${e.spec}`)).toEqual([]);
+    const into = edges.filter((e) => e.to === "jobs" && domain.includes(e.from));
+    expect(into.map((e) => `${e.file}: ${e.spec}`)).toEqual([]);
   });
 
   it("domain folders never import queue/, bot/ or handlers/ (beyond the known exceptions)", () => {

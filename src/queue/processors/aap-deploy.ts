@@ -9,18 +9,11 @@ import type { WorkerDeps } from "../worker-deps.ts";
 import { launchOnce } from "./aap-follow.ts";
 import { aapResultLines, aapStatusLine, hostCountsLine } from "./aap-view.ts";
 import { postDeployChecks } from "./post-deploy.ts";
-
-export const deployArgs = z.object({
-  app: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "an app name: lowercase letters, digits, - and _").describe("App name from app_list"),
-  check: z.boolean().default(false).describe("Dry run (Ansible check mode)"),
-  host: hostName.optional().describe("Deploy on this Docker host: the app's own, or one of its alternate_hosts"),
-  allowElevated: z.boolean().default(false).describe("Admin only: allow the entry's privileged mode, capabilities, host namespaces or devices"),
-});
+import { deployArgs } from "../../jobs/deploy-args.ts";
 
 /** aap.deploy: Master Deploy for one app from app_list, limited to its host; then service checks and a journal entry. */
 export default defineProcessor({
   name: "aap.deploy",
-  args: deployArgs,
   title: (a) => `Deploy ${a.app}${a.check ? " (check mode)" : ""}`,
   async run(ctx) {
     const { args, deps } = ctx;

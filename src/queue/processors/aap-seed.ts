@@ -12,7 +12,6 @@ import { StepList } from "./steps.ts";
  */
 export default defineProcessor({
   name: "aap.seed",
-  args: z.object({}),
   title: () => "Seed AAP",
   async run(ctx) {
     const aap = ctx.deps.aap;

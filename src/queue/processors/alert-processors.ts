@@ -18,9 +18,6 @@ interface RelaunchState {
   jobId?: number | undefined;
 }
 
-const aapJobArgs = z.object({ aapJob: z.number().int().positive(), template: z.string().optional() });
-/** `command`: the command that launched the original job (its launch record must agree). */
-const relaunchArgs = aapJobArgs.extend({ command: z.string().optional() });
 
 /**
  * aap.relaunch (the alert's "Relaunch failed hosts"): POST jobs/{id}/relaunch/ {hosts: "failed"} exactly once,
@@ -35,7 +32,6 @@ const relaunchArgs = aapJobArgs.extend({ command: z.string().optional() });
  */
 export const aapRelaunch = defineProcessor({
   name: "aap.relaunch",
-  args: relaunchArgs,
   title: (a) => `Relaunch failed hosts of AAP job ${a.aapJob}${a.template ? ` (${a.template})` : ""}`,
   async run(ctx) {
     const { args, deps } = ctx;
@@ -167,7 +163,6 @@ const MAX_LOG_CHARS = 3_500;
 /** aap.show-log (the alert's "Show log"): the last lines of a job's output (blank ones left out), posted as a new message. Read-only. */
 export const aapShowLog = defineProcessor({
   name: "aap.show-log",
-  args: aapJobArgs.extend({ lines: z.number().int().min(1).max(500).default(60) }),
   title: (a) => `Output of AAP job ${a.aapJob}`,
   async run(ctx) {
     const { args, deps } = ctx;
@@ -203,7 +198,6 @@ export const aapShowLog = defineProcessor({
 /** alert.mute (the alert's "Mute 1h"): no alerts for a template or command for a while; the message tells the channel. */
 export const alertMute = defineProcessor({
   name: "alert.mute",
-  args: z.object({ group: z.string().regex(/^(aap|labops):.{1,200}$/), subject: z.string().max(200), ms: z.number().int().min(1_000).max(86_400_000) }),
   title: (a) => `Mute alerts for ${a.subject}`,
   async run(ctx) {
     const { args, deps, payload } = ctx;
@@ -227,5 +221,3 @@ export const alertMute = defineProcessor({
   },
 });
 
-/** Jobs queued by alert buttons: relaunch failed hosts, show log, mute. */
-export const alertProcessors: readonly Processor[] = [aapRelaunch, aapShowLog, alertMute].map((p) => p as unknown as Processor);

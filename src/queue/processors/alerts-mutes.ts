@@ -9,26 +9,6 @@ import { UserError } from "../../errors.ts";
 import { nextRuns } from "../../schedules/cron.ts";
 import { defineProcessor, type Processor, type ProcessorContext } from "../processor.ts";
 
-const MAX_MS = 7 * 86_400_000;
-
-/** `for 2h`, `90m`, `1.5h`, `2d`: at least a minute, at most 7 days. */
-/** As typed (`for 2h`), or in ms once parsed: the worker validates again what the ack path parsed. */
-const windowArg = z.union([z.string().max(40), z.number()]).transform((v, ctx) => {
-  const m = typeof v === "string" ? /^(?:for\s+)?(\d+(?:\.\d+)?)\s*(m|min|h|d)$/i.exec(v.trim()) : null;
-  const ms = typeof v === "number" ? v : m ? Math.round(Number(m[1]) * { m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 }[m[2]!.toLowerCase() as "m"]) : NaN;
-  if (!(ms >= 60_000 && ms <= MAX_MS)) {
-    ctx.addIssue({ code: "custom", message: "say how long, from 1m to 7d, e.g. `for 2h`" });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-export const alertsListArgs = z.object({});
-export const alertsMuteArgs = z.object({
-  scope: z.string().regex(MUTE_SCOPE, "app:<name>, host:<name> or template:<name>").describe("What to mute: app:<name>, host:<name> or template:<name>"),
-  window: windowArg.describe("How long, e.g. for 2h"),
-});
-export const alertsUnmuteArgs = z.object({ mute: z.string().min(2).max(120).describe("Mute id from /labops alerts list (or its scope)") });
 
 function store(ctx: ProcessorContext<unknown>): AlertStore {
   const c = ctx.deps.config;
@@ -58,9 +38,8 @@ const line = (m: Mute) =>
     : `\`${m.id ?? "button"}\` · \`${m.scope}\` · by ${m.by} · until ${until(m.until)} (${formatWindow(Math.max(0, m.until - Date.now()))} left)`;
 
 /** alerts.list (viewer): mutes in force with their expiry, and the maintenance windows from the settings. */
-const list = defineProcessor({
+export const alertsList = defineProcessor({
   name: "alerts.list",
-  args: alertsListArgs,
   title: () => "Alert mutes",
   async run(ctx) {
     const mutes = await store(ctx).mutes();
@@ -78,9 +57,8 @@ const list = defineProcessor({
  * window; they are logged and listed with the next alert. The mute carries the muter's role: it does not hide
  * the alerts of a command that needs more.
  */
-const mute = defineProcessor({
+export const alertsMute = defineProcessor({
   name: "alerts.mute",
-  args: alertsMuteArgs,
   title: (a) => `Mute ${a.scope}`,
   async run(ctx) {
     const role = await checkRole(ctx, ctx.args.scope, "mute");
@@ -97,9 +75,8 @@ const mute = defineProcessor({
 });
 
 /** alerts.unmute (operator; for a template, the role of its command): ends a mute made with /labops alerts mute. */
-const unmute = defineProcessor({
+export const alertsUnmute = defineProcessor({
   name: "alerts.unmute",
-  args: alertsUnmuteArgs,
   title: (a) => `Unmute ${a.mute}`,
   async run(ctx) {
     const s = store(ctx);
@@ -111,4 +88,3 @@ const unmute = defineProcessor({
   },
 });
 
-export const alertsMuteProcessors: readonly Processor[] = [list, mute, unmute] as unknown as Processor[];

@@ -7,7 +7,6 @@ import type { PollOutcome } from "../../gitops/gitops-watcher.ts";
 import { sleep } from "../../sleep.ts";
 import { defineProcessor, type Processor, type ProcessorContext } from "../processor.ts";
 
-export const noArgs = z.object({});
 
 function runtime(ctx: ProcessorContext<unknown>): GitopsRuntime {
   const g = ctx.deps.gitops;
@@ -28,9 +27,8 @@ export function statusLines(g: GitopsRuntime, s: GitopsStatus): string[] {
 }
 
 /** gitops.status (viewer): the last revision seen, when, and the last result. */
-const status = defineProcessor({
+export const gitopsStatus = defineProcessor({
   name: "gitops.status",
-  args: noArgs,
   title: () => "GitOps status",
   async run(ctx) {
     const g = runtime(ctx);
@@ -40,9 +38,8 @@ const status = defineProcessor({
 });
 
 /** gitops.pause / gitops.resume (operator): every worker's watcher skips its checks while paused. */
-const pause = defineProcessor({
+export const gitopsPause = defineProcessor({
   name: "gitops.pause",
-  args: noArgs,
   title: () => "GitOps: pause",
   async run(ctx) {
     const g = runtime(ctx);
@@ -51,9 +48,8 @@ const pause = defineProcessor({
   },
 });
 
-const resume = defineProcessor({
+export const gitopsResume = defineProcessor({
   name: "gitops.resume",
-  args: noArgs,
   title: () => "GitOps: resume",
   async run(ctx) {
     const g = runtime(ctx);
@@ -63,9 +59,8 @@ const resume = defineProcessor({
 });
 
 /** gitops.check (operator): checks now instead of at the next interval, and waits for the sync it finds or queues. */
-const check = defineProcessor({
+export const gitopsCheck = defineProcessor({
   name: "gitops.check",
-  args: noArgs,
   title: () => "GitOps: check now",
   async run(ctx) {
     const g = runtime(ctx);
@@ -105,4 +100,3 @@ async function waitFor(g: GitopsRuntime, jobId: string, signal: AbortSignal, tim
   return "still running";
 }
 
-export const gitopsProcessors: readonly Processor[] = [status, pause, resume, check] as unknown as Processor[];

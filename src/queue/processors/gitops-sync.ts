@@ -9,9 +9,8 @@ import { defineProcessor, type ProcessorContext } from "../processor.ts";
 import { runAapUpdate } from "./aap-update.ts";
 import { syncNautobotRepository } from "./nautobot-sync.ts";
 import { StepList } from "./steps.ts";
+import { gitopsSyncArgs } from "../../jobs/gitops-args.ts";
 
-const sha = z.string().regex(/^[0-9a-f]{40,64}$/);
-export const gitopsSyncArgs = z.object({ from: sha, to: sha, forced: z.boolean().default(false) });
 
 const STEP = { nautobot: "Nautobot Git sync", project: "AAP project update", inventory: "AAP inventory source update" } as const;
 const DAY = 86_400_000;
@@ -23,7 +22,6 @@ const DAY = 86_400_000;
  */
 export default defineProcessor({
   name: GITOPS_SYNC_JOB,
-  args: gitopsSyncArgs,
   title: (a) => `GitOps: sync of ${a.to.slice(0, 8)}`,
   async run(ctx) {
     const g = ctx.deps.gitops;

@@ -1,31 +1,57 @@
+import type { JobName } from "../../core/job-names.ts";
 import type { Processor } from "../processor.ts";
 import aapDeploy from "./aap-deploy.ts";
 import aapSeed from "./aap-seed.ts";
-import { alertProcessors } from "./alert-processors.ts";
+import { aapRelaunch, aapShowLog, alertMute } from "./alert-processors.ts";
+import { alertsList, alertsMute, alertsUnmute } from "./alerts-mutes.ts";
+import { gitopsCheck, gitopsPause, gitopsResume, gitopsStatus } from "./gitops-commands.ts";
 import gitopsSync from "./gitops-sync.ts";
-import { gitopsProcessors } from "./gitops-commands.ts";
 import labSync from "./lab-sync.ts";
-import { scheduleProcessors } from "./schedule-jobs.ts";
-import { alertsMuteProcessors } from "./alerts-mutes.ts";
 import labopsCancel from "./labops-cancel.ts";
-import { appProcessors } from "./nautobot-app.ts";
-import { runnerProcessors } from "./proxmox-runner.ts";
-import { cleanupProcessors } from "./truenas-cleanup.ts";
+import appAdd from "./nautobot-app-add.ts";
+import { appList, appShow } from "./nautobot-app-list.ts";
+import appRemove from "./nautobot-app-remove.ts";
+import runnerCreate from "./proxmox-runner-create.ts";
+import runnerDestroy from "./proxmox-runner-destroy.ts";
+import runnerStatus from "./proxmox-runner-status.ts";
+import { scheduleAdd, scheduleList, scheduleRemove } from "./schedule-jobs.ts";
+import cleanupExecute from "./truenas-cleanup-execute.ts";
+import cleanupPreview from "./truenas-cleanup-preview.ts";
+import cleanupRestore from "./truenas-cleanup-restore.ts";
+import cleanupPurge from "./truenas-purge.ts";
 
-const p = (x: unknown) => x as Processor;
+/** Every job's processor, by job name: a job without one, or a processor under another job's name, does not compile. */
+export const PROCESSOR_TABLE = {
+  "aap.deploy": aapDeploy,
+  "aap.seed": aapSeed,
+  "aap.relaunch": aapRelaunch,
+  "aap.show-log": aapShowLog,
+  "alert.mute": alertMute,
+  "alerts.list": alertsList,
+  "alerts.mute": alertsMute,
+  "alerts.unmute": alertsUnmute,
+  "app.list": appList,
+  "app.show": appShow,
+  "app.add": appAdd,
+  "app.remove": appRemove,
+  "gitops.sync": gitopsSync,
+  "gitops.status": gitopsStatus,
+  "gitops.pause": gitopsPause,
+  "gitops.resume": gitopsResume,
+  "gitops.check": gitopsCheck,
+  "lab.sync": labSync,
+  "labops.cancel": labopsCancel,
+  "proxmox.runner-create": runnerCreate,
+  "proxmox.runner-status": runnerStatus,
+  "proxmox.runner-destroy": runnerDestroy,
+  "schedule.add": scheduleAdd,
+  "schedule.list": scheduleList,
+  "schedule.remove": scheduleRemove,
+  "truenas.cleanup-preview": cleanupPreview,
+  "truenas.cleanup-execute": cleanupExecute,
+  "truenas.cleanup-restore": cleanupRestore,
+  "truenas.cleanup-purge": cleanupPurge,
+} satisfies { [N in JobName]: Processor<N> };
 
-/** Every job kind the worker runs, listed explicitly. */
-export const PROCESSORS: readonly Processor[] = [
-  p(aapDeploy),
-  p(aapSeed),
-  p(labSync),
-  p(labopsCancel),
-  ...cleanupProcessors,
-  ...runnerProcessors,
-  ...appProcessors,
-  ...alertProcessors,
-  p(gitopsSync),
-  ...gitopsProcessors,
-  ...scheduleProcessors,
-  ...alertsMuteProcessors,
-];
+/** Every job kind the worker runs. */
+export const PROCESSORS: readonly Processor[] = Object.values(PROCESSOR_TABLE);

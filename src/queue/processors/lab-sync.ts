@@ -5,16 +5,11 @@ import { runAapUpdate } from "./aap-update.ts";
 import { syncNautobotRepository } from "./nautobot-sync.ts";
 import { StepList } from "./steps.ts";
 
-export const syncArgs = z.object({
-  target: z.enum(["project", "inventory", "nautobot", "all"]).describe("What to sync"),
-});
-
 const NAMES = { project: "AAP project", inventory: "AAP inventory source", nautobot: "Nautobot Git repository" } as const;
 
 /** lab.sync: AAP project update, inventory source update, Nautobot Git sync (its logs read for errors), or all three in order. */
 export default defineProcessor({
   name: "lab.sync",
-  args: syncArgs,
   title: (a) => `Sync ${a.target}`,
   async run(ctx) {
     const targets = ctx.args.target === "all" ? (["project", "inventory", "nautobot"] as const) : [ctx.args.target];

@@ -5,25 +5,12 @@ import type { Message } from "../../core/message.ts";
 import { UserError } from "../../errors.ts";
 import { sleep } from "../../sleep.ts";
 import { CancelMarks } from "../cancel-marker.ts";
-import { messageRefSchema } from "../job-payload.ts";
+import { messageRefSchema } from "../../core/job-payload.ts";
 import { QUEUE_NAME } from "../job-queue.ts";
 import { defineProcessor, type ProcessorContext } from "../processor.ts";
 import { TargetLocks } from "../target-lock.ts";
+import type { RemovedJob } from "../../jobs/cancel-args.ts";
 
-/** What /cancel took out of the queue (the BullMQ job is gone): enough to stop its remote work and close its message. */
-export const removedJobSchema = z.object({
-  command: z.string(),
-  why: z.enum(["queued", "lock", "retry", "handed-back"]),
-  /** BullMQ's state when it was removed (waiting, delayed, prioritized). */
-  state: z.string(),
-  attemptsMade: z.number().int().min(0),
-  lockKey: z.string().optional(),
-  progressRef: messageRefSchema.optional(),
-  aapJobs: z.array(z.number().int().positive()),
-  /** Launch intents without an AAP id (a crash or a failure between the POST and saving its answer). */
-  intents: z.array(z.object({ correlation: z.string(), intentAt: z.number() })),
-});
-export type RemovedJob = z.infer<typeof removedJobSchema>;
 
 /** How long a cancel waits for AAP to report the canceled job finished before it leaves the target to the next job's check. */
 export const CANCEL_WAIT_MS = 120_000;
@@ -36,7 +23,6 @@ export const CANCEL_WAIT_MS = 120_000;
  */
 export default defineProcessor({
   name: "labops.cancel",
-  args: z.object({ id: z.string(), removed: removedJobSchema.optional() }),
   title: (a) => `Cancel job ${a.id}`,
   async run(ctx) {
     if (ctx.args.removed) return cancelRemoved(ctx, ctx.args.removed);

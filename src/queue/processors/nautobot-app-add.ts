@@ -10,7 +10,6 @@ import { defineProcessor } from "../processor.ts";
 /** app.add: validate a new app_list entry, commit it to Git (or PATCH), sync Nautobot, wait until it shows. */
 export default defineProcessor({
   name: "app.add",
-  args: appAddArgs,
   title: (a) => `Add app ${a.app}`,
   async run(ctx) {
     const nb = ctx.deps.nautobot;

@@ -6,7 +6,6 @@ import { defineProcessor } from "../processor.ts";
 /** app.list: every app of Nautobot's app_list (read fresh through the catalog). */
 export const appList = defineProcessor({
   name: "app.list",
-  args: appListArgs,
   title: () => "Apps",
   async run(ctx) {
     const apps = await ctx.deps.catalog.apps({ fresh: true, signal: ctx.signal });
@@ -26,7 +25,6 @@ export const appList = defineProcessor({
 /** app.show: one app's entry; an unknown name suggests close matches. */
 export const appShow = defineProcessor({
   name: "app.show",
-  args: appShowArgs,
   title: (a) => `App ${a.app}`,
   async run(ctx) {
     const app = await requireApp(ctx.deps.catalog, ctx.args.app, ctx.signal);

@@ -8,7 +8,6 @@ import { defineProcessor } from "../processor.ts";
 /** app.remove: drop an app from app_list (Git commit + sync, or PATCH). The running container is left alone. */
 export default defineProcessor({
   name: "app.remove",
-  args: appRemoveArgs,
   title: (a) => `Remove app ${a.app}`,
   async run(ctx) {
     const nb = ctx.deps.nautobot;

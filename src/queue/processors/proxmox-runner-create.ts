@@ -16,7 +16,6 @@ import { aapResultLines, aapStatusLine } from "./aap-view.ts";
  */
 export default defineProcessor({
   name: "proxmox.runner-create",
-  args: runnerCreateArgs,
   title: (a) => `Create runner${a.name ? ` ${a.name}` : ""}`,
   async run(ctx) {
     const { proxmox: px, nautobot: nb, aap } = ctx.deps;

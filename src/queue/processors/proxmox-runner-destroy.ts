@@ -15,7 +15,6 @@ import { defineProcessor, type ProcessorContext } from "../processor.ts";
  */
 export default defineProcessor({
   name: "proxmox.runner-destroy",
-  args: runnerDestroyArgs,
   title: (a) => `Destroy runner ${a.name}`,
   async run(ctx) {
     const px = ctx.deps.proxmox;

@@ -6,7 +6,6 @@ import { defineProcessor } from "../processor.ts";
 /** proxmox.runner-status: the runner LXCs (tagged `runner` or named `<prefix>NN`) with node, status and uptime. One read. */
 export default defineProcessor({
   name: "proxmox.runner-status",
-  args: runnerStatusArgs,
   title: () => "Runners",
   async run(ctx) {
     const px = ctx.deps.proxmox;

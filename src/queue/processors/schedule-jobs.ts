@@ -4,16 +4,6 @@ import { cronProblem, isTimeZone } from "../../schedules/cron.ts";
 import type { ScheduleService } from "../../schedules/schedule-service.ts";
 import { defineProcessor, type Processor, type ProcessorContext } from "../processor.ts";
 
-export const scheduleAddArgs = z.object({
-  cron: z.string().min(1).max(100).describe("Cron expression in quotes: 5 fields, or 6 with seconds first"),
-  command: z.string().min(1).max(500).describe("The command to run, e.g. sync all"),
-  tz: z.string().max(64).refine(isTimeZone, "not a time zone (use e.g. UTC or Europe/Berlin)").default("UTC").describe("Time zone of the cron, e.g. Europe/Berlin"),
-}).superRefine((a, ctx) => {
-  const problem = cronProblem(a.cron, a.tz);
-  if (problem) ctx.addIssue({ code: "custom", path: ["cron"], message: problem });
-});
-export const scheduleListArgs = z.object({});
-export const scheduleRemoveArgs = z.object({ schedule: z.string().regex(/^s[0-9a-f]{6}$/, "a schedule id like s1a2b3c").describe("Schedule id from /schedule list") });
 
 function service(ctx: ProcessorContext<unknown>): ScheduleService {
   if (!ctx.deps.schedules) throw new UserError("schedules_unavailable", "Schedules are not available in this worker.");
@@ -24,9 +14,8 @@ const when = (ms: number | undefined) => (ms ? `${new Date(ms).toISOString().sli
 const where = (c: { platform: string; channel: string }) => `${c.platform}:${c.channel}`;
 
 /** schedule.add: stores the schedule and creates its job scheduler (the ack path checked it; checked again here). */
-const add = defineProcessor({
+export const scheduleAdd = defineProcessor({
   name: "schedule.add",
-  args: scheduleAddArgs,
   title: (a) => `Schedule \`${a.command.slice(0, 60)}\``,
   async run(ctx) {
     const s = service(ctx);
@@ -45,9 +34,8 @@ const add = defineProcessor({
 });
 
 /** schedule.list (viewer): every schedule, with its zone, owner, channel and next run. */
-const list = defineProcessor({
+export const scheduleList = defineProcessor({
   name: "schedule.list",
-  args: scheduleListArgs,
   title: () => "Schedules",
   async run(ctx) {
     const all = await service(ctx).list();
@@ -57,9 +45,8 @@ const list = defineProcessor({
 });
 
 /** schedule.remove (operator, and the schedule's owner or an admin, checked here against the grants in force): removes the schedule and its job scheduler. */
-const remove = defineProcessor({
+export const scheduleRemove = defineProcessor({
   name: "schedule.remove",
-  args: scheduleRemoveArgs,
   title: (a) => `Remove schedule ${a.schedule}`,
   async run(ctx) {
     const rec = await service(ctx).remove(ctx.args.schedule, { actor: ctx.payload.actor, channel: ctx.payload.channel });
@@ -72,4 +59,3 @@ const remove = defineProcessor({
   },
 });
 
-export const scheduleProcessors: readonly Processor[] = [add, list, remove] as unknown as Processor[];

@@ -19,7 +19,6 @@ type Ctx = ProcessorContext<typeof executeArgs._output>;
  */
 export default defineProcessor({
   name: "truenas.cleanup-execute",
-  args: executeArgs,
   title: (a) => `Clean up ${a.folders.length} OCP folder${a.folders.length === 1 ? "" : "s"}`,
   async run(ctx) {
     const { deps, args } = ctx;

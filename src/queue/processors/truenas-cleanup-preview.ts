@@ -8,17 +8,13 @@ import { UserError } from "../../errors.ts";
 import { defineProcessor, type ProcessorContext } from "../processor.ts";
 import { confirmButtons } from "./truenas-confirm.ts";
 import { purgePreview } from "./truenas-purge-preview.ts";
+import type { JobArgs } from "../../jobs/job-table.ts";
+type CleanupArgs = JobArgs<"truenas.cleanup-preview">;
 
-export const cleanupArgs = z.object({
-  olderThan: z.string().regex(/^\d{1,5}[mhdw]$/, "an age like 30d, 12h or 2w").optional().describe("Only folders older than this (e.g. 30d)"),
-  purge: z.boolean().default(false).describe("Destroy held folders past the retention period instead"),
-});
-type CleanupArgs = z.infer<typeof cleanupArgs>;
 
 /** truenas.cleanup-preview: lists OCP folders (or, with purge, expired held ones) and asks for a confirmation. */
 export default defineProcessor({
   name: "truenas.cleanup-preview",
-  args: cleanupArgs,
   title: (a) => (a.purge ? "Purge held OCP folders: preview" : "Clean up OCP folders: preview"),
   async run(ctx) {
     const { deps } = ctx;

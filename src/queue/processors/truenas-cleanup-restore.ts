@@ -20,7 +20,6 @@ interface RenameState { to: string; done?: boolean | undefined }
  */
 export default defineProcessor({
   name: "truenas.cleanup-restore",
-  args: restoreArgs,
   title: (a) => `Restore ${a.plain.length + a.held.length} OCP folder(s)`,
   async run(ctx) {
     const { deps, args } = ctx;

@@ -13,7 +13,6 @@ import { defineProcessor } from "../processor.ts";
  */
 export default defineProcessor({
   name: "truenas.cleanup-purge",
-  args: purgeArgs,
   title: (a) => `Purge ${a.ids.length} held OCP folder(s)`,
   async run(ctx) {
     const { deps, args } = ctx;

@@ -1,0 +1,10 @@
+import { z } from "zod";
+import { hostName } from "../appcatalog/app-args.ts";
+
+/** `/deploy <app> [--check] [--host H] [--allow-elevated]`, and the `aap.deploy` job (also queued by a GitOps sync). */
+export const deployArgs = z.object({
+  app: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "an app name: lowercase letters, digits, - and _").describe("App name from app_list"),
+  check: z.boolean().default(false).describe("Dry run (Ansible check mode)"),
+  host: hostName.optional().describe("Deploy on this Docker host: the app's own, or one of its alternate_hosts"),
+  allowElevated: z.boolean().default(false).describe("Admin only: allow the entry's privileged mode, capabilities, host namespaces or devices"),
+});
