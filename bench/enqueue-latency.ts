@@ -42,6 +42,7 @@ async function labopsRun(s: BenchSettings, rate: number, seconds: number): Promi
   // A real job name (job names are typed) with no arguments; the probe replaces its work and keys by job id.
   const probe = defineProcessor({
     name: "gitops.status",
+    needs: [],
     title: () => "bench probe",
     async run(ctx) {
       starts.set(ctx.jobId, now() - (sent.get(ctx.jobId) ?? NaN));

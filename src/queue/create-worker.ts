@@ -13,6 +13,7 @@ import { CancelMarks } from "./cancel-marker.ts";
 import { acquireTarget, GUARD_RECHECK_MS, waitingLine } from "./lock-wait.ts";
 import { LostOwnershipError, TargetLockLostError, type Processor, type ProcessorResult } from "./processor.ts";
 import { ProgressMessage } from "./progress-message.ts";
+import { grantSystems, missingSystems, notConfigured } from "./systems.ts";
 import { TargetLocks } from "./target-lock.ts";
 import type { WorkerDeps } from "./worker-deps.ts";
 
@@ -128,6 +129,14 @@ export function createWorker(opts: WorkerOptions): LabopsWorker {
     }
     const title = processor.title(args.data);
     const abort = AbortSignal.any([shutdown.signal, ...(signal ? [signal] : [])]);
+    // Checked once, before the job waits for its target: a job whose systems are not configured cannot run.
+    const missing = missingSystems(runDeps, processor.needs);
+    if (missing.length) {
+      log.info({ missing }, "job refused: system not configured");
+      await progress.finish(failure(title, `Job \`${jobId}\` was not started: ${notConfigured(missing)}.`));
+      await deps.audit.record({ event: "result", command: payload.command, jobId, target: payload.lockKey, detail: `refused: ${missing.join(", ")} not configured` }).catch(() => {});
+      throw new UnrecoverableError(`${missing.join(", ")} not configured`);
+    }
 
     if (payload.lockKey) {
       const got = await acquireTarget(locks, payload.lockKey, jobId, deps.aap, abort);
@@ -177,7 +186,7 @@ export function createWorker(opts: WorkerOptions): LabopsWorker {
       else if (job.attemptsMade > 0 || job.stalledCounter > 0 || state.handedBack) progress.update({ title, state: "running", lines: ["Resuming…"] });
       if (state.handedBack) await save({ handedBack: false });
       const result = await processor.run({
-        args: args.data, payload, jobId, attempt: job.attemptsMade + 1, log, signal: abort, deps: runDeps, state, save, ensureOwner: beforeSideEffect, progress, holdRemote, remoteDone,
+        args: args.data, payload, jobId, attempt: job.attemptsMade + 1, log, signal: abort, deps: grantSystems(runDeps, processor.needs, processor.uses), state, save, ensureOwner: beforeSideEffect, progress, holdRemote, remoteDone,
       });
       await ensureOwner(); // a worker that lost the job delivers no final state (the new owner does)
       if (result.outcome === "canceled") {

@@ -4,9 +4,10 @@ import type { JobArgs } from "../jobs/job-table.ts";
 import type { Logger } from "../logger.ts";
 import type { JobPayload } from "../core/job-payload.ts";
 import type { ProgressMessage } from "./progress-message.ts";
+import type { ProcessorDeps, System } from "./systems.ts";
 import type { WorkerDeps } from "./worker-deps.ts";
 
-export interface ProcessorContext<A> {
+export interface ProcessorContext<A, D = WorkerDeps> {
   args: A;
   payload: JobPayload;
   jobId: string;
@@ -15,7 +16,8 @@ export interface ProcessorContext<A> {
   log: Logger;
   /** Aborted when the worker shuts down (the job is handed back with its remote ids) or the job is canceled. */
   signal: AbortSignal;
-  deps: WorkerDeps;
+  /** The worker's dependencies, with only the systems the processor declared (`needs`, `uses`). */
+  deps: D;
   /** What earlier attempts persisted: remote ids, the launch intent. */
   state: Record<string, unknown>;
   /** Persists into the job's data before returning; checks that this worker still owns the job. */
@@ -44,15 +46,20 @@ export interface ProcessorResult {
 /**
  * One job kind, named after its job (`system.verb`, see `core/job-names.ts`). Its arguments' schema is the
  * job table's (`jobs/job-table.ts`): the worker parses them with it before `title` and `run` see them.
+ * `needs`: the systems it cannot run without; the worker checks them once, before the job waits for its
+ * target, and fails the job with one message naming what is not configured. `uses`: systems it uses when
+ * they are configured (typed as optional). `run` sees those systems and no other.
  */
-export interface Processor<N extends JobName = JobName> {
+export interface Processor<N extends JobName = JobName, Need extends System = System, Use extends System = System> {
   name: N;
+  needs: readonly Need[];
+  uses?: readonly Use[] | undefined;
   /** The first message shown when the job starts. */
   title(args: JobArgs<N>): string;
-  run(ctx: ProcessorContext<JobArgs<N>>): Promise<ProcessorResult>;
+  run(ctx: ProcessorContext<JobArgs<N>, ProcessorDeps<Need, Use>>): Promise<ProcessorResult>;
 }
 
-export function defineProcessor<N extends JobName>(p: Processor<N>): Processor<N> {
+export function defineProcessor<N extends JobName, const Need extends System = never, const Use extends System = never>(p: Processor<N, Need, Use>): Processor<N, Need, Use> {
   return p;
 }
 

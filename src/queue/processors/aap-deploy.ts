@@ -14,17 +14,18 @@ import { deployArgs } from "../../jobs/deploy-args.ts";
 /** aap.deploy: Master Deploy for one app from app_list, limited to its host; then service checks and a journal entry. */
 export default defineProcessor({
   name: "aap.deploy",
+  needs: ["aap"],
+  uses: ["nautobot"],
   title: (a) => `Deploy ${a.app}${a.check ? " (check mode)" : ""}`,
   async run(ctx) {
     const { args, deps } = ctx;
-    if (!deps.aap) throw new UserError("aap_not_configured", "AAP is not configured (set AAP_URL and AAP_TOKEN), so labops cannot deploy.");
     // Read fresh: the entry checked here is the one Master Deploy will read from Nautobot a moment later.
     const app = await requireApp(deps.catalog, args.app, ctx.signal, true);
     const host = args.host ?? app.host;
     // Validated again here, where it takes effect: an entry committed to Git by hand never passed /app add.
     await checkDeployable(ctx, args.app, app, host);
     const title = `Deploy ${args.app} → ${host}${args.check ? " (check mode)" : ""}`;
-    const link = (id: number) => ({ label: `AAP job ${id}`, url: deps.aap!.jobUrl(id) });
+    const link = (id: number) => ({ label: `AAP job ${id}`, url: deps.aap.jobUrl(id) });
     ctx.progress.update({ title, state: "running", lines: [`Launching "${deps.config.aapSettings.templates.deploy}" on ${host}…`] });
 
     const f = await launchOnce(ctx, {

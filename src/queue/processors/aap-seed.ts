@@ -1,5 +1,3 @@
-import { z } from "zod";
-import { UserError } from "../../errors.ts";
 import { defineProcessor } from "../processor.ts";
 import { launchOnce } from "./aap-follow.ts";
 import { runAapUpdate } from "./aap-update.ts";
@@ -12,10 +10,10 @@ import { StepList } from "./steps.ts";
  */
 export default defineProcessor({
   name: "aap.seed",
+  needs: ["aap"],
   title: () => "Seed AAP",
   async run(ctx) {
     const aap = ctx.deps.aap;
-    if (!aap) throw new UserError("aap_not_configured", "AAP is not configured (set AAP_URL and AAP_TOKEN).");
     const s = ctx.deps.config.aapSettings;
     const steps = StepList.of([`Sync project "${s.project}"`, `Run "${s.templates.seeder}"`, `Update inventory source "${s.inventorySource}"`]);
     const [projectStep, seederStep, inventoryStep] = steps.steps.map((x) => x.name) as [string, string, string];

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import type { AapClient } from "../../clients/aap.ts";
 import { formatWindow } from "../../alerts/alert-message.ts";
 import { muteKey } from "../../alerts/alert-store.ts";
@@ -8,7 +7,7 @@ import { ROLE_RANK, strictest } from "../../core/actor.ts";
 import { allowsRelaunch, roleFor } from "../../core/command.ts";
 import type { LaunchRecord } from "../../core/launch-records.ts";
 import { ApiError, UserError } from "../../errors.ts";
-import { defineProcessor, type Processor, type ProcessorContext } from "../processor.ts";
+import { defineProcessor, type ProcessorContext } from "../processor.ts";
 import { follow } from "./aap-follow.ts";
 import { aapResultLines, aapStatusLine, hostCountsLine } from "./aap-view.ts";
 
@@ -32,11 +31,11 @@ interface RelaunchState {
  */
 export const aapRelaunch = defineProcessor({
   name: "aap.relaunch",
+  needs: ["aap"],
   title: (a) => `Relaunch failed hosts of AAP job ${a.aapJob}${a.template ? ` (${a.template})` : ""}`,
   async run(ctx) {
     const { args, deps } = ctx;
     const aap = deps.aap;
-    if (!aap) throw new UserError("aap_not_configured", "AAP is not configured (set AAP_URL and AAP_TOKEN), so labops cannot relaunch.");
     const title = `Relaunch failed hosts of AAP job ${args.aapJob}${args.template ? ` (${args.template})` : ""}`;
     const link = (id: number) => ({ label: `AAP job ${id}`, url: aap.jobUrl(id) });
     ctx.progress.update({ title, state: "running", lines: [`Relaunching the failed hosts of AAP job ${args.aapJob}…`], link: link(args.aapJob) });
@@ -163,10 +162,10 @@ const MAX_LOG_CHARS = 3_500;
 /** aap.show-log (the alert's "Show log"): the last lines of a job's output (blank ones left out), posted as a new message. Read-only. */
 export const aapShowLog = defineProcessor({
   name: "aap.show-log",
+  needs: ["aap"],
   title: (a) => `Output of AAP job ${a.aapJob}`,
   async run(ctx) {
     const { args, deps } = ctx;
-    if (!deps.aap) throw new UserError("aap_not_configured", "AAP is not configured (set AAP_URL and AAP_TOKEN), so labops cannot read job output.");
     let text: string;
     try {
       text = await deps.aap.stdoutTail(args.aapJob, args.lines, { signal: ctx.signal });
@@ -198,6 +197,7 @@ export const aapShowLog = defineProcessor({
 /** alert.mute (the alert's "Mute 1h"): no alerts for a template or command for a while; the message tells the channel. */
 export const alertMute = defineProcessor({
   name: "alert.mute",
+  needs: [],
   title: (a) => `Mute alerts for ${a.subject}`,
   async run(ctx) {
     const { args, deps, payload } = ctx;

@@ -1,13 +1,12 @@
-import { z } from "zod";
 import { formatWindow } from "../../alerts/alert-message.ts";
 import { AlertStore } from "../../alerts/alert-store.ts";
 import { muteScopeRole } from "../../alerts/mute-role.ts";
-import { MUTE_SCOPE, type Mute } from "../../alerts/mutes.ts";
+import type { Mute } from "../../alerts/mutes.ts";
 import { actorKey, type Role } from "../../core/actor.ts";
 import { Permissions } from "../../core/permissions.ts";
 import { UserError } from "../../errors.ts";
 import { nextRuns } from "../../schedules/cron.ts";
-import { defineProcessor, type Processor, type ProcessorContext } from "../processor.ts";
+import { defineProcessor, type ProcessorContext } from "../processor.ts";
 
 
 function store(ctx: ProcessorContext<unknown>): AlertStore {
@@ -40,6 +39,7 @@ const line = (m: Mute) =>
 /** alerts.list (viewer): mutes in force with their expiry, and the maintenance windows from the settings. */
 export const alertsList = defineProcessor({
   name: "alerts.list",
+  needs: [],
   title: () => "Alert mutes",
   async run(ctx) {
     const mutes = await store(ctx).mutes();
@@ -59,6 +59,7 @@ export const alertsList = defineProcessor({
  */
 export const alertsMute = defineProcessor({
   name: "alerts.mute",
+  needs: [],
   title: (a) => `Mute ${a.scope}`,
   async run(ctx) {
     const role = await checkRole(ctx, ctx.args.scope, "mute");
@@ -77,6 +78,7 @@ export const alertsMute = defineProcessor({
 /** alerts.unmute (operator; for a template, the role of its command): ends a mute made with /labops alerts mute. */
 export const alertsUnmute = defineProcessor({
   name: "alerts.unmute",
+  needs: [],
   title: (a) => `Unmute ${a.mute}`,
   async run(ctx) {
     const s = store(ctx);

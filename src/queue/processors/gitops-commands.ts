@@ -1,17 +1,14 @@
-import { z } from "zod";
 import type { Message } from "../../core/message.ts";
-import { UserError } from "../../errors.ts";
 import type { GitopsRuntime } from "../../gitops/gitops-runtime.ts";
 import type { GitopsStatus } from "../../gitops/gitops-state.ts";
 import type { PollOutcome } from "../../gitops/gitops-watcher.ts";
 import { sleep } from "../../sleep.ts";
-import { defineProcessor, type Processor, type ProcessorContext } from "../processor.ts";
+import { defineProcessor, type ProcessorContext } from "../processor.ts";
+import type { ProcessorDeps } from "../systems.ts";
 
 
-function runtime(ctx: ProcessorContext<unknown>): GitopsRuntime {
-  const g = ctx.deps.gitops;
-  if (!g) throw new UserError("gitops_not_configured", "GitOps is off: set GIT_REMOTE (and keep gitops.enabled) and a channel for it (gitops.channel or an alert channel).");
-  return g;
+function runtime(ctx: ProcessorContext<unknown, ProcessorDeps<"gitops">>): GitopsRuntime {
+  return ctx.deps.gitops;
 }
 
 const when = (ms: number | undefined) => (ms ? `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")} UTC` : "never");
@@ -29,6 +26,7 @@ export function statusLines(g: GitopsRuntime, s: GitopsStatus): string[] {
 /** gitops.status (viewer): the last revision seen, when, and the last result. */
 export const gitopsStatus = defineProcessor({
   name: "gitops.status",
+  needs: ["gitops"],
   title: () => "GitOps status",
   async run(ctx) {
     const g = runtime(ctx);
@@ -40,6 +38,7 @@ export const gitopsStatus = defineProcessor({
 /** gitops.pause / gitops.resume (operator): every worker's watcher skips its checks while paused. */
 export const gitopsPause = defineProcessor({
   name: "gitops.pause",
+  needs: ["gitops"],
   title: () => "GitOps: pause",
   async run(ctx) {
     const g = runtime(ctx);
@@ -50,6 +49,7 @@ export const gitopsPause = defineProcessor({
 
 export const gitopsResume = defineProcessor({
   name: "gitops.resume",
+  needs: ["gitops"],
   title: () => "GitOps: resume",
   async run(ctx) {
     const g = runtime(ctx);
@@ -61,6 +61,7 @@ export const gitopsResume = defineProcessor({
 /** gitops.check (operator): checks now instead of at the next interval, and waits for the sync it finds or queues. */
 export const gitopsCheck = defineProcessor({
   name: "gitops.check",
+  needs: ["gitops"],
   title: () => "GitOps: check now",
   async run(ctx) {
     const g = runtime(ctx);

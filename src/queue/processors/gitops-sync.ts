@@ -1,6 +1,5 @@
 import { z } from "zod";
 import type { Button } from "../../core/message.ts";
-import { UserError } from "../../errors.ts";
 import { diffAppList, type AppListDiff } from "../../gitops/app-list-diff.ts";
 import { deployButtonRecord } from "../../gitops/deploy-button.ts";
 import type { GitopsRuntime } from "../../gitops/gitops-runtime.ts";
@@ -22,10 +21,11 @@ const DAY = 86_400_000;
  */
 export default defineProcessor({
   name: GITOPS_SYNC_JOB,
+  needs: ["gitops"],
+  uses: ["aap", "nautobot"],
   title: (a) => `GitOps: sync of ${a.to.slice(0, 8)}`,
   async run(ctx) {
     const g = ctx.deps.gitops;
-    if (!g) throw new UserError("gitops_not_configured", "GitOps is not configured in this worker (GIT_REMOTE, gitops.enabled).");
     const { from, to, forced } = ctx.args;
     const head = `GitOps: ${g.settings.branch} ${from.slice(0, 8)} → ${to.slice(0, 8)}`;
     await g.mirror.fetch(ctx.signal);

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { UserError } from "../../errors.ts";
 import { defineProcessor } from "../processor.ts";
 import { runAapUpdate } from "./aap-update.ts";
@@ -10,6 +9,8 @@ const NAMES = { project: "AAP project", inventory: "AAP inventory source", nauto
 /** lab.sync: AAP project update, inventory source update, Nautobot Git sync (its logs read for errors), or all three in order. */
 export default defineProcessor({
   name: "lab.sync",
+  needs: [],
+  uses: ["aap", "nautobot"],
   title: (a) => `Sync ${a.target}`,
   async run(ctx) {
     const targets = ctx.args.target === "all" ? (["project", "inventory", "nautobot"] as const) : [ctx.args.target];

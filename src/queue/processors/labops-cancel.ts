@@ -1,11 +1,9 @@
-import { z } from "zod";
 import { TERMINAL_JOB_STATUSES, type AapClient } from "../../clients/aap.ts";
 import { correlationOf } from "../../core/launch-records.ts";
 import type { Message } from "../../core/message.ts";
 import { UserError } from "../../errors.ts";
 import { sleep } from "../../sleep.ts";
 import { CancelMarks } from "../cancel-marker.ts";
-import { messageRefSchema } from "../../core/job-payload.ts";
 import { QUEUE_NAME } from "../job-queue.ts";
 import { defineProcessor, type ProcessorContext } from "../processor.ts";
 import { TargetLocks } from "../target-lock.ts";
@@ -23,6 +21,8 @@ export const CANCEL_WAIT_MS = 120_000;
  */
 export default defineProcessor({
   name: "labops.cancel",
+  needs: [],
+  uses: ["aap"],
   title: (a) => `Cancel job ${a.id}`,
   async run(ctx) {
     if (ctx.args.removed) return cancelRemoved(ctx, ctx.args.removed);

@@ -1,19 +1,17 @@
-import { appAddArgs } from "../../appcatalog/app-args.ts";
 import { applyAppChange } from "../../appcatalog/app-change.ts";
 import { appFields } from "../../appcatalog/app-view.ts";
 import { buildNewApp } from "../../appcatalog/app-validate.ts";
 import type { Message } from "../../core/message.ts";
-import { UserError } from "../../errors.ts";
 import { StepLines } from "../../runner/steps.ts";
 import { defineProcessor } from "../processor.ts";
 
 /** app.add: validate a new app_list entry, commit it to Git (or PATCH), sync Nautobot, wait until it shows. */
 export default defineProcessor({
   name: "app.add",
+  needs: ["nautobot"],
   title: (a) => `Add app ${a.app}`,
   async run(ctx) {
     const nb = ctx.deps.nautobot;
-    if (!nb) throw new UserError("nautobot_not_configured", "Nautobot is not configured (set NAUTOBOT_URL and NAUTOBOT_TOKEN), so labops cannot change app_list.");
     const title = `Add app ${ctx.args.app}`;
     const steps = new StepLines();
     const show = (extra: Partial<Message> = {}) => ctx.progress.update({ title, state: "running", lines: steps.lines(), ...extra });

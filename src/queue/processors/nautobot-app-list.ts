@@ -1,4 +1,3 @@
-import { appListArgs, appShowArgs } from "../../appcatalog/app-args.ts";
 import { appFields, appLine } from "../../appcatalog/app-view.ts";
 import { requireApp } from "../../core/app-catalog.ts";
 import { defineProcessor } from "../processor.ts";
@@ -6,6 +5,7 @@ import { defineProcessor } from "../processor.ts";
 /** app.list: every app of Nautobot's app_list (read fresh through the catalog). */
 export const appList = defineProcessor({
   name: "app.list",
+  needs: [],
   title: () => "Apps",
   async run(ctx) {
     const apps = await ctx.deps.catalog.apps({ fresh: true, signal: ctx.signal });
@@ -25,6 +25,7 @@ export const appList = defineProcessor({
 /** app.show: one app's entry; an unknown name suggests close matches. */
 export const appShow = defineProcessor({
   name: "app.show",
+  needs: [],
   title: (a) => `App ${a.app}`,
   async run(ctx) {
     const app = await requireApp(ctx.deps.catalog, ctx.args.app, ctx.signal);

@@ -1,17 +1,15 @@
-import { appRemoveArgs } from "../../appcatalog/app-args.ts";
 import { applyAppChange } from "../../appcatalog/app-change.ts";
 import { requireApp } from "../../core/app-catalog.ts";
-import { UserError } from "../../errors.ts";
 import { StepLines } from "../../runner/steps.ts";
 import { defineProcessor } from "../processor.ts";
 
 /** app.remove: drop an app from app_list (Git commit + sync, or PATCH). The running container is left alone. */
 export default defineProcessor({
   name: "app.remove",
+  needs: ["nautobot"],
   title: (a) => `Remove app ${a.app}`,
   async run(ctx) {
     const nb = ctx.deps.nautobot;
-    if (!nb) throw new UserError("nautobot_not_configured", "Nautobot is not configured (set NAUTOBOT_URL and NAUTOBOT_TOKEN), so labops cannot change app_list.");
     const title = `Remove app ${ctx.args.app}`;
     const steps = new StepLines();
     const show = () => ctx.progress.update({ title, state: "running", lines: steps.lines() });

@@ -1,7 +1,5 @@
 import { ProxmoxTaskError } from "../../clients/proxmox.ts";
 import type { Message } from "../../core/message.ts";
-import { UserError } from "../../errors.ts";
-import { runnerCreateArgs } from "../../runner/runner-args.ts";
 import { createLxcOnce, planRunner, startOnce, taskWait, waitUnlocked } from "../../runner/runner-lxc.ts";
 import { ensureRunnerVm, syncAapInventory } from "../../runner/runner-records.ts";
 import { StepLines } from "../../runner/steps.ts";
@@ -16,10 +14,11 @@ import { aapResultLines, aapStatusLine } from "./aap-view.ts";
  */
 export default defineProcessor({
   name: "proxmox.runner-create",
+  needs: ["proxmox"],
+  uses: ["nautobot", "aap"],
   title: (a) => `Create runner${a.name ? ` ${a.name}` : ""}`,
   async run(ctx) {
     const { proxmox: px, nautobot: nb, aap } = ctx.deps;
-    if (!px) throw new UserError("proxmox_not_configured", "Proxmox is not configured (set PROXMOX_URL and PROXMOX_TOKEN), so labops cannot create runners.");
     const steps = new StepLines();
     let title = "Create runner";
     const show = (extra: Partial<Message> = {}) => ctx.progress.update({ title, state: "running", lines: steps.lines(), ...extra });

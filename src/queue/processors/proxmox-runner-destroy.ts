@@ -2,7 +2,6 @@ import { ProxmoxTaskError, type ProxmoxClient } from "../../clients/proxmox.ts";
 import type { Resource } from "../../clients/proxmox.ts";
 import { closeMatches } from "../../core/suggest.ts";
 import { UserError } from "../../errors.ts";
-import { runnerDestroyArgs } from "../../runner/runner-args.ts";
 import { taskWait } from "../../runner/runner-lxc.ts";
 import { isRunner } from "../../runner/runner-names.ts";
 import { StepLines } from "../../runner/steps.ts";
@@ -15,10 +14,11 @@ import { defineProcessor, type ProcessorContext } from "../processor.ts";
  */
 export default defineProcessor({
   name: "proxmox.runner-destroy",
+  needs: ["proxmox"],
+  uses: ["nautobot"],
   title: (a) => `Destroy runner ${a.name}`,
   async run(ctx) {
     const px = ctx.deps.proxmox;
-    if (!px) throw new UserError("proxmox_not_configured", "Proxmox is not configured (set PROXMOX_URL and PROXMOX_TOKEN).");
     const title = `Destroy runner ${ctx.args.name}`;
     const steps = new StepLines();
     const show = () => ctx.progress.update({ title, state: "running", lines: steps.lines() });

@@ -1,15 +1,13 @@
-import { UserError } from "../../errors.ts";
-import { runnerStatusArgs } from "../../runner/runner-args.ts";
 import { formatUptime, isRunner } from "../../runner/runner-names.ts";
 import { defineProcessor } from "../processor.ts";
 
 /** proxmox.runner-status: the runner LXCs (tagged `runner` or named `<prefix>NN`) with node, status and uptime. One read. */
 export default defineProcessor({
   name: "proxmox.runner-status",
+  needs: ["proxmox"],
   title: () => "Runners",
   async run(ctx) {
     const px = ctx.deps.proxmox;
-    if (!px) throw new UserError("proxmox_not_configured", "Proxmox is not configured (set PROXMOX_URL and PROXMOX_TOKEN).");
     const prefix = ctx.deps.config.proxmoxSettings.runnerPrefix;
     const runners = (await px.resources({ signal: ctx.signal }))
       .filter((r) => isRunner(r, prefix))

@@ -1,12 +1,10 @@
-import { z } from "zod";
 import { UserError } from "../../errors.ts";
-import { cronProblem, isTimeZone } from "../../schedules/cron.ts";
 import type { ScheduleService } from "../../schedules/schedule-service.ts";
-import { defineProcessor, type Processor, type ProcessorContext } from "../processor.ts";
+import { defineProcessor, type ProcessorContext } from "../processor.ts";
+import type { ProcessorDeps } from "../systems.ts";
 
 
-function service(ctx: ProcessorContext<unknown>): ScheduleService {
-  if (!ctx.deps.schedules) throw new UserError("schedules_unavailable", "Schedules are not available in this worker.");
+function service(ctx: ProcessorContext<unknown, ProcessorDeps<"schedules">>): ScheduleService {
   return ctx.deps.schedules;
 }
 
@@ -16,6 +14,7 @@ const where = (c: { platform: string; channel: string }) => `${c.platform}:${c.c
 /** schedule.add: stores the schedule and creates its job scheduler (the ack path checked it; checked again here). */
 export const scheduleAdd = defineProcessor({
   name: "schedule.add",
+  needs: ["schedules"],
   title: (a) => `Schedule \`${a.command.slice(0, 60)}\``,
   async run(ctx) {
     const s = service(ctx);
@@ -36,6 +35,7 @@ export const scheduleAdd = defineProcessor({
 /** schedule.list (viewer): every schedule, with its zone, owner, channel and next run. */
 export const scheduleList = defineProcessor({
   name: "schedule.list",
+  needs: ["schedules"],
   title: () => "Schedules",
   async run(ctx) {
     const all = await service(ctx).list();
@@ -47,6 +47,7 @@ export const scheduleList = defineProcessor({
 /** schedule.remove (operator, and the schedule's owner or an admin, checked here against the grants in force): removes the schedule and its job scheduler. */
 export const scheduleRemove = defineProcessor({
   name: "schedule.remove",
+  needs: ["schedules"],
   title: (a) => `Remove schedule ${a.schedule}`,
   async run(ctx) {
     const rec = await service(ctx).remove(ctx.args.schedule, { actor: ctx.payload.actor, channel: ctx.payload.channel });

@@ -9,8 +9,9 @@ import { defineProcessor, type ProcessorContext } from "../processor.ts";
 import { launchOnce } from "./aap-follow.ts";
 import { aapResultLines, aapStatusLine } from "./aap-view.ts";
 import { ensureSnapshot, holdDatasets, plainFolderList, type Skip } from "./truenas-cleanup-steps.ts";
+import type { ProcessorDeps } from "../systems.ts";
 
-type Ctx = ProcessorContext<typeof executeArgs._output>;
+type Ctx = ProcessorContext<typeof executeArgs._output, ProcessorDeps<"truenas", "aap">>;
 
 /**
  * truenas.cleanup-execute: deletes exactly the confirmed list. Snapshot first (saved in state), then datasets
@@ -19,10 +20,11 @@ type Ctx = ProcessorContext<typeof executeArgs._output>;
  */
 export default defineProcessor({
   name: "truenas.cleanup-execute",
+  needs: ["truenas"],
+  uses: ["aap"],
   title: (a) => `Clean up ${a.folders.length} OCP folder${a.folders.length === 1 ? "" : "s"}`,
   async run(ctx) {
     const { deps, args } = ctx;
-    if (!deps.truenas) throw new UserError("truenas_not_configured", "TrueNAS is not configured, so nothing was deleted.");
     if (!deps.aap && args.folders.some((f) => f.kind === "folder")) {
       throw new UserError("aap_not_configured", "AAP is not configured, and plain folders can only be removed through its Cleanup OCP Folders template. Nothing was deleted.");
     }

@@ -1,24 +1,23 @@
-import { z } from "zod";
 import { cleanupLockKey, cleanupSettings, type CleanupSettings } from "../../cleanup/cleanup-settings.ts";
 import { formatAge, formatBytes, parseAge, showName } from "../../cleanup/cleanup-view.ts";
 import type { ExecuteArgs } from "../../cleanup/cleanup-plan.ts";
 import { listCandidates, type Candidate, type Listing } from "../../cleanup/list-candidates.ts";
 import type { Message } from "../../core/message.ts";
-import { UserError } from "../../errors.ts";
 import { defineProcessor, type ProcessorContext } from "../processor.ts";
 import { confirmButtons } from "./truenas-confirm.ts";
 import { purgePreview } from "./truenas-purge-preview.ts";
 import type { JobArgs } from "../../jobs/job-table.ts";
+import type { ProcessorDeps } from "../systems.ts";
 type CleanupArgs = JobArgs<"truenas.cleanup-preview">;
 
 
 /** truenas.cleanup-preview: lists OCP folders (or, with purge, expired held ones) and asks for a confirmation. */
 export default defineProcessor({
   name: "truenas.cleanup-preview",
+  needs: ["truenas"],
   title: (a) => (a.purge ? "Purge held OCP folders: preview" : "Clean up OCP folders: preview"),
   async run(ctx) {
     const { deps } = ctx;
-    if (!deps.truenas) throw new UserError("truenas_not_configured", "TrueNAS is not configured (set TRUENAS_URL and TRUENAS_API_KEY), so labops cannot list the share.");
     const s = cleanupSettings(deps.config);
     // A retry (or a crash after the buttons were made) shows the same buttons again, never a second set.
     const saved = ctx.state.preview as Message | undefined;
@@ -29,10 +28,10 @@ export default defineProcessor({
   },
 });
 
-async function cleanupPreview(ctx: ProcessorContext<CleanupArgs>, s: CleanupSettings): Promise<Message> {
+async function cleanupPreview(ctx: ProcessorContext<CleanupArgs, ProcessorDeps<"truenas">>, s: CleanupSettings): Promise<Message> {
   const olderThanMs = ctx.args.olderThan ? parseAge(ctx.args.olderThan) : undefined;
   ctx.progress.update({ title: "Clean up OCP folders: preview", state: "running", lines: [`Listing ${s.share} on TrueNAS…`] });
-  const listing = await listCandidates(ctx.deps.truenas!, s, { olderThanMs, signal: ctx.signal });
+  const listing = await listCandidates(ctx.deps.truenas, s, { olderThanMs, signal: ctx.signal });
   const info = listingLines(listing, s);
   if (listing.candidates.length === 0) {
     return { title: `Nothing to clean up under ${s.share}`, state: "success", lines: ["No OCP folder matches.", ...info] };

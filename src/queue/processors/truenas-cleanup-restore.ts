@@ -9,8 +9,9 @@ import { UserError } from "../../errors.ts";
 import { defineProcessor, type ProcessorContext } from "../processor.ts";
 import { launchOnce } from "./aap-follow.ts";
 import { aapResultLines, aapStatusLine } from "./aap-view.ts";
+import type { ProcessorDeps } from "../systems.ts";
 
-type Ctx = ProcessorContext<typeof restoreArgs._output>;
+type Ctx = ProcessorContext<typeof restoreArgs._output, ProcessorDeps<"truenas", "aap">>;
 interface RenameState { to: string; done?: boolean | undefined }
 
 /**
@@ -20,10 +21,11 @@ interface RenameState { to: string; done?: boolean | undefined }
  */
 export default defineProcessor({
   name: "truenas.cleanup-restore",
+  needs: ["truenas"],
+  uses: ["aap"],
   title: (a) => `Restore ${a.plain.length + a.held.length} OCP folder(s)`,
   async run(ctx) {
     const { deps, args } = ctx;
-    if (!deps.truenas) throw new UserError("truenas_not_configured", "TrueNAS is not configured, so nothing can be restored.");
     if (!deps.aap && args.plain.length) throw new UserError("aap_not_configured", "AAP is not configured, and plain folders come back through its Cleanup OCP Folders template.");
     const s = cleanupSettings(deps.config);
     checkPlanSettings(args, s);
@@ -52,7 +54,7 @@ export default defineProcessor({
 });
 
 async function renameBack(ctx: Ctx, s: CleanupSettings, p: ProgressLines, h: { name: string; heldId: string }): Promise<void> {
-  const truenas = ctx.deps.truenas!;
+  const truenas = ctx.deps.truenas;
   const to = `${s.dataset}/${h.name}`;
   const parsed = parseHeldId(s.holdingDataset, h.heldId);
   if (parsed?.original !== h.name) throw new UserError("cleanup_unsafe", `Refusing to restore from ${h.heldId}: not a held copy of ${h.name}.`);
@@ -78,7 +80,7 @@ async function renameBack(ctx: Ctx, s: CleanupSettings, p: ProgressLines, h: { n
 }
 
 async function restorePlain(ctx: Ctx, s: CleanupSettings, p: ProgressLines): Promise<{ launched: string[]; ok: boolean; lines: string[]; link?: { label: string; url: string } | undefined }> {
-  const truenas = ctx.deps.truenas!;
+  const truenas = ctx.deps.truenas;
   const { args } = ctx;
   if (!args.plain.length) return { launched: [], ok: true, lines: [] };
   let list = ctx.state.restoreList as string[] | undefined;

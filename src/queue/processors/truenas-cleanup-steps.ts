@@ -13,8 +13,9 @@ import { recheckFolders } from "../../cleanup/revalidate.ts";
 import { isWithin } from "../../cleanup/share-path.ts";
 import { UserError } from "../../errors.ts";
 import type { ProcessorContext } from "../processor.ts";
+import type { ProcessorDeps } from "../systems.ts";
 
-type Ctx = ProcessorContext<ExecuteArgs>;
+type Ctx = ProcessorContext<ExecuteArgs, ProcessorDeps<"truenas", "aap">>;
 export interface Skip { name: string; reason: string }
 interface SnapshotState { name: string; intentAt: number; done?: boolean | undefined }
 interface RenameState { from: string; to: string; done?: boolean | undefined }
@@ -23,7 +24,7 @@ export const snapshotNameFor = (jobId: string) => `labops-cleanup-${jobId.replac
 
 /** Step 1: a recursive snapshot of the share's dataset, recorded in state before anything is deleted. */
 export async function ensureSnapshot(ctx: Ctx, s: CleanupSettings, p: ProgressLines): Promise<string> {
-  const truenas = ctx.deps.truenas!;
+  const truenas = ctx.deps.truenas;
   const saved = ctx.state.snapshot as SnapshotState | undefined;
   const name = saved?.name ?? snapshotNameFor(ctx.jobId);
   if (!saved?.done) {
@@ -71,7 +72,7 @@ export async function ensureHolding(truenas: TrueNasClient, s: CleanupSettings, 
 
 /** Step 2a: each folder that is its own dataset is renamed into the holding dataset (never destroyed). */
 export async function holdDatasets(ctx: Ctx, s: CleanupSettings, p: ProgressLines): Promise<{ moved: { name: string; heldId: string }[]; skipped: Skip[] }> {
-  const truenas = ctx.deps.truenas!;
+  const truenas = ctx.deps.truenas;
   const out = { moved: [] as { name: string; heldId: string }[], skipped: [] as Skip[] };
   const folders = ctx.args.folders.filter((f) => f.kind === "dataset");
   if (folders.length) await ensureHolding(truenas, s, ctx.signal);
@@ -114,7 +115,7 @@ export async function plainFolderList(ctx: Ctx, s: CleanupSettings, launchKey: s
   const intent = ctx.state[launchKey] as { jobId?: number } | undefined;
   if (saved && intent?.jobId !== undefined) return saved;
   const names = saved?.folders ?? ctx.args.folders.filter((f) => f.kind === "folder").map((f) => f.name);
-  const checks = await recheckFolders(ctx.deps.truenas!, s, names.map((name) => ({ name, kind: "folder" as const })), { signal: ctx.signal });
+  const checks = await recheckFolders(ctx.deps.truenas, s, names.map((name) => ({ name, kind: "folder" as const })), { signal: ctx.signal });
   if (saved && intent) {
     // A launch may have happened before a crash: keep its exact list (gone is expected), refuse if one turned unsafe.
     const bad = names.filter((n) => checks.get(n)?.state === "unsafe");

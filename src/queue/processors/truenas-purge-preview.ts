@@ -5,12 +5,13 @@ import { listHeld } from "../../cleanup/held-list.ts";
 import type { Message } from "../../core/message.ts";
 import type { ProcessorContext } from "../processor.ts";
 import { confirmButtons } from "./truenas-confirm.ts";
+import type { ProcessorDeps } from "../systems.ts";
 
 /** The preview of /cleanup-ocp --purge: held datasets past the retention period, with Confirm/Cancel. */
-export async function purgePreview(ctx: ProcessorContext<unknown>, s: CleanupSettings): Promise<Message> {
+export async function purgePreview(ctx: ProcessorContext<unknown, ProcessorDeps<"truenas">>, s: CleanupSettings): Promise<Message> {
   ctx.progress.update({ title: "Purge held OCP folders: preview", state: "running", lines: [`Listing ${s.holdingDataset} on TrueNAS…`] });
   const now = Date.now();
-  const held = await listHeld(ctx.deps.truenas!, s, { signal: ctx.signal, now });
+  const held = await listHeld(ctx.deps.truenas, s, { signal: ctx.signal, now });
   const keptLines = held.kept.map((h) => `Kept ${showName(h.original)} (${h.id}): held ${formatAge(now - h.heldAt)}, retention ${formatAge(s.retentionMs)}.`);
   const foreign = held.foreign.map((id) => `Not made by labops, never touched: \`${id}\`.`);
   if (held.expired.length === 0) {

@@ -1,4 +1,3 @@
-import { purgeArgs } from "../../cleanup/cleanup-plan.ts";
 import { cleanupSettings } from "../../cleanup/cleanup-settings.ts";
 import { formatAge } from "../../cleanup/cleanup-view.ts";
 import { parseHeldId } from "../../cleanup/holding.ts";
@@ -13,10 +12,10 @@ import { defineProcessor } from "../processor.ts";
  */
 export default defineProcessor({
   name: "truenas.cleanup-purge",
+  needs: ["truenas"],
   title: (a) => `Purge ${a.ids.length} held OCP folder(s)`,
   async run(ctx) {
     const { deps, args } = ctx;
-    if (!deps.truenas) throw new UserError("truenas_not_configured", "TrueNAS is not configured, so nothing was purged.");
     const s = cleanupSettings(deps.config);
     if (args.holdingDataset !== s.holdingDataset) throw new UserError("cleanup_stale", "truenas.holdingDataset changed since the preview; nothing was purged.");
     const p = new ProgressLines(ctx.progress, `Purge held OCP folders in ${s.holdingDataset}`);
