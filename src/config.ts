@@ -3,7 +3,7 @@ import { parseEnv } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { MUTE_SCOPE } from "./alerts/mutes.ts";
-import { closeMatches } from "./core/suggest.ts";
+import { closeMatches } from "./suggest.ts";
 import { rootProblem } from "./appcatalog/app-policy.ts";
 import { ConfigError } from "./errors.ts";
 import { cronProblem } from "./schedules/cron.ts";

@@ -7,7 +7,7 @@ import { ProxmoxClient } from "./clients/proxmox.ts";
 import { TrueNasClient } from "./clients/truenas.ts";
 import type { Config } from "./config.ts";
 import { ActionStore } from "./core/action-store.ts";
-import { FileCatalog, NautobotCatalog, type AppCatalog } from "./core/app-catalog.ts";
+import { FileCatalog, NautobotCatalog, type AppCatalog } from "./appcatalog/app-catalog.ts";
 import { AuditLog } from "./core/audit-log.ts";
 import { CommandRegistry } from "./core/command-registry.ts";
 import type { AckDeps, ActionHandler } from "./core/dispatch.ts";

@@ -89,6 +89,19 @@ export const SERVICE_NAMES: Record<Service, string> = {
   git: "Git",
 };
 
+/** The job queue (Redis) is down or too slow: nothing was queued, or (uncertain) maybe something was. */
+export class QueueUnavailableError extends UserError {
+  constructor(options?: ErrorOptions & { uncertain?: boolean }) {
+    super(
+      "queue_unavailable",
+      options?.uncertain
+        ? "The job queue is answering too slowly (Redis took more than 2 s), so this request may not have been queued. Check `/status` before you try again."
+        : "The job queue is unavailable right now (Redis is not answering), so nothing was queued. Try again in a minute.",
+      options,
+    );
+  }
+}
+
 export class ConfigError extends Error {
   override name = "ConfigError";
   constructor(readonly problems: string[]) {

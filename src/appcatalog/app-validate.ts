@@ -1,6 +1,6 @@
 import { appEntrySchema, type AppEntry } from "../clients/nautobot-schemas.ts";
 import type { NautobotClient } from "../clients/nautobot.ts";
-import { closeMatches } from "../core/suggest.ts";
+import { closeMatches } from "../suggest.ts";
 import { UserError } from "../errors.ts";
 import { ENV_RE, PORT_RE, type AppAddArgs } from "./app-args.ts";
 import { entryProblems, type AppPolicy } from "./app-policy.ts";

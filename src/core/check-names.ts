@@ -1,7 +1,7 @@
 import { UserError } from "../errors.ts";
 import type { RegisteredCommand } from "./command-registry.ts";
 import { LOOKUP_NOUNS, type LookupCache, type LookupSource } from "./lookup-cache.ts";
-import { closeMatches } from "./suggest.ts";
+import { closeMatches } from "../suggest.ts";
 
 const SOURCES = new Set<string>(Object.keys(LOOKUP_NOUNS));
 

@@ -1,6 +1,6 @@
 import { argSpecs, usage, type ArgSpec } from "./arg-spec.ts";
 import type { CommandDefinition } from "./command.ts";
-import { closeMatches } from "./suggest.ts";
+import { closeMatches } from "../suggest.ts";
 
 /** The one slash command that always works: `/labops deploy traefik`, `/labops help`. */
 export const NAMESPACE = "labops";

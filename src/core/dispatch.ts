@@ -1,12 +1,11 @@
 import type { VersionStore } from "./version-store.ts";
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
-import { UserError } from "../errors.ts";
+import { QueueUnavailableError, UserError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
-import type { CommandOutcome, Metrics } from "../metrics/metrics.ts";
-import type { Admission } from "../queue/admission.ts";
-import { QueueUnavailableError, type JobQueue } from "../queue/job-queue.ts";
-import type { TargetLocks } from "../queue/target-lock.ts";
+import type { AckMetrics, AdmissionGate, CommandOutcome, LockStore } from "./ack-stores.ts";
+import type { JobSink } from "./job-sink.ts";
+import type { CatalogCache } from "./catalog-cache.ts";
 import type { ActionStore } from "./action-store.ts";
 import { actorKey, type Actor, type ChannelRef, type MessageRef, type Role } from "./actor.ts";
 import type { AuditLog } from "./audit-log.ts";
@@ -14,7 +13,6 @@ import type { CommandRegistry, RegisteredCommand } from "./command-registry.ts";
 import { roleFor } from "./command.ts";
 import type { Message } from "./message.ts";
 import { checkNames } from "./check-names.ts";
-import type { AppCatalog } from "./app-catalog.ts";
 import type { LookupCache } from "./lookup-cache.ts";
 import { parseText } from "./parse-text.ts";
 import type { Permissions } from "./permissions.ts";
@@ -22,24 +20,24 @@ import type { Permissions } from "./permissions.ts";
 /** What the acknowledgement path may touch: the queue, Redis-held state, config. Never a backend. */
 export interface AckDeps {
   commands: CommandRegistry;
-  jobs: JobQueue;
+  jobs: JobSink;
   actions: ActionStore;
   permissions: Permissions;
   audit: AuditLog;
   /** Per-person budget and the cooldown of mutating commands (one Redis round trip per command or click). */
-  admission: Admission;
+  admission: AdmissionGate;
   log: Logger;
   confirmTtlMs: number;
   actionHandlers: ReadonlyMap<string, ActionHandler>;
   /** Read-only views for /status (Redis, not a backend). */
-  locks: TargetLocks;
+  locks: LockStore;
   /** The backends' versions as detected in the background (Redis, not a backend). */
   versions?: VersionStore | undefined;
-  metrics?: Metrics | undefined;
+  metrics?: AckMetrics | undefined;
   /** Names of apps, hosts, nodes and runners, refreshed in the background: "did you mean" before anything is queued. */
   lookups?: LookupCache | undefined;
   /** app_list as last read in the background, so /labops app list and show answer in one private message. */
-  catalog?: Pick<AppCatalog, "cached"> | undefined;
+  catalog?: CatalogCache | undefined;
   /** The role `/alerts mute|unmute` needs for a scope (from the settings' template names); the worker checks again. */
   muteRole?: ((scope: string) => Role) | undefined;
 }

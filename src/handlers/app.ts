@@ -1,6 +1,6 @@
 import { appAddArgs, appListArgs, appRemoveArgs, appShowArgs, elevatedFlags } from "../appcatalog/app-args.ts";
 import { appFields, appLine } from "../appcatalog/app-view.ts";
-import type { AppEntry } from "../core/app-catalog.ts";
+import { cachedEntries, type AppEntry } from "../appcatalog/app-catalog.ts";
 import { defineCommand, type AckContext, type CommandDefinition } from "../core/command.ts";
 import { formatTime } from "../core/format.ts";
 import type { Message } from "../core/message.ts";
@@ -12,7 +12,7 @@ import type { Message } from "../core/message.ts";
 function fromCache<A>(ctx: AckContext<A>, answer: (apps: Record<string, AppEntry>) => Message | undefined): Promise<Message> {
   // A schedule runs the command to read Nautobot at its time: never from the copy.
   const cached = ctx.requestId.startsWith("schedule:") ? undefined : ctx.deps.catalog?.cached?.();
-  const reply = cached ? answer(cached.apps) : undefined;
+  const reply = cached ? answer(cachedEntries(cached.apps)) : undefined;
   if (!reply) return ctx.enqueue();
   return Promise.resolve({ ...reply, ephemeral: true, footer: `app_list as of ${formatTime(cached!.at)} (read every 5 min)` });
 }

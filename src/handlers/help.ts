@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineCommand } from "../core/command.ts";
 import { NAMESPACE, type RegisteredCommand } from "../core/command-registry.ts";
-import { closeMatches } from "../core/suggest.ts";
+import { closeMatches } from "../suggest.ts";
 import { UserError } from "../errors.ts";
 
 /** `--older-than` for `olderThan`, the flag as typed. */

@@ -1,9 +1,12 @@
+import type { AckMetrics, CommandOutcome } from "../core/ack-stores.ts";
+
 /**
- * How the acknowledgement path answered a command. Beyond queued|duplicate|refused|bad_input|error:
- * `confirm` (it asked for a Confirm click instead of queuing), `answered` (a run() that replied without a job) and
- * `limited` (the person's budget, a cooldown or the cap on their queued jobs).
+ * How the acknowledgement path answered a command (declared in core/, which reports it). Beyond
+ * queued|duplicate|refused|bad_input|error: `confirm` (it asked for a Confirm click instead of queuing),
+ * `answered` (a run() that replied without a job) and `limited` (the person's budget, a cooldown or the cap on
+ * their queued jobs).
  */
-export type CommandOutcome = "queued" | "duplicate" | "confirm" | "answered" | "refused" | "bad_input" | "limited" | "error";
+export type { CommandOutcome };
 /** How one processing of a job ended: the processor's outcome, `retry` (failed, BullMQ tries again) or `error` (failed for good). */
 export type JobOutcome = "success" | "failure" | "canceled" | "retry" | "error";
 /** One call to a chat platform's API. */
@@ -13,7 +16,7 @@ export type ChatCallOutcome = "ok" | "rate_limited" | "error";
  * What core code records. Take it as `metrics?: Metrics` and call it unconditionally through `?.`,
  * or pass `new NoopMetrics()`. Every method is cheap and never throws.
  */
-export interface Metrics {
+export interface Metrics extends AckMetrics {
   /** A command was answered on the ack path. `command` is the registered name (`deploy`, `runner create`). */
   commandHandled(command: string, outcome: CommandOutcome): void;
   /** Time from the platform's delivery to our acknowledgement, in milliseconds. */

@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { UserError } from "../errors.ts";
+import { QueueUnavailableError, UserError } from "../errors.ts";
 import { actorKey, type Actor } from "../core/actor.ts";
 import type { JobName } from "../core/job-names.ts";
+import type { EnqueueResult, JobSink } from "../core/job-sink.ts";
 import { jobPayloadSchema, type JobPayloadInput } from "../core/job-payload.ts";
 import { RedisScript } from "./redis-script.ts";
 
@@ -11,13 +12,8 @@ export const QUEUE_NAME = "jobs";
 /** A job in a person's set with no job hash yet is being added: it counts for this long. */
 const GRACE_MS = 10_000;
 
-export interface EnqueueResult {
-  jobId: string;
-  /** The same request was delivered before (platform retry, double click): no new job. */
-  duplicate: boolean;
-  /** With `waitReplicas`, how many replicas confirmed the job before the answer (Redis WAIT). */
-  replicas?: number;
-}
+export type { EnqueueResult };
+export { QueueUnavailableError };
 
 /** The job id is derived from the platform's request id, so a delivered-twice request makes one job. */
 export function jobIdFor(requestId: string): string {
@@ -68,23 +64,11 @@ export class TooManyJobsError extends UserError {
   }
 }
 
-export class QueueUnavailableError extends UserError {
-  constructor(options?: ErrorOptions & { uncertain?: boolean }) {
-    super(
-      "queue_unavailable",
-      options?.uncertain
-        ? "The job queue is answering too slowly (Redis took more than 2 s), so this request may not have been queued. Check `/status` before you try again."
-        : "The job queue is unavailable right now (Redis is not answering), so nothing was queued. Try again in a minute.",
-      options,
-    );
-  }
-}
-
 /**
  * The producer side, used on the acknowledgement path. Refuses at once when the connection to Redis is
  * down; gives up after `timeoutMs` (default 2 s, inside the platforms' 3 s) when Redis hangs.
  */
-export class JobQueue {
+export class JobQueue implements JobSink {
   readonly queue: Queue;
 
   constructor(

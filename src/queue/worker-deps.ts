@@ -13,7 +13,7 @@ import type { LaunchRecords } from "../core/launch-records.ts";
 import type { Logger } from "../logger.ts";
 import type { TargetLocks } from "./target-lock.ts";
 import type { Metrics } from "../metrics/metrics.ts";
-import type { AppCatalog } from "../core/app-catalog.ts";
+import type { AppCatalog } from "../appcatalog/app-catalog.ts";
 import type { ServiceProbe } from "../core/service-probe.ts";
 import type { GitopsRuntime } from "../gitops/gitops-runtime.ts";
 import type { ScheduleService } from "../schedules/schedule-service.ts";

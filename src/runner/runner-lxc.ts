@@ -1,6 +1,6 @@
 import { isVmidTaken, type LxcSpec, type ProxmoxClient, type Resource } from "../clients/proxmox.ts";
 import type { Config } from "../config.ts";
-import { closeMatches } from "../core/suggest.ts";
+import { closeMatches } from "../suggest.ts";
 import { UserError } from "../errors.ts";
 import type { ProcessorContext } from "../queue/processor.ts";
 import { sleep } from "../sleep.ts";

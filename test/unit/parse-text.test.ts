@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { argSpecs, usage } from "../../src/core/arg-spec.ts";
 import { parseText, tokenize } from "../../src/core/parse-text.ts";
-import { closeMatches } from "../../src/core/suggest.ts";
+import { closeMatches } from "../../src/suggest.ts";
 import { UserError } from "../../src/errors.ts";
 
 const shape = {

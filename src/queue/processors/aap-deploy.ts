@@ -2,7 +2,7 @@ import { z } from "zod";
 import { hostName } from "../../appcatalog/app-args.ts";
 import { entryProblems } from "../../appcatalog/app-policy.ts";
 import { requireDockerHost } from "../../appcatalog/app-validate.ts";
-import { requireApp, type AppEntry } from "../../core/app-catalog.ts";
+import { requireApp, type AppEntry } from "../../appcatalog/app-catalog.ts";
 import { UserError } from "../../errors.ts";
 import { defineProcessor } from "../processor.ts";
 import type { WorkerDeps } from "../worker-deps.ts";

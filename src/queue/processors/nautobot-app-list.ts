@@ -1,5 +1,5 @@
 import { appFields, appLine } from "../../appcatalog/app-view.ts";
-import { requireApp } from "../../core/app-catalog.ts";
+import { requireApp } from "../../appcatalog/app-catalog.ts";
 import { defineProcessor } from "../processor.ts";
 
 /** app.list: every app of Nautobot's app_list (read fresh through the catalog). */

@@ -1,5 +1,5 @@
 import { applyAppChange } from "../../appcatalog/app-change.ts";
-import { requireApp } from "../../core/app-catalog.ts";
+import { requireApp } from "../../appcatalog/app-catalog.ts";
 import { StepLines } from "../../runner/steps.ts";
 import { defineProcessor } from "../processor.ts";
 

@@ -1,6 +1,6 @@
 import { ProxmoxTaskError, type ProxmoxClient } from "../../clients/proxmox.ts";
 import type { Resource } from "../../clients/proxmox.ts";
-import { closeMatches } from "../../core/suggest.ts";
+import { closeMatches } from "../../suggest.ts";
 import { UserError } from "../../errors.ts";
 import { taskWait } from "../../runner/runner-lxc.ts";
 import { isRunner } from "../../runner/runner-names.ts";

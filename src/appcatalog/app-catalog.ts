@@ -3,7 +3,7 @@ import { parseAllDocuments } from "yaml";
 import { appEntrySchema, type AppEntry } from "../clients/nautobot-schemas.ts";
 import type { NautobotClient } from "../clients/nautobot.ts";
 import { UserError } from "../errors.ts";
-import { closeMatches } from "./suggest.ts";
+import { closeMatches } from "../suggest.ts";
 
 export type { AppEntry };
 
@@ -77,4 +77,14 @@ export class FileCatalog implements AppCatalog {
   cached(): { at: number; apps: Record<string, AppEntry> } | undefined {
     return this.#last;
   }
+}
+
+/** The entries of a cached app_list as the acknowledgement path got them from core's CatalogCache, checked again. */
+export function cachedEntries(apps: Readonly<Record<string, unknown>>): Record<string, AppEntry> {
+  const out: Record<string, AppEntry> = {};
+  for (const [name, entry] of Object.entries(apps)) {
+    const parsed = appEntrySchema.safeParse(entry);
+    if (parsed.success) out[name] = parsed.data;
+  }
+  return out;
 }
