@@ -3,6 +3,8 @@ import { parseEnv } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { MUTE_SCOPE } from "./alerts/mutes.ts";
+import { PLATFORMS } from "./core/actor.ts";
+import type { GrantLookup } from "./core/permissions.ts";
 import { closeMatches } from "./suggest.ts";
 import { rootProblem } from "./appcatalog/app-policy.ts";
 import { ConfigError } from "./errors.ts";
@@ -162,6 +164,10 @@ const fileSchema = z.strictObject({
             slackGroups: z.array(z.string()).default([]),
             discordUsers: z.array(z.string()).default([]),
             discordRoles: z.array(z.string()).default([]),
+            /** Mattermost user ids, team ids (anyone using labops from that team) and channel ids (anyone using it there). */
+            mattermostUsers: z.array(z.string()).optional(),
+            mattermostTeams: z.array(z.string()).optional(),
+            mattermostChannels: z.array(z.string()).optional(),
             channels: z.array(z.string()).default([]),
           }),
         )
@@ -200,7 +206,7 @@ const fileSchema = z.strictObject({
       enabled: z.boolean().default(true),
       interval: duration.prefault("1m"),
       /** Where sync messages go, `platform:channel` (default: the first alert channel). */
-      channel: z.string().regex(/^(slack|discord|terminal):\S+$/, "must look like slack:C0123 or discord:123").optional(),
+      channel: z.string().regex(new RegExp(`^(${PLATFORMS.join("|")}):\\S+$`), "must look like slack:C0123 or discord:123").optional(),
       /** Deploy added or changed apps after a sync (each under its app lock); off: Deploy buttons only. */
       autoDeploy: z.boolean().default(false),
     })
@@ -227,6 +233,16 @@ const fileSchema = z.strictObject({
     })
     .prefault({}),
 });
+
+/**
+ * Each front end's keys in a grant of `permissions.grants`. Permissions reads a person's grants through their
+ * platform's entry only; a platform without one gets no role from the grants.
+ */
+export const PLATFORM_GRANTS: GrantLookup = {
+  slack: (g) => ({ users: g.slackUsers, groups: g.slackGroups }),
+  discord: (g) => ({ users: g.discordUsers, groups: g.discordRoles }),
+  mattermost: (g) => ({ users: g.mattermostUsers ?? [], groups: g.mattermostTeams ?? [], everyoneIn: g.mattermostChannels ?? [] }),
+};
 
 export type Env = z.infer<typeof envSchema>;
 export type FileConfig = z.infer<typeof fileSchema>;

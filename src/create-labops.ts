@@ -5,7 +5,7 @@ import { AapClient } from "./clients/aap.ts";
 import { NautobotClient } from "./clients/nautobot.ts";
 import { ProxmoxClient } from "./clients/proxmox.ts";
 import { TrueNasClient } from "./clients/truenas.ts";
-import type { Config } from "./config.ts";
+import { PLATFORM_GRANTS, type Config } from "./config.ts";
 import { ActionStore } from "./core/action-store.ts";
 import { FileCatalog, NautobotCatalog, type AppCatalog } from "./appcatalog/app-catalog.ts";
 import { AuditLog } from "./core/audit-log.ts";
@@ -136,7 +136,7 @@ export function createLabops(opts: LabopsOptions): Labops {
     commands,
     jobs: queue,
     actions,
-    permissions: new Permissions(config.permissions, config.admins),
+    permissions: new Permissions(config.permissions, config.admins, PLATFORM_GRANTS),
     audit,
     admission: new Admission(producer, prefix, {
       commandsPerMinute: config.limits.commandsPerMinute, commandBurst: config.limits.commandBurst, cooldownMs: config.limits.cooldown,

@@ -1,9 +1,11 @@
-export type Platform = "slack" | "discord" | "terminal";
+/** Every place a person can reach labops from: the chat front ends and the terminal. The one list; schemas derive from it. */
+export const PLATFORMS = ["slack", "discord", "mattermost", "terminal"] as const;
+export type Platform = (typeof PLATFORMS)[number];
 export type Role = "viewer" | "operator" | "admin";
 
 export const ROLE_RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
 
-/** Who asked, as the front end saw them. Groups are Slack user-group ids or Discord role ids. */
+/** Who asked, as the front end saw them. Groups are Slack user-group ids, Discord role ids or the Mattermost team. */
 export interface Actor {
   platform: Platform;
   id: string;

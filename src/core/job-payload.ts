@@ -1,14 +1,15 @@
 import { z } from "zod";
+import { PLATFORMS } from "../core/actor.ts";
 
 export const actorSchema = z.object({
-  platform: z.enum(["slack", "discord", "terminal"]),
+  platform: z.enum(PLATFORMS),
   id: z.string().min(1),
   name: z.string(),
   groups: z.array(z.string()).default([]),
 });
 
 export const channelSchema = z.object({
-  platform: z.enum(["slack", "discord", "terminal"]),
+  platform: z.enum(PLATFORMS),
   channel: z.string().min(1),
   thread: z.string().optional(),
 });

@@ -1,25 +1,44 @@
 import type { Config } from "../config.ts";
-import { actorKey, ROLE_RANK, type Actor, type ChannelRef, type Role } from "./actor.ts";
+import { actorKey, ROLE_RANK, type Actor, type ChannelRef, type Platform, type Role } from "./actor.ts";
+
+type Grant = Config["permissions"]["grants"][number];
+
+/** Whom one grant names on one platform: its user ids, its group ids, and channels where anyone gets the role. */
+export interface PlatformGrant {
+  users: readonly string[];
+  groups: readonly string[];
+  everyoneIn?: readonly string[] | undefined;
+}
 
 /**
- * Deny by default. Roles come from the YAML grants (users, groups/roles, optionally limited to channels)
- * and from LABOPS_ADMINS (`slack:U123,discord:456`). The terminal user gets `permissions.terminalRole`.
+ * How each chat platform reads a grant of the settings (its front end's keys, e.g. `slackUsers`). A platform
+ * missing here has no grants at all: its people get no role from them, never another platform's.
+ */
+export type GrantLookup = Partial<Record<Exclude<Platform, "terminal">, (grant: Grant) => PlatformGrant>>;
+
+/**
+ * Deny by default. Roles come from the YAML grants (users, groups/roles, optionally limited to channels), read
+ * per platform through `lookup`, and from LABOPS_ADMINS (`slack:U123,discord:456`). The terminal user gets
+ * `permissions.terminalRole`.
  */
 export class Permissions {
   constructor(
     private readonly perms: Config["permissions"],
     private readonly admins: readonly string[],
+    private readonly lookup: GrantLookup,
   ) {}
 
   roleOf(actor: Actor, channel: ChannelRef): Role | undefined {
     if (this.admins.includes(actorKey(actor))) return "admin";
     if (actor.platform === "terminal") return this.perms.terminalRole;
+    // A grant is read for the platform the person is on, or not at all.
+    const read = Object.hasOwn(this.lookup, actor.platform) ? this.lookup[actor.platform] : undefined;
+    if (!read) return undefined;
     let best: Role | undefined;
     for (const g of this.perms.grants) {
       if (g.channels.length && !g.channels.includes(channel.channel)) continue;
-      const users = actor.platform === "slack" ? g.slackUsers : g.discordUsers;
-      const groups = actor.platform === "slack" ? g.slackGroups : g.discordRoles;
-      const match = users.includes(actor.id) || actor.groups.some((x) => groups.includes(x));
+      const { users, groups, everyoneIn = [] } = read(g);
+      const match = users.includes(actor.id) || actor.groups.some((x) => groups.includes(x)) || everyoneIn.includes(channel.channel);
       if (match && (!best || ROLE_RANK[g.role] > ROLE_RANK[best])) best = g.role;
     }
     return best;

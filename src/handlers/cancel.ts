@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { actorKey, strictest, type Role } from "../core/actor.ts";
+import { actorKey, strictest, type Platform, type Role } from "../core/actor.ts";
 import type { CommandRegistry } from "../core/command-registry.ts";
 import { defineCommand } from "../core/command.ts";
 import { UserError } from "../errors.ts";
@@ -49,7 +49,7 @@ export default defineCommand({
     } catch {
       return ctx.enqueue("labops.cancel", {}, { uncapped: true });
     }
-    const owner = (job.data as { actor?: { platform: "slack" | "discord" | "terminal"; id: string } }).actor;
+    const owner = (job.data as { actor?: { platform: Platform; id: string } }).actor;
     if (owner) await deps.jobs.forget(owner, args.id).catch(() => {});
     const removed = leftBehind(data, job.attemptsMade, state);
     await deps.audit.record({ event: "canceled", actor: actorKey(actor), jobId: args.id, target: data.lockKey, detail: removed.why }).catch(() => {});

@@ -1,3 +1,4 @@
+import { PLATFORM_GRANTS } from "../../config.ts";
 import type { AapClient } from "../../clients/aap.ts";
 import { formatWindow } from "../../alerts/alert-message.ts";
 import { muteKey } from "../../alerts/alert-store.ts";
@@ -204,7 +205,7 @@ export const alertMute = defineProcessor({
     // The button needed the role of the command whose alerts it hides; checked again against the grants in force.
     const [kind, name] = [args.group.slice(0, args.group.indexOf(":")), args.group.slice(args.group.indexOf(":") + 1)];
     const needed = kind === "aap" ? muteScopeRole(deps.config, deps.commands, `template:${name}`) : strictest("operator", deps.commands?.get(name)?.def.requires);
-    if (!new Permissions(deps.config.permissions, deps.config.admins).allows(payload.actor, payload.channel, needed)) {
+    if (!new Permissions(deps.config.permissions, deps.config.admins, PLATFORM_GRANTS).allows(payload.actor, payload.channel, needed)) {
       throw new UserError("forbidden", `Muting the alerts of ${args.subject} needs the ${needed} role, which you do not have here; nothing was muted.`);
     }
     const until = Date.now() + args.ms;

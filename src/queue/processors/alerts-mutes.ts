@@ -1,3 +1,4 @@
+import { PLATFORM_GRANTS } from "../../config.ts";
 import { formatWindow } from "../../alerts/alert-message.ts";
 import { AlertStore } from "../../alerts/alert-store.ts";
 import { muteScopeRole } from "../../alerts/mute-role.ts";
@@ -21,7 +22,7 @@ function store(ctx: ProcessorContext<unknown>): AlertStore {
 async function checkRole(ctx: ProcessorContext<unknown>, scope: string, what: string): Promise<Role> {
   const { config, commands } = ctx.deps;
   const needed = muteScopeRole(config, commands, scope);
-  const permissions = new Permissions(config.permissions, config.admins);
+  const permissions = new Permissions(config.permissions, config.admins, PLATFORM_GRANTS);
   const role = permissions.roleOf(ctx.payload.actor, ctx.payload.channel);
   if (!role || !permissions.allows(ctx.payload.actor, ctx.payload.channel, needed)) {
     await ctx.deps.audit.record({ event: "refused", actor: actorKey(ctx.payload.actor), command: `alerts ${what}`, detail: `${scope}: needs ${needed}` }).catch(() => {});
