@@ -68,6 +68,14 @@ const envSchema = z.object({
   DISCORD_GUILD_ID: z.string().regex(/^\d{5,20}$/, "must be a numeric snowflake").optional(),
   DISCORD_API_URL: url.optional(),
   DISCORD_ALERT_CHANNEL: z.string().min(1).optional(),
+  MATTERMOST_URL: url.optional(),
+  MATTERMOST_BOT_TOKEN: z.string().min(1).optional(),
+  /** One `trigger=token` per slash command made in Mattermost (each command has its own token), comma-separated. */
+  MATTERMOST_COMMAND_TOKENS: z.string().regex(/^\s*[a-z0-9_.-]{1,128}=[A-Za-z0-9_-]{8,128}\s*(,\s*[a-z0-9_.-]{1,128}=[A-Za-z0-9_-]{8,128}\s*)*$/,
+    "must be trigger=token[,trigger=token…] (the trigger word without its slash, the token Mattermost showed)").optional(),
+  /** labops' HTTP port as the Mattermost server reaches it: buttons post back to <this>/mattermost/actions. */
+  MATTERMOST_LABOPS_URL: url.optional(),
+  MATTERMOST_ALERT_CHANNEL: z.string().regex(/^[a-z0-9]{26}$/, "must be a Mattermost channel id (26 characters)").optional(),
   ALERT_WEBHOOK_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   ALERT_POLL_INTERVAL: duration.default(120_000),
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
@@ -275,6 +283,8 @@ export interface Config {
   deploy: FileConfig["deploy"];
   slack?: { mode: "socket" | "http"; botToken: string; appToken?: string | undefined; signingSecret?: string | undefined; apiUrl?: string | undefined; alertChannel?: string | undefined } | undefined;
   discord?: { token: string; appId: string; guildId: string; apiUrl?: string | undefined; alertChannel?: string | undefined } | undefined;
+  /** Slash-command tokens by trigger word (`labops`, `deploy`…); `labopsUrl` is where Mattermost reaches labops' HTTP port. */
+  mattermost?: { url: string; botToken: string; commandTokens: Record<string, string>; labopsUrl: string; alertChannel?: string | undefined } | undefined;
   alerts: { pollIntervalMs: number } & FileConfig["alerts"];
   gitops: FileConfig["gitops"];
   schedules: FileConfig["schedules"];
@@ -312,6 +322,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (v.SLACK_BOT_TOKEN && v.SLACK_MODE === "socket" && !v.SLACK_APP_TOKEN) problems.push("SLACK_APP_TOKEN: required for SLACK_MODE=socket");
   if (v.SLACK_BOT_TOKEN && v.SLACK_MODE === "http" && !v.SLACK_SIGNING_SECRET) problems.push("SLACK_SIGNING_SECRET: required for SLACK_MODE=http");
   if (v.REDIS_SENTINELS && !v.REDIS_SENTINEL_MASTER) problems.push("REDIS_SENTINEL_MASTER: required when REDIS_SENTINELS is set");
+  if (v.MATTERMOST_BOT_TOKEN) {
+    for (const [name, value] of [["MATTERMOST_URL", v.MATTERMOST_URL], ["MATTERMOST_COMMAND_TOKENS", v.MATTERMOST_COMMAND_TOKENS], ["MATTERMOST_LABOPS_URL", v.MATTERMOST_LABOPS_URL]] as const) {
+      if (!value) problems.push(`${name}: required when MATTERMOST_BOT_TOKEN is set`);
+    }
+  }
   if (v.DISCORD_TOKEN && (!v.DISCORD_APP_ID || !v.DISCORD_GUILD_ID)) problems.push("DISCORD_APP_ID, DISCORD_GUILD_ID: required when DISCORD_TOKEN is set");
   let caPem: string | undefined;
   if (v.CA_BUNDLE) {
@@ -324,7 +339,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (problems.length) throw new ConfigError(problems);
 
   const secrets = [v.AAP_TOKEN, v.NAUTOBOT_TOKEN, v.PROXMOX_TOKEN, v.TRUENAS_API_KEY, v.SLACK_BOT_TOKEN, v.SLACK_APP_TOKEN,
-    v.SLACK_SIGNING_SECRET, v.DISCORD_TOKEN, v.ALERT_WEBHOOK_TOKEN, v.ADMIN_TOKEN, v.REDIS_SENTINEL_PASSWORD].filter((s): s is string => !!s);
+    v.SLACK_SIGNING_SECRET, v.DISCORD_TOKEN, v.MATTERMOST_BOT_TOKEN, v.ALERT_WEBHOOK_TOKEN, v.ADMIN_TOKEN, v.REDIS_SENTINEL_PASSWORD].filter((s): s is string => !!s);
+  const commandTokens = parseCommandTokens(v.MATTERMOST_COMMAND_TOKENS);
+  secrets.push(...Object.values(commandTokens));
   const proxmoxSecret = v.PROXMOX_TOKEN?.split("=").slice(1).join("=");
   if (proxmoxSecret) secrets.push(proxmoxSecret);
   const redisPassword = safeUrlPassword(v.REDIS_URL);
@@ -364,6 +381,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : undefined,
     discord: v.DISCORD_TOKEN
       ? { token: v.DISCORD_TOKEN, appId: v.DISCORD_APP_ID!, guildId: v.DISCORD_GUILD_ID!, apiUrl: v.DISCORD_API_URL, alertChannel: v.DISCORD_ALERT_CHANNEL }
+      : undefined,
+    mattermost: v.MATTERMOST_BOT_TOKEN
+      ? { url: v.MATTERMOST_URL!, botToken: v.MATTERMOST_BOT_TOKEN, commandTokens, labopsUrl: v.MATTERMOST_LABOPS_URL!, alertChannel: v.MATTERMOST_ALERT_CHANNEL }
       : undefined,
     alerts: { pollIntervalMs: v.ALERT_POLL_INTERVAL, ...file.alerts },
     gitops: file.gitops,
@@ -452,6 +472,16 @@ function knownKeys(path: readonly PropertyKey[]): string[] {
   }
   unwrap();
   return Object.keys(t?.shape ?? {});
+}
+
+/** `labops=tok1,deploy=tok2` → { labops: "tok1", deploy: "tok2" } (already validated by the schema). */
+function parseCommandTokens(raw: string | undefined): Record<string, string> {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const pair of (raw ?? "").split(",").map((p) => p.trim()).filter(Boolean)) {
+    const i = pair.indexOf("=");
+    out[pair.slice(0, i)] = pair.slice(i + 1);
+  }
+  return out;
 }
 
 function stripEmpty(env: Record<string, string | undefined>): Record<string, string> {

@@ -4,7 +4,7 @@
  * - ApiError: an upstream system failed; never shown verbatim (bodies leak hosts, paths, traces).
  * - ConfigError: the operator's configuration is wrong; lists every bad field by name, never a value.
  */
-export type Service = "aap" | "nautobot" | "proxmox" | "truenas" | "slack" | "discord" | "git";
+export type Service = "aap" | "nautobot" | "proxmox" | "truenas" | "slack" | "discord" | "mattermost" | "git";
 
 export class UserError extends Error {
   override name = "UserError";
@@ -86,6 +86,7 @@ export const SERVICE_NAMES: Record<Service, string> = {
   truenas: "TrueNAS",
   slack: "Slack",
   discord: "Discord",
+  mattermost: "Mattermost",
   git: "Git",
 };
 
