@@ -15,6 +15,7 @@ import { LabopsMetrics } from "./metrics/labops-metrics.ts";
 import { addMetricsRoute } from "./metrics/metrics-route.ts";
 import { COMMANDS } from "./handlers/index.ts";
 import { createAlerting, type Alerting } from "./alerts/create-alerting.ts";
+import { createMattermostBot } from "./bot/mattermost/create-mattermost-bot.ts";
 import { RedisRateBudget } from "./queue/redis-rate-budget.ts";
 
 async function main(): Promise<void> {
@@ -80,9 +81,19 @@ async function main(): Promise<void> {
       labops.notifiers.register("discord", createDiscordNotifier(config.discord, { metrics: labops.metrics, throttle }));
     }
   }
+  if (config.mattermost) {
+    // No SDK: the same small module serves a bot (routes on the HTTP port) and a worker (the notifier only).
+    const mattermost = createMattermostBot({
+      config: config.mattermost, ack: labops.ack, log, http, metrics: labops.metrics,
+      throttle: { shared: { budget: chatBudget, scope: "mattermost" } },
+    });
+    labops.notifiers.register("mattermost", mattermost.notifier);
+    if (runsBot) frontEnds.push({ name: "mattermost", start: () => mattermost.start(), stop: () => mattermost.stop() });
+  }
+  const mattermostAlerts = config.mattermost?.alertChannel ? [{ platform: "mattermost" as const, channel: config.mattermost.alertChannel }] : [];
   alerting = createAlerting({
     config, log, redis: labops.redis, prefix: config.redis.prefix, notifier: labops.notifiers, actions: labops.ack.actions, commands: labops.ack.commands,
-    aap: labops.clients.aap, channels: alertChannels(config), pollIntervalMs: config.alerts.pollIntervalMs,
+    aap: labops.clients.aap, channels: [...alertChannels(config), ...mattermostAlerts], pollIntervalMs: config.alerts.pollIntervalMs,
     webhookToken: config.http.alertWebhookToken,
   });
   if (runsBot) {
@@ -97,11 +108,11 @@ async function main(): Promise<void> {
   if (runsBot) labops.lookups.start();
   for (const f of frontEnds) await f.start();
   if (runsBot && !frontEnds.length) {
-    log.warn("no chat platform is configured (SLACK_BOT_TOKEN or DISCORD_TOKEN): the bot only serves HTTP; try `npm run demo` for a terminal chat");
+    log.warn("no chat platform is configured (SLACK_BOT_TOKEN, DISCORD_TOKEN or MATTERMOST_BOT_TOKEN): the bot only serves HTTP; try `npm run demo` for a terminal chat");
   }
   const url = await http.listen(config.http.port);
   log.info({ role: config.role, url, aap: !!config.aap, nautobot: !!config.nautobot, proxmox: !!config.proxmox, truenas: !!config.truenas,
-    slack: !!config.slack, discord: !!config.discord }, "labops started");
+    slack: !!config.slack, discord: !!config.discord, mattermost: !!config.mattermost }, "labops started");
 
   let stopping = false;
   const stop = async (signal: string) => {
