@@ -3,6 +3,9 @@ import type { Obj } from "../../lab/mattermost/fake-mattermost.ts";
 import type { StoredPost } from "../../lab/mattermost/store.ts";
 import { STATE_COLOURS } from "../../src/bot/mattermost/mattermost-render.ts";
 import { STATE_ICONS, type MessageState } from "../../src/core/message.ts";
+import { createMattermostBot } from "../../src/bot/mattermost/create-mattermost-bot.ts";
+import { HttpServer } from "../../src/http/http-server.ts";
+import { createLogger } from "../../src/logger.ts";
 import { createMattermostHarness, type MattermostHarness } from "../helpers/mattermost-harness.ts";
 
 /** Mattermost end to end: the fake server types commands and clicks buttons against labops' HTTP port; the real queue and worker run the jobs. */
@@ -164,5 +167,24 @@ describe("Mattermost front end against the fake Mattermost", () => {
     const final = await until(() => botPosts("jellyfin", since).find((p) => ["success", "failure"].includes(stateOf(p.post) ?? "")));
     expect(stateOf(final.post)).toBe("success");
     expect(String(final.post.message)).toMatch(/AAP job \d+ successful/);
+  });
+
+  it("an answer later than the budget is announced at once, then delivered privately through the command's response_url", async () => {
+    const http = new HttpServer(createLogger({ level: "silent" }));
+    const url = await http.listen(0, "127.0.0.1");
+    const slow = createMattermostBot({ config: m.h.config.mattermost!, ack: m.ack, log: m.h.labops.log, http, ackBudgetMs: 0 });
+    await slow.start();
+    m.fake.labopsUrl = url;
+    try {
+      const r = await m.fake.type(m.olga, "ops", "/labops status");
+      expect(r.status).toBe(200);
+      expect(String(r.post?.message)).toContain("labops is slow to answer");
+      const late = await until(() => m.fake.ephemerals(m.olga.id).find((p) => p.post.id !== r.post!.id && Number(p.post.create_at) >= Number(r.post!.create_at) && String(p.post.message).includes("labops status")));
+      expect(late.post.channel_id).toBe(ops);
+    } finally {
+      m.fake.labopsUrl = m.labopsUrl;
+      await slow.stop();
+      await http.close();
+    }
   });
 });
