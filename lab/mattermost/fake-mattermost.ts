@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { FakeHttpServer, type FakeRequest } from "../fake-http.ts";
+import { addLabRoutes } from "./lab-routes.ts";
 import { addRestRoutes, mmError } from "./rest.ts";
 import { forClients, newId, postObject, type FakeMattermostUser, type Obj, type StoredPost } from "./store.ts";
 
@@ -81,6 +82,7 @@ export class FakeMattermost {
     for (const trigger of opts.commands ?? ["labops"]) this.commandTokens.set(trigger, newId());
     addRestRoutes(this.http, this);
     this.http.route("POST", "/hooks/commands/:id", (req, p) => this.#commandHook(req, p.id!));
+    addLabRoutes(this);
   }
 
   async start(): Promise<string> {
