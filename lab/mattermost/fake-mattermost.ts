@@ -7,8 +7,10 @@ import { forClients, newId, postObject, type FakeMattermostUser, type Obj, type 
 export type { FakeMattermostUser, Obj };
 
 export interface FakeMattermostOptions {
-  /** Channels of the one team (default `ops` and `town-square`); the bot is a member of all of them. */
+  /** Channels of the one team (default `ops` and `town-square`); every person is a member of all of them. */
   channels?: string[] | undefined;
+  /** The channels the bot was added to (default all): posting elsewhere is refused with 403, as on the server. */
+  botChannels?: string[] | undefined;
   team?: string | undefined;
   /** Custom slash commands by trigger word (default `labops`), each with its own token, all posting to labops. */
   commands?: string[] | undefined;
@@ -68,6 +70,7 @@ export class FakeMattermost {
   readonly #posts = new Map<string, StoredPost>();
   readonly #hooks = new Map<string, CommandHook>();
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  readonly #botIn = new Set<string>();
   readonly #opts: FakeMattermostOptions;
   #base = "";
 
@@ -79,6 +82,7 @@ export class FakeMattermost {
     this.#users.set(this.bot.username, this.bot);
     this.#tokens.set(this.botToken, this.bot.id);
     for (const name of opts.channels ?? ["ops", "town-square"]) this.channels.set(name, newId());
+    for (const name of opts.botChannels ?? this.channels.keys()) this.#botIn.add(this.channel(name));
     for (const trigger of opts.commands ?? ["labops"]) this.commandTokens.set(trigger, newId());
     addRestRoutes(this.http, this);
     this.http.route("POST", "/hooks/commands/:id", (req, p) => this.#commandHook(req, p.id!));
@@ -199,8 +203,9 @@ export class FakeMattermost {
     return this.#channelName(id);
   }
 
-  isMember(_userId: string, channelId: string): boolean {
-    return this.channelById(channelId) !== undefined;
+  isMember(userId: string, channelId: string): boolean {
+    if (this.channelById(channelId) === undefined) return false;
+    return userId !== this.bot.id || this.#botIn.has(channelId);
   }
 
   post(id: string): StoredPost | undefined {

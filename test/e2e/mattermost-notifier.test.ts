@@ -13,7 +13,7 @@ let api: MattermostApi;
 let ops: ChannelRef;
 
 beforeAll(async () => {
-  fake = new FakeMattermost({ rateLimit: { perSec: 10, burst: 3 } });
+  fake = new FakeMattermost({ rateLimit: { perSec: 10, burst: 3 }, channels: ["ops", "private"], botChannels: ["ops"] });
   await fake.start();
   api = new MattermostApi({ url: fake.url, botToken: fake.botToken, timeoutMs: 2_000 });
   ops = { platform: "mattermost", channel: fake.channel("ops") };
@@ -65,6 +65,8 @@ describe("Mattermost notifier", () => {
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).status).toBe(403);
     expect((err as ApiError).reason).toContain("api.context.permissions.app_error");
+    const notMember = await notifier().post({ ...ops, channel: fake.channel("private") }, { title: "hello", state: "info" }).catch((e: unknown) => e);
+    expect((notMember as ApiError).status).toBe(403);
     const bad = await new MattermostApi({ url: fake.url, botToken: "not-the-token" }).me().catch((e: unknown) => e);
     expect((bad as ApiError).status).toBe(401);
     expect(JSON.stringify(bad)).not.toContain(fake.botToken);
