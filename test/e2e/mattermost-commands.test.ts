@@ -187,4 +187,23 @@ describe("Mattermost front end against the fake Mattermost", () => {
       await http.close();
     }
   });
+
+  it("buttons on a post the worker made (the cleanup preview) come back signed for its channel and stay bound to the admin who asked", async () => {
+    const ada = m.fake.user("ada");
+    m.h.config.permissions.grants.push({ role: "admin", mattermostUsers: [ada.id], slackUsers: [], slackGroups: [], discordUsers: [], discordRoles: [], channels: [] });
+    const since = Date.now();
+    const r = await m.fake.type(ada, "ops", "/labops cleanup-ocp");
+    expect(String(r.post?.message)).toMatch(/queued as job/);
+    const preview = await until(() => m.fake.posts(ops).find((p) => p.post.user_id === m.fake.bot.id && Number(p.history[0]!.create_at) >= since && actions(p.post).length === 2));
+    expect(actions(preview.post).map((a) => a.name)).toEqual(["Confirm", "Cancel"]);
+    const foreign = await m.fake.click(m.olga, String(preview.post.id), "Confirm");
+    expect(String(foreign.ephemeral?.message)).toMatch(/Only ada can use this button|needs the admin role/);
+    const cancel = await m.fake.click(ada, String(preview.post.id), "Cancel");
+    expect(cancel.status).toBe(200);
+    expect(String(cancel.post?.message)).toContain("Canceled by ada");
+    expect(actions(cancel.post)).toHaveLength(0);
+    // The Confirm of that preview is gone with it.
+    const late = await postAction(clickBody(preview.history[preview.history.length - 2] ?? preview.history[0]!, ada));
+    expect(String(late.answer.ephemeral_text)).toContain("expired or was already used");
+  });
 });

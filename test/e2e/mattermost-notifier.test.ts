@@ -72,6 +72,21 @@ describe("Mattermost notifier", () => {
     expect(JSON.stringify(bad)).not.toContain(fake.botToken);
   });
 
+  it("an ephemeral post reaches only its user, and is refused without create_post_ephemeral", async () => {
+    await new Promise((r) => setTimeout(r, 400));
+    const olga = fake.user("olga");
+    await api.createEphemeralPost(olga.id, ops.channel, { message: "for olga", props: { attachments: [] } });
+    expect(fake.ephemerals(olga.id).map((p) => p.post.message)).toContain("for olga");
+    expect(fake.posts(ops.channel).some((p) => p.post.message === "for olga")).toBe(false);
+    fake.ephemeralAllowed = false;
+    try {
+      const err = await api.createEphemeralPost(olga.id, ops.channel, { message: "again", props: { attachments: [] } }).catch((e: unknown) => e);
+      expect((err as ApiError).status).toBe(403);
+    } finally {
+      fake.ephemeralAllowed = true;
+    }
+  });
+
   it("a response_url is used only when it is this server's command hook", async () => {
     const before = fake.http.requests.length;
     for (const url of ["http://127.0.0.1:1/hooks/commands/x", `${fake.url}/api/v4/posts`, "not a url"]) {

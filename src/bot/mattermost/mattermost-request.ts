@@ -11,7 +11,7 @@ export const commandFormSchema = z.object({
   user_id: id,
   user_name: z.string().max(64).default(""),
   channel_id: id,
-  team_id: id.optional(),
+  team_id: z.union([id, z.literal("")]).optional(),
   trigger_id: z.string().max(2_000).optional(),
   response_url: z.string().max(2_000).optional(),
 });
