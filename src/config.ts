@@ -246,7 +246,7 @@ const fileSchema = z.strictObject({
  * Each front end's keys in a grant of `permissions.grants`. Permissions reads a person's grants through their
  * platform's entry only; a platform without one gets no role from the grants.
  */
-export const PLATFORM_GRANTS: GrantLookup = {
+export const PLATFORM_GRANTS: GrantLookup<Config["permissions"]["grants"][number]> = {
   slack: (g) => ({ users: g.slackUsers, groups: g.slackGroups }),
   discord: (g) => ({ users: g.discordUsers, groups: g.discordRoles }),
   mattermost: (g) => ({ users: g.mattermostUsers ?? [], groups: g.mattermostTeams ?? [], everyoneIn: g.mattermostChannels ?? [] }),

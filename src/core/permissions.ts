@@ -1,7 +1,17 @@
-import type { Config } from "../config.ts";
 import { actorKey, ROLE_RANK, type Actor, type ChannelRef, type Platform, type Role } from "./actor.ts";
 
-type Grant = Config["permissions"]["grants"][number];
+/** What core needs of one grant of the settings; each platform's own keys are read through its GrantLookup. */
+export interface GrantBase {
+  role: Role;
+  /** Channels the grant is limited to (none: everywhere). */
+  channels: readonly string[];
+}
+
+/** The permission settings core reads (`permissions` in the settings file). */
+export interface PermissionSettings<G extends GrantBase = GrantBase> {
+  grants: readonly G[];
+  terminalRole: Role;
+}
 
 /** Whom one grant names on one platform: its user ids, its group ids, and channels where anyone gets the role. */
 export interface PlatformGrant {
@@ -14,18 +24,21 @@ export interface PlatformGrant {
  * How each chat platform reads a grant of the settings (its front end's keys, e.g. `slackUsers`). A platform
  * missing here has no grants at all: its people get no role from them, never another platform's.
  */
-export type GrantLookup = Partial<Record<Exclude<Platform, "terminal">, (grant: Grant) => PlatformGrant>>;
+export type GrantLookup<G extends GrantBase = GrantBase> = Partial<Record<Exclude<Platform, "terminal">, ReadGrant<G>>>;
+
+/** Method syntax, so a lookup for the settings' full grant type stands in where core only knows GrantBase. */
+type ReadGrant<G> = { read(grant: G): PlatformGrant }["read"];
 
 /**
  * Deny by default. Roles come from the YAML grants (users, groups/roles, optionally limited to channels), read
  * per platform through `lookup`, and from LABOPS_ADMINS (`slack:U123,discord:456`). The terminal user gets
  * `permissions.terminalRole`.
  */
-export class Permissions {
+export class Permissions<G extends GrantBase = GrantBase> {
   constructor(
-    private readonly perms: Config["permissions"],
+    private readonly perms: PermissionSettings<G>,
     private readonly admins: readonly string[],
-    private readonly lookup: GrantLookup,
+    private readonly lookup: GrantLookup<G>,
   ) {}
 
   roleOf(actor: Actor, channel: ChannelRef): Role | undefined {
