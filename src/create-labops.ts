@@ -8,7 +8,8 @@ import { TrueNasClient } from "./clients/truenas.ts";
 import { PLATFORM_GRANTS, type Config } from "./config.ts";
 import { ActionStore } from "./core/action-store.ts";
 import { FileCatalog, NautobotCatalog, type AppCatalog } from "./appcatalog/app-catalog.ts";
-import { AuditLog } from "./core/audit-log.ts";
+import { AUDIT_RECORD_LUA, AuditLog } from "./core/audit-log.ts";
+import { RedisScript } from "./queue/redis-script.ts";
 import { CommandRegistry } from "./core/command-registry.ts";
 import type { AckDeps, ActionHandler } from "./core/dispatch.ts";
 import { LookupCache, type LookupReader, type LookupSource } from "./core/lookup-cache.ts";
@@ -118,7 +119,7 @@ export function createLabops(opts: LabopsOptions): Labops {
   });
   metrics.setQueue(queue.queue);
   const actions = new ActionStore(producer, prefix);
-  const audit = new AuditLog(producer, prefix, config.audit.maxEntries);
+  const audit = new AuditLog(producer, prefix, config.audit.maxEntries, new RedisScript(AUDIT_RECORD_LUA));
   const commands = new CommandRegistry(COMMANDS);
   const versions = new VersionStore(producer, prefix);
   const versionDetector = new VersionDetector({ sources: clients, store: versions, log, timeoutMs: config.limits.backendTimeout });
