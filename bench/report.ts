@@ -3,6 +3,7 @@ import type { EnqueueRun } from "./enqueue-latency.ts";
 import type { MemoryRun } from "./memory.ts";
 import type { MultiProcessRun } from "./multi-process.ts";
 import type { PollingRun } from "./polling-cost.ts";
+import type { ScaleRun } from "./scale-cost.ts";
 import type { WaitingRun } from "./waiting-cost.ts";
 import { num, ratio, type Summary } from "./stats.ts";
 import type { BareThroughput, ThroughputRun } from "./throughput.ts";
@@ -95,6 +96,23 @@ export function multiProcessRows(r: MultiProcessRun): Row[] {
     labops: `2 workers: ${num(r.twoWorkersS)} s`, baseline: `1 worker: ${num(r.oneWorkerS)} s`, ratio: r.speedup,
     target: "throughput ≥ 1.8× one worker", verdict: ok(r.speedup >= 1.8),
   }];
+}
+
+export function scaleRows(r: ScaleRun): Row[] {
+  const st = ratio(r.statusDeep.p50, r.statusEmpty.p50);
+  const hi = ratio(r.historyFiltered.p50, r.historyNewest.p50);
+  return [
+    {
+      bench: "8 growth", name: `/status p50/p99 with ${r.depth} jobs queued; Redis ${num(r.bytesPerJob / 1024)} KiB per queued job`,
+      labops: lat2(r.statusDeep), baseline: `${lat2(r.statusEmpty)} (empty queue)`, ratio: st,
+      target: "constant in queue depth: ≤ 2× the empty queue", verdict: ok(st <= 2),
+    },
+    {
+      bench: "8 growth", name: `/history of one rare target, audit trail at its cap (${r.auditEntries} entries)`,
+      labops: lat2(r.historyFiltered), baseline: `${lat2(r.historyNewest)} (/history, 20 newest)`, ratio: hi,
+      target: "indexed: ≤ 2× the unfiltered read (a scan was 45 ms)", verdict: ok(hi <= 2),
+    },
+  ];
 }
 
 export function memoryRows(ack: AckLatencyResult | undefined, worker: MemoryRun[]): Row[] {
