@@ -34,6 +34,29 @@ describe("ThrottledNotifier", () => {
     expect(t.stats.coalesced).toBeGreaterThan(0);
   });
 
+  it("50 messages edited at once in one workspace: edits spread over all of them, every final delivered, nothing over the limit", async () => {
+    const platform = new StrictPlatform(15, 200);
+    // 50 calls/s for the workspace (5 + 200/20 = 15 per 200 ms); each of 50 jobs wants an edit every 10 ms for 1 s, then its final.
+    const t = new ThrottledNotifier(platform, { perMessageMs: 40, bucketOf: () => "workspace", capacity: 5, refillMs: 20 });
+    const channel: ChannelRef = { platform: "slack", channel: "C1" };
+    const refs = await Promise.all(Array.from({ length: 50 }, () => t.post(channel, running(0))));
+    const t0 = Date.now();
+    let i = 0;
+    while (Date.now() - t0 < 1_000) {
+      i++;
+      for (const ref of refs) void t.edit(ref, running(i));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await Promise.all(refs.map((ref) => t.edit(ref, done)));
+    expect(platform.overLimit).toBe(0);
+    const edits = new Map(refs.map((r) => [r.messageId, 0]));
+    for (const c of platform.calls) if (c.kind === "edit" && c.msg.state === "running") edits.set(c.id, (edits.get(c.id) ?? 0) + 1);
+    const counts = [...edits.values()];
+    // Fair: the budget (~50 intermediate edits in 1 s) goes round the messages instead of to the first few.
+    expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
+    expect(platform.calls.filter((c) => c.msg.state === "success")).toHaveLength(50);
+  });
+
   it("honours a 429 by pausing and retrying, never losing the final state", async () => {
     const platform = new StrictPlatform(1000, 1000, 3);
     const t = new ThrottledNotifier(platform, { perMessageMs: 1, bucketOf: (c) => c.channel, capacity: 50, refillMs: 1 });
