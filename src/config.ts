@@ -134,6 +134,11 @@ const fileSchema = z.strictObject({
         }))
         .min(1)
         .default(["/srv", "/opt/appdata", "/mnt"]),
+      /**
+       * Images tagged `latest` (or untagged, which Docker reads as `latest`) at /app add and /app set: `warn`
+       * accepts them only with `--allow-latest` and says why, `refuse` never, `allow` always.
+       */
+      latestTag: z.enum(["warn", "refuse", "allow"]).default("warn"),
     })
     .prefault({}),
   proxmox: z

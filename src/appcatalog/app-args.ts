@@ -25,13 +25,25 @@ export const hostName = z
 
 const appName = z.string().regex(APP_NAME_RE, "an app name: lowercase letters, digits, - and _").describe("App name");
 
+/** `3000` (or `3000/udp`) publishes the same port: `3000:3000`. */
+export const SAME_PORT_RE = /^([0-9]{1,5})(\/(tcp|udp|sctp))?$/;
+export const expandPort = (p: string) => p.replace(SAME_PORT_RE, (_, n: string, proto = "") => `${n}:${n}${proto}`);
+
 const port = z
   .string()
-  .regex(PORT_RE, "a port mapping HOST:CONTAINER, e.g. 3002:3000 (optionally /tcp or /udp)")
-  .refine((p) => {
-    const m = PORT_RE.exec(p); // zod v4 runs this even when the regex failed
-    return !m || [m[1], m[2]].every((n) => Number(n) >= 1 && Number(n) <= 65535);
-  }, "ports must be between 1 and 65535");
+  .transform(expandPort)
+  .pipe(
+    z.string()
+      .regex(PORT_RE, "a port mapping HOST:CONTAINER, e.g. 3002:3000, or one port for both, e.g. 3000 (optionally /tcp or /udp)")
+      .refine((p) => {
+        const m = PORT_RE.exec(p); // zod v4 runs this even when the regex failed
+        return !m || [m[1], m[2]].every((n) => Number(n) >= 1 && Number(n) <= 65535);
+      }, "ports must be between 1 and 65535"),
+  );
+const volume = plain(z.string().regex(VOLUME_RE, "a volume: name:/path or /host/path:/path, optionally :ro or :rw"));
+const envVar = plain(z.string().regex(ENV_RE, "an environment variable KEY=VALUE"));
+const image = plain(z.string().min(1));
+const allowLatest = z.boolean().default(false).describe("Accept an image tagged latest (or untagged) when deploy.latestTag is warn");
 
 export const appListArgs = z.object({});
 export const appShowArgs = z.object({ app: appName });
@@ -40,11 +52,11 @@ export const appRemoveArgs = z.object({ app: appName });
 /** `/app add <app> --image I --host H [--port P ...] [--volume V ...] [--env K=V ...] [--network N ...]` */
 export const appAddArgs = z.object({
   app: appName,
-  image: plain(z.string().min(1)).describe("Image reference with a pinned tag, e.g. ghcr.io/org/app:v1.2"),
+  image: image.describe("Image reference with a pinned tag, e.g. ghcr.io/org/app:v1.2"),
   host: hostName.describe("Docker host (Nautobot device or VM with a Docker-host role)"),
-  port: z.array(port).default([]).describe("Published port HOST:CONTAINER"),
-  volume: z.array(plain(z.string().regex(VOLUME_RE, "a volume: name:/path or /host/path:/path, optionally :ro or :rw"))).default([]).describe("Volume"),
-  env: z.array(plain(z.string().regex(ENV_RE, "an environment variable KEY=VALUE"))).default([]).describe("Environment variable KEY=VALUE"),
+  port: z.array(port).default([]).describe("Published port HOST:CONTAINER (3000 means 3000:3000)"),
+  volume: z.array(volume).default([]).describe("Volume"),
+  env: z.array(envVar).default([]).describe("Environment variable KEY=VALUE"),
   network: z.array(z.string().regex(NETWORK_RE, "a Docker network name")).default([]).describe("Docker network"),
   alternateHost: z.array(hostName).default([]).describe("Another Docker host `/deploy --host` may put the app on"),
   // Elevated options: admin only (handlers/app.ts refuses them for anyone else before anything is queued).
@@ -54,8 +66,27 @@ export const appAddArgs = z.object({
   hostPid: z.boolean().default(false).describe("Share the host's PID namespace (admin only)"),
   hostIpc: z.boolean().default(false).describe("Share the host's IPC namespace (admin only)"),
   device: z.array(z.string().regex(DEVICE_RE, "a device /dev/X[:/dev/Y][:rwm]")).default([]).describe("Device mount (admin only)"),
+  allowLatest,
 });
 export type AppAddArgs = z.output<typeof appAddArgs>;
+
+/**
+ * `/app set <app> [--image I] [--port P ...] [--volume V ...] [--env K=V ...]`: each option given replaces that
+ * field of the entry (all its ports, all its volumes, all its env); `--clear` empties the fields it names.
+ */
+export const appSetArgs = z.object({
+  app: appName,
+  image: image.optional().describe("New image reference with a pinned tag"),
+  port: z.array(port).optional().describe("Published ports, replacing the entry's (3000 means 3000:3000)"),
+  volume: z.array(volume).optional().describe("Volumes, replacing the entry's"),
+  env: z.array(envVar).optional().describe("Environment variables KEY=VALUE, replacing the entry's"),
+  clear: z.array(z.enum(["ports", "volumes", "env"])).default([]).describe("Empty a field: ports, volumes or env"),
+  allowLatest,
+});
+export type AppSetArgs = z.output<typeof appSetArgs>;
+
+/** Whether `/app set` was given anything to change (checked at acknowledgement, so an empty change queues nothing). */
+export const setsSomething = (a: AppSetArgs) => a.image !== undefined || !!a.port || !!a.volume || !!a.env || a.clear.length > 0;
 
 /** The admin-only flags of `/app add` that were given, by their flag names. */
 export function elevatedFlags(a: AppAddArgs): string[] {

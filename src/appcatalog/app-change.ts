@@ -47,7 +47,7 @@ export async function applyAppChange(ctx: Ctx, nb: NautobotClient, context: Conf
   steps.running("Waiting for Nautobot's app_list to show the change…");
   show();
   await waitVisible(ctx, c, result.syncErrors);
-  steps.done(`Nautobot's app_list ${c.kind === "add" ? "lists" : "no longer lists"} \`${c.app}\``);
+  steps.done(`Nautobot's app_list ${c.kind === "add" ? "lists" : c.kind === "set" ? "shows the change to" : "no longer lists"} \`${c.app}\``);
   return result;
 }
 
@@ -69,8 +69,9 @@ async function syncOnce(ctx: Ctx, nb: NautobotClient, context: ConfigContext): P
 /** PATCH replaces the whole data dict, so it is idempotent; it is skipped when the change is already there. */
 async function patchOnce(ctx: Ctx, nb: NautobotClient, context: ConfigContext, c: AppChange): Promise<void> {
   const current = { ...((context.data.app_list ?? {}) as Record<string, unknown>) };
-  if (c.kind === "add") {
-    if (current[c.app]) return;
+  if (c.kind === "add" || c.kind === "set") {
+    if (JSON.stringify(current[c.app]) === JSON.stringify(c.entry)) return;
+    if (c.kind === "add" && current[c.app]) return;
     current[c.app] = c.entry;
   } else {
     if (!(c.app in current)) return;
@@ -80,7 +81,10 @@ async function patchOnce(ctx: Ctx, nb: NautobotClient, context: ConfigContext, c
 }
 
 function shows(apps: Record<string, AppEntry>, c: AppChange): boolean {
-  return c.kind === "add" ? apps[c.app]?.image === c.entry.image && apps[c.app]?.host === c.entry.host : !(c.app in apps);
+  if (c.kind === "remove") return !(c.app in apps);
+  const a = apps[c.app];
+  if (c.kind === "add") return a?.image === c.entry.image && a?.host === c.entry.host;
+  return !!a && ["image", "ports", "volumes", "env"].every((k) => JSON.stringify(a[k as keyof AppEntry]) === JSON.stringify(c.entry[k as keyof AppEntry]));
 }
 
 /** Polls Nautobot's app_list (fresh, through the catalog) until the change shows, bounded by the sync timeout. */

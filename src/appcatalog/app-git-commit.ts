@@ -1,11 +1,14 @@
 import type { AppEntry } from "../clients/nautobot-schemas.ts";
 import { UserError } from "../errors.ts";
 import type { ProcessorContext } from "../queue/processor.ts";
-import { addAppToYaml, removeAppFromYaml } from "./app-list-yaml.ts";
+import { addAppToYaml, removeAppFromYaml, setAppInYaml } from "./app-list-yaml.ts";
 import { GitWorkspace } from "./git-app-list.ts";
 
 /** One change to app_list. */
-export type AppChange = { kind: "add"; app: string; entry: AppEntry } | { kind: "remove"; app: string };
+export type AppChange =
+  | { kind: "add"; app: string; entry: AppEntry }
+  | { kind: "set"; app: string; entry: AppEntry; changed: readonly string[] }
+  | { kind: "remove"; app: string };
 
 type Ctx = ProcessorContext<unknown>;
 
@@ -16,13 +19,15 @@ function commitMessage(ctx: Ctx, c: AppChange): string {
   // A display name is free text: on one line, so it cannot add a trailer (a forged Labops-Job) to the message.
   const name = ctx.payload.actor.name.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").trim().slice(0, 80);
   const who = `${name} (${ctx.payload.actor.platform})`;
-  const head = c.kind === "add" ? `app_list: add ${c.app} (${c.entry.image} on ${c.entry.host})` : `app_list: remove ${c.app}`;
+  const head = c.kind === "add" ? `app_list: add ${c.app} (${c.entry.image} on ${c.entry.host})`
+    : c.kind === "set" ? `app_list: set ${c.app} ${c.changed.join(", ")}${c.changed.includes("image") ? ` (${c.entry.image})` : ""}`
+    : `app_list: remove ${c.app}`;
   return `${head}\n\nRequested by ${who} with /app ${c.kind} through labops.\n\n${jobMarker(ctx.jobId)}\n`;
 }
 
 function edit(text: string, c: AppChange, path: string): string {
   try {
-    return c.kind === "add" ? addAppToYaml(text, c.app, c.entry) : removeAppFromYaml(text, c.app);
+    return c.kind === "add" ? addAppToYaml(text, c.app, c.entry) : c.kind === "set" ? setAppInYaml(text, c.app, c.entry) : removeAppFromYaml(text, c.app);
   } catch (err) {
     // The file and Nautobot disagree (an unsynced commit, a hand edit): say so instead of guessing.
     const why = (err as Error).message;

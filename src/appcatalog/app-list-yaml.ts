@@ -24,6 +24,34 @@ export function appNamesInYaml(text: string): string[] {
 export function addAppToYaml(text: string, name: string, entry: AppEntry): string {
   const doc = load(text);
   if (doc.hasIn(["app_list", name])) throw new Error(`app \`${name}\` is already in the file`);
+  doc.setIn(["app_list", name], styledNode(doc, entry));
+  return doc.toString(TO_STRING);
+}
+
+/**
+ * Changes one app's entry in place: the values that differ are replaced in the file's style (as
+ * addAppToYaml writes them), keys the entry no longer has are dropped, new ones go last. Comments, the
+ * unchanged values and every other entry stay as they are.
+ */
+export function setAppInYaml(text: string, name: string, entry: AppEntry): string {
+  const doc = load(text);
+  const node = doc.getIn(["app_list", name], true);
+  if (!isMap(node)) throw new Error(`app \`${name}\` is not in the file`);
+  const wanted = entry as Record<string, unknown>;
+  for (const pair of [...node.items]) {
+    const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
+    if (wanted[key] === undefined) node.delete(key);
+  }
+  for (const pair of styledNode(doc, entry).items) {
+    const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
+    const now = node.get(key, true) as { toJSON?: () => unknown } | undefined;
+    const same = now !== undefined && JSON.stringify(typeof now.toJSON === "function" ? now.toJSON() : now) === JSON.stringify(wanted[key]);
+    if (!same) node.set(key, pair.value);
+  }
+  return doc.toString(TO_STRING);
+}
+
+function styledNode(doc: Document, entry: AppEntry): YAMLMap {
   const node = doc.createNode(entry) as YAMLMap;
   for (const pair of node.items) {
     const v = pair.value;
@@ -33,8 +61,7 @@ export function addAppToYaml(text: string, name: string, entry: AppEntry): strin
     for (const s of items) if (isScalar(s) && typeof s.value === "string" && /[:\s#]/.test(s.value)) s.type = Scalar.QUOTE_DOUBLE;
     if (isMap(v)) for (const p of v.items) if (isScalar(p.value) && typeof p.value.value === "string") p.value.type = Scalar.QUOTE_DOUBLE;
   }
-  doc.setIn(["app_list", name], node);
-  return doc.toString(TO_STRING);
+  return node;
 }
 
 /** Removes one app; the rest of the file (comments included) is untouched. */

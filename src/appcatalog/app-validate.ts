@@ -2,21 +2,42 @@ import { appEntrySchema, type AppEntry } from "../clients/nautobot-schemas.ts";
 import type { NautobotClient } from "../clients/nautobot.ts";
 import { closeMatches } from "../suggest.ts";
 import { UserError } from "../errors.ts";
-import { ENV_RE, PORT_RE, type AppAddArgs } from "./app-args.ts";
+import { ENV_RE, PORT_RE, type AppAddArgs, type AppSetArgs } from "./app-args.ts";
 import { entryProblems, type AppPolicy } from "./app-policy.ts";
 
 /** `[registry[:port]/]path[:tag][@sha256:digest]`, lowercase path components as the OCI distribution spec says. */
 const IMAGE_RE =
   /^(?:(?<registry>[a-z0-9.-]+(?::[0-9]+)?)\/)?(?<path>[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*)(?::(?<tag>[A-Za-z0-9_][A-Za-z0-9._-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/;
 
-/** Checks an image reference: well formed, pinned (a tag other than `latest`, or a digest). Returns a problem or undefined. */
-export function imageProblem(image: string): string | undefined {
+/** deploy.latestTag: what to do with an image tagged `latest` or untagged (which Docker reads as `latest`). */
+export type LatestTagPolicy = "warn" | "refuse" | "allow";
+
+/**
+ * Checks an image reference: well formed, and pinned (a tag other than `latest`, or a digest) unless the
+ * policy lets a moving tag through: `allow` always, `warn` only with `--allow-latest` (then `warning` says
+ * what it costs), `refuse` never. Returns the problem, or the warning to show, or neither.
+ */
+export function imageCheck(image: string, o: { latestTag?: LatestTagPolicy | undefined; allowLatest?: boolean | undefined } = {}): { problem?: string; warning?: string } {
   const m = IMAGE_RE.exec(image);
-  if (!m?.groups) return `\`${image}\` is not an image reference (expected e.g. \`ghcr.io/org/app:v1.2.3\`, lowercase).`;
+  if (!m?.groups) return { problem: `\`${image}\` is not an image reference (expected e.g. \`ghcr.io/org/app:v1.2.3\`, lowercase).` };
   const { tag, digest } = m.groups;
-  if (!tag && !digest) return `\`${image}\` has no tag: pin a version, e.g. \`${image}:1.0.0\`.`;
-  if (tag === "latest" && !digest) return `\`${image}\` uses \`latest\`: pin a version so deploys are repeatable.`;
-  return undefined;
+  if (digest || (tag && tag !== "latest")) return {};
+  const what = tag ? `\`${image}\` uses \`latest\`` : `\`${image}\` has no tag (Docker reads it as \`latest\`)`;
+  const pin = `pin a version, e.g. \`${tag ? image.slice(0, -":latest".length) : image}:1.0.0\``;
+  const policy = o.latestTag ?? "refuse";
+  if (policy === "allow") return {};
+  if (policy === "refuse") return { problem: `${what}: ${pin}, so deploys are repeatable (deploy.latestTag is refuse).` };
+  if (!o.allowLatest) return { problem: `${what}: ${pin}, so deploys are repeatable, or add \`--allow-latest\` to accept a moving tag.` };
+  return { warning: `${what}: a redeploy may run another version, and \`/deploy\` does not pull a newer \`latest\` by itself.` };
+}
+
+/** The problem with an image under the strictest policy (a moving tag is refused), or undefined. */
+export function imageProblem(image: string): string | undefined {
+  return imageCheck(image).problem;
+}
+
+export interface AppValidationPolicy extends AppPolicy {
+  latestTag?: LatestTagPolicy | undefined;
 }
 
 /**
@@ -29,27 +50,22 @@ export async function buildNewApp(
   args: AppAddArgs,
   apps: Record<string, AppEntry>,
   nautobot: NautobotClient,
-  policy: AppPolicy,
+  policy: AppValidationPolicy,
   signal?: AbortSignal,
 ): Promise<AppEntry> {
   const existing = apps[args.app];
   if (existing) {
-    throw new UserError("app_exists", `App \`${args.app}\` is already in app_list (${existing.image} on ${existing.host}). Remove it first with \`/app remove ${args.app}\`, or pick another name.`);
+    throw new UserError("app_exists", `App \`${args.app}\` is already in app_list (${existing.image} on ${existing.host}). Change it with \`/app set ${args.app}\`, or pick another name.`);
   }
-  const bad = imageProblem(args.image);
+  const bad = imageCheck(args.image, { latestTag: policy.latestTag, allowLatest: args.allowLatest }).problem;
   if (bad) throw new UserError("app_bad_image", bad);
   await requireDockerHost(nautobot, args.host, policy, signal);
   for (const h of args.alternateHost) {
     if (h === args.host) throw new UserError("app_bad_host", `\`${h}\` is the app's own host; \`--alternate-host\` names other Docker hosts.`);
     await requireDockerHost(nautobot, h, policy, signal);
   }
-  checkPortClashes(args, apps);
-  const env: Record<string, string> = {};
-  for (const kv of args.env) {
-    const [, key, value] = ENV_RE.exec(kv)!;
-    if (key! in env) throw new UserError("app_bad_env", `Environment variable \`${key}\` is given twice.`);
-    env[key!] = value!;
-  }
+  checkPortClashes(args.app, args.host, args.port, apps);
+  const env = envMap(args.env);
   const entry = {
     host: args.host,
     image: args.image,
@@ -65,11 +81,67 @@ export async function buildNewApp(
     ...(args.hostIpc ? { ipc_mode: "host" } : {}),
     ...(args.device.length ? { devices: args.device } : {}),
   };
+  return checkedEntry(entry, policy);
+}
+
+/** The policy of app-policy.ts and the app_list schema, on a whole entry; elevated options were authorised before. */
+function checkedEntry(entry: Record<string, unknown>, policy: AppPolicy): AppEntry {
   const problems = entryProblems(entry, policy, { allowElevated: true });
   if (problems.length) throw new UserError("app_refused", `Refused: ${problems.join("; ")}. Nothing was committed.`);
   const parsed = appEntrySchema.safeParse(entry);
   if (!parsed.success) throw new UserError("app_invalid", `The new entry is invalid: ${parsed.error.issues[0]?.message ?? "?"}.`);
   return parsed.data;
+}
+
+function envMap(list: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const kv of list) {
+    const [, key, value] = ENV_RE.exec(kv)!;
+    if (key! in env) throw new UserError("app_bad_env", `Environment variable \`${key}\` is given twice.`);
+    env[key!] = value!;
+  }
+  return env;
+}
+
+/**
+ * `/app set`: the app's current entry with the given fields replaced (or cleared), validated as `/app add`
+ * validates a new one: image and its tag policy, host ports free on its host, host paths, no templates.
+ * Returns the new entry and what changed; a change that changes nothing is refused. Elevated options the
+ * entry already has stay, and the caller checks that whoever asked may keep them.
+ */
+export function buildChangedApp(
+  args: AppSetArgs,
+  apps: Record<string, AppEntry>,
+  policy: AppValidationPolicy,
+): { entry: AppEntry; changed: string[]; warning?: string | undefined } {
+  const current = apps[args.app];
+  if (!current) throw new UserError("unknown_app", `No app \`${args.app}\` in app_list. Add it with \`/app add ${args.app}\`.`);
+  const next: Record<string, unknown> = structuredClone(current) as Record<string, unknown>;
+  let warning: string | undefined;
+  if (args.image !== undefined) {
+    const c = imageCheck(args.image, { latestTag: policy.latestTag, allowLatest: args.allowLatest });
+    if (c.problem) throw new UserError("app_bad_image", c.problem);
+    warning = c.warning;
+    next.image = args.image;
+  }
+  const put = (key: "ports" | "volumes" | "env", value: unknown, empty: boolean) => {
+    if (empty) delete next[key];
+    else next[key] = value;
+  };
+  for (const field of args.clear) {
+    const given = { ports: args.port, volumes: args.volume, env: args.env }[field];
+    if (given) throw new UserError("bad_args", `\`--clear ${field}\` and new ${field} were both given; give one.`);
+    delete next[field];
+  }
+  if (args.port) {
+    checkPortClashes(args.app, current.host, args.port, apps);
+    put("ports", args.port, args.port.length === 0);
+  }
+  if (args.volume) put("volumes", args.volume, args.volume.length === 0);
+  if (args.env) put("env", envMap(args.env), args.env.length === 0);
+  const changed = (["image", "ports", "volumes", "env"] as const).filter((k) => JSON.stringify(next[k]) !== JSON.stringify((current as Record<string, unknown>)[k]));
+  if (!changed.length) throw new UserError("app_unchanged", `\`${args.app}\` already has ${args.image ? `image ${args.image}` : "these values"}: nothing to change.`);
+  return { entry: checkedEntry(next, policy), changed, warning };
 }
 
 /**
@@ -92,21 +164,22 @@ export async function requireDockerHost(nautobot: NautobotClient, host: string, 
   );
 }
 
-function checkPortClashes(args: AppAddArgs, apps: Record<string, AppEntry>): void {
+/** No host port of `ports` is published on `host` by another app of app_list, nor given twice. */
+function checkPortClashes(app: string, host: string, ports: readonly string[], apps: Record<string, AppEntry>): void {
   const seen = new Map<string, string>();
   const key = (p: string) => {
     const m = PORT_RE.exec(p)!;
     return `${m[1]}/${m[4] ?? "tcp"}`;
   };
-  for (const [name, app] of Object.entries(apps)) {
-    if (app.host !== args.host) continue;
-    for (const p of app.ports ?? []) if (PORT_RE.test(p)) seen.set(key(p), name);
+  for (const [name, other] of Object.entries(apps)) {
+    if (other.host !== host || name === app) continue;
+    for (const p of other.ports ?? []) if (PORT_RE.test(p)) seen.set(key(p), name);
   }
   const mine = new Set<string>();
-  for (const p of args.port) {
+  for (const p of ports) {
     const k = key(p);
     const owner = seen.get(k);
-    if (owner) throw new UserError("app_port_taken", `Host port ${k} on ${args.host} is already published by \`${owner}\`; pick another host port (e.g. --port ${nextFree(k, seen)}:${PORT_RE.exec(p)![2]}).`);
+    if (owner) throw new UserError("app_port_taken", `Host port ${k} on ${host} is already published by \`${owner}\`; pick another host port (e.g. --port ${nextFree(k, seen)}:${PORT_RE.exec(p)![2]}).`);
     if (mine.has(k)) throw new UserError("app_port_taken", `Host port ${k} is given twice.`);
     mine.add(k);
   }

@@ -17,6 +17,7 @@ export const JOB_NAMES = [
   "app.show",
   "app.add",
   "app.remove",
+  "app.set",
   "gitops.sync",
   "gitops.status",
   "gitops.pause",

@@ -1,4 +1,5 @@
-import { appAddArgs, appListArgs, appRemoveArgs, appShowArgs, elevatedFlags } from "../appcatalog/app-args.ts";
+import { appAddArgs, appListArgs, appRemoveArgs, appSetArgs, appShowArgs, elevatedFlags, setsSomething } from "../appcatalog/app-args.ts";
+import { UserError } from "../errors.ts";
 import { appFields, appLine } from "../appcatalog/app-view.ts";
 import { cachedEntries, type AppEntry } from "../appcatalog/app-catalog.ts";
 import { defineCommand, type AckContext, type CommandDefinition } from "../core/command.ts";
@@ -65,6 +66,24 @@ const add = defineCommand({
   },
 });
 
+const set = defineCommand({
+  name: "app set",
+  description: "Change an app's image, ports, volumes or env in app_list (Git commit + Nautobot sync), then offer Deploy",
+  requires: "operator",
+  args: appSetArgs,
+  positional: ["app"],
+  job: "app.set",
+  examples: ["homepage --image ghcr.io/gethomepage/homepage:v0.9.8", "grafana --port 3000 --env TZ=UTC", "whoami --clear volumes"],
+  mutating: true,
+  lock: (a) => `app:${a.app}`,
+  complete: { app: "apps" },
+  // An entry with elevated options can only be changed by an admin: the worker checks it against the entry it reads.
+  run: (ctx) => {
+    if (!setsSomething(ctx.args)) throw new UserError("bad_args", "Nothing to change: give `--image`, `--port`, `--volume`, `--env` or `--clear`. Nothing was queued.");
+    return ctx.enqueue();
+  },
+});
+
 const remove = defineCommand({
   name: "app remove",
   description: "Remove an app from app_list (Git commit + Nautobot sync)",
@@ -83,5 +102,5 @@ const remove = defineCommand({
   },
 });
 
-/** /app list | show | add | remove */
-export const appCommands: readonly CommandDefinition[] = [list, show, add, remove] as CommandDefinition[];
+/** /app list | show | add | set | remove | restart | logs */
+export const appCommands: readonly CommandDefinition[] = [list, show, add, set, remove] as CommandDefinition[];

@@ -92,7 +92,7 @@ describe("/app: app_list through Git and Nautobot's sync, then /deploy", () => {
 
   it("refuses bad input with clear messages: port, unknown host, unpinned image, port clash", async () => {
     const head = git("rev-parse", "main");
-    const badPort = await h.run("/app add whoami --image traefik/whoami:v1.10 --host docker02 --port 8090");
+    const badPort = await h.run("/app add whoami --image traefik/whoami:v1.10 --host docker02 --port 8090:");
     expect(badPort.state).toBe("failure");
     expect(renderText(badPort)).toContain("a port mapping HOST:CONTAINER");
     const badPort2 = await h.run("/app add whoami --image traefik/whoami:v1.10 --host docker02 --port 99999:80");

@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { addAppToYaml, appNamesInYaml, removeAppFromYaml } from "../../src/appcatalog/app-list-yaml.ts";
-import { imageProblem } from "../../src/appcatalog/app-validate.ts";
+import { appAddArgs } from "../../src/appcatalog/app-args.ts";
+import { addAppToYaml, appNamesInYaml, removeAppFromYaml, setAppInYaml } from "../../src/appcatalog/app-list-yaml.ts";
+import { imageCheck, imageProblem } from "../../src/appcatalog/app-validate.ts";
 
 const ORIGINAL = readFileSync(new URL("../../config_contexts/app_list.yml", import.meta.url), "utf8");
 
@@ -42,6 +43,20 @@ describe("app_list YAML edits (yaml Document API)", () => {
     expect(() => addAppToYaml("app_list: [", "x", { host: "h", image: "i:1" })).toThrow("not valid YAML");
     expect(() => addAppToYaml("other: 1\n", "x", { host: "h", image: "i:1" })).toThrow("no `app_list` mapping");
   });
+
+  it("changes one entry in place: only the changed values, the comments inside it kept, dropped keys gone", () => {
+    const traefik = (parse(ORIGINAL) as { app_list: Record<string, Record<string, unknown>> }).app_list.traefik!;
+    const out = setAppInYaml(ORIGINAL, "traefik", { ...traefik, image: "traefik:v3.2", env: undefined } as never);
+    const before = ORIGINAL.split("\n");
+    const after = out.split("\n");
+    expect(after.filter((l) => !before.includes(l))).toEqual(["    image: traefik:v3.2"]);
+    expect(before.filter((l) => !after.includes(l))).toEqual(["    image: traefik:v3.1"]);
+    expect(after.length).toBe(before.length - 1); // traefik's `env: {}` is gone
+    expect((parse(out) as { app_list: Record<string, Record<string, unknown>> }).app_list.traefik).not.toHaveProperty("env");
+    expect(out).toContain("    # Routes come from the file provider");
+    expect((parse(out) as { app_list: Record<string, unknown> }).app_list.traefik).toMatchObject({ image: "traefik:v3.2", ports: ["80:80", "443:443", "8080:8080"] });
+    expect(() => setAppInYaml(ORIGINAL, "nope", { host: "h", image: "i:1" })).toThrow("not in the file");
+  });
 });
 
 describe("image references", () => {
@@ -53,5 +68,27 @@ describe("image references", () => {
     expect(imageProblem("nginx:latest")).toContain("uses `latest`");
     expect(imageProblem("Nginx:1.0")).toContain("not an image reference");
     expect(imageProblem("nginx:1.0 ; rm -rf /")).toContain("not an image reference");
+  });
+
+  it("treats latest (and no tag) by deploy.latestTag: warn needs --allow-latest, refuse never, allow always", () => {
+    expect(imageCheck("nginx:latest", { latestTag: "warn" }).problem).toContain("add `--allow-latest`");
+    expect(imageCheck("nginx:latest", { latestTag: "warn", allowLatest: true })).toEqual({ warning: expect.stringContaining("a redeploy may run another version") });
+    expect(imageCheck("nginx", { latestTag: "warn", allowLatest: true }).warning).toContain("has no tag (Docker reads it as `latest`)");
+    expect(imageCheck("nginx:latest", { latestTag: "refuse", allowLatest: true }).problem).toContain("deploy.latestTag is refuse");
+    expect(imageCheck("nginx:latest", { latestTag: "allow" })).toEqual({});
+    expect(imageCheck("Nginx:latest", { latestTag: "allow" }).problem).toContain("not an image reference");
+    expect(imageCheck(`nginx:latest@sha256:${"b".repeat(64)}`, { latestTag: "refuse" })).toEqual({});
+  });
+});
+
+describe("port mappings", () => {
+  const ports = (...port: string[]) => appAddArgs.safeParse({ app: "a", image: "a:1", host: "h", port });
+  it("reads one port as the same port on both sides, and keeps the protocol", () => {
+    expect(ports("3000", "53/udp", "8080:80").data?.port).toEqual(["3000:3000", "53:53/udp", "8080:80"]);
+    // Parsing again (the worker re-validates the arguments) changes nothing.
+    expect(appAddArgs.parse(ports("3000").data).port).toEqual(["3000:3000"]);
+    expect(ports("70000").error?.issues[0]?.message).toBe("ports must be between 1 and 65535");
+    expect(ports("3000:").success).toBe(false);
+    expect(ports("3000/icmp").success).toBe(false);
   });
 });

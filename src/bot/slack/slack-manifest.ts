@@ -18,10 +18,13 @@ export interface SlackSlashCommand {
 export function slackSlashCommands(registry: CommandRegistry): SlackSlashCommand[] {
   const tail = (usage: string, prefix: string) => usage.slice(`/${prefix}`.length).trim();
   const namespaced = registry.all().map((c) => tail(c.usage, registry.typed(c.def.name).slice(0, -c.def.name.length).trim()));
+  // Every command in one hint; past Slack's limit, without their optional parts (`/labops help <command>` has them).
+  const full = namespaced.join(" | ");
+  const short = namespaced.map((u) => u.replace(/ \[[^\]]*\]/g, "")).join(" | ");
   const out: SlackSlashCommand[] = [{
     command: `/${NAMESPACE}`,
     description: `labops: ${registry.roots().join(", ")}. Try /${NAMESPACE} help`,
-    usage_hint: namespaced.join(" | "),
+    usage_hint: full.length <= SLACK_LIMITS.usageHint ? full : short,
   }];
   for (const root of registry.shortcuts()) {
     const subs = registry.subcommands(root);

@@ -14,6 +14,7 @@ import appRemove from "./nautobot-app-remove.ts";
 import runnerCreate from "./proxmox-runner-create.ts";
 import runnerDestroy from "./proxmox-runner-destroy.ts";
 import runnerStatus from "./proxmox-runner-status.ts";
+import appSet from "./nautobot-app-set.ts";
 import { scheduleAdd, scheduleList, scheduleRemove } from "./schedule-jobs.ts";
 import cleanupExecute from "./truenas-cleanup-execute.ts";
 import cleanupPreview from "./truenas-cleanup-preview.ts";
@@ -34,6 +35,7 @@ export const PROCESSOR_TABLE = {
   "app.show": appShow,
   "app.add": appAdd,
   "app.remove": appRemove,
+  "app.set": appSet,
   "gitops.sync": gitopsSync,
   "gitops.status": gitopsStatus,
   "gitops.pause": gitopsPause,
