@@ -65,6 +65,8 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
   // cleanup_ocp.yml removes (or restores from a snapshot) plain folders on the fake TrueNAS when its job succeeds.
   if (!opts.aap?.effects?.["cleanup_ocp.yml"]) aap.setEffect("cleanup_ocp.yml", cleanupOcpEffect(truenas.fs));
   const [aapUrl, nautobotUrl, proxmoxUrl, truenasUrl] = await Promise.all([aap.start(), nautobot.start(), proxmox.start(), truenas.start()]);
+  // The homelab as it runs: every app of app_list already deployed on its host.
+  seedContainers(aap, nautobot);
   const services = await startServiceListeners();
   // Behind the AAP 2.5+ gateway, labops' token is a gateway token, created as an operator would.
   const aapToken = pa.gateway && !opts.aap?.token ? await gatewayToken(aapUrl) : aap.token;
@@ -83,6 +85,9 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
     },
     probe: async (target, signal) => {
       const local = services.ports.get(`${target.address}:${target.port}`);
+      // A port a container publishes on its Docker host (an app added since the lab started) answers too.
+      const host = LAB_HOSTS.find((h) => h.ip === target.address);
+      if (local === undefined && host && aap.docker.publishes(host.name, target.port, target.protocol)) return { open: true, ms: 1 };
       if (local === undefined) return { open: false, ms: 0, error: "ECONNREFUSED" };
       return probe({ ...target, address: "127.0.0.1", port: local }, signal);
     },
@@ -91,6 +96,13 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
       git.remove();
     },
   };
+}
+
+function seedContainers(aap: FakeAap, nautobot: FakeNautobot): void {
+  const apps = (nautobot.contextData("app_list")?.app_list ?? {}) as Record<string, { host?: unknown; image?: unknown; ports?: unknown }>;
+  for (const [name, a] of Object.entries(apps)) {
+    if (typeof a.host === "string" && typeof a.image === "string" && !aap.docker.get(a.host, name)) aap.docker.run(a.host, name, { image: a.image, ports: a.ports });
+  }
 }
 
 /** POST /api/gateway/v1/tokens/ with the gateway admin's Basic credentials: a write-scoped token. */

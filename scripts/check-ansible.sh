@@ -4,7 +4,8 @@
 #   2. ansible-lint on playbooks/ (profile: first argument or ANSIBLE_LINT_PROFILE, default production)
 #   3. Master Deploy's task list and its refusals, on its own without labops (check mode, local connection,
 #      no Docker engine needed): patterns and groups as limit, hosts without the Docker-host role, host paths
-#      outside the roots, runtime sockets, elevated options, templated values (which must stay data)
+#      outside the roots, runtime sockets, elevated options, templated values (which must stay data), an
+#      unknown app_action or app_log_lines; and that remove, restart and logs reach their own tasks only
 #   4. a REAL run of cleanup_ocp.yml against localhost on a temporary tree: deletes, every
 #      refused escape, and the restore play from a fake .zfs/snapshot/<name>/ directory.
 # Installs nothing. Needs the Debian packages `ansible` and `ansible-lint`
@@ -97,8 +98,8 @@ all:
     fw01: {role: firewall}
 YAML
 if ansible-playbook -i "$WORK/deploy-inventory.yml" playbooks/master_deploy.yml --list-tasks >"$LOG" 2>&1 \
-  && for t in "Ensure network" "Pull image" "Ensure volumes" "Run container" "Wait for healthcheck"; do grep -q "docker_app : $t" "$LOG" || exit 1; done; then
-  pass "master_deploy task names match the fake AAP (docker_app : Ensure network ... Wait for healthcheck)"
+  && for t in "Ensure network" "Pull image" "Ensure volumes" "Run container" "Wait for healthcheck" "Look up container" "Check the container exists" "Restart container" "Read container logs" "Remove container"; do grep -q "docker_app : $t" "$LOG" || exit 1; done; then
+  pass "master_deploy task names match the fake AAP (docker_app : Ensure network ... Wait for healthcheck, ... Remove container)"
 else
   fail "master_deploy task names"
 fi
@@ -140,9 +141,28 @@ deploy_passes() { # $1 label, rest: ansible-playbook args; passes every check, t
     fail "master_deploy accepts $label"
   fi
 }
+deploy_refused "an unknown app_action" "app_action must be deploy, restart, logs or remove (got 'purge')" --limit docker01 -e app=grafana -e app_action=purge
+deploy_refused "app_log_lines out of range" "app_log_lines a whole number from 1 to 1000 (got '5000')" --limit docker01 -e app=grafana -e app_action=logs -e app_log_lines=5000
+deploy_refused "app_log_lines that is not a number" "app_log_lines a whole number from 1 to 1000" --limit docker01 -e app=grafana -e app_action=logs -e '{"app_log_lines": "1 --since 1970"}'
+deploy_refused "remove on another host" "target_host 'edge01': the limit 'docker01' is not that host name" --limit docker01 -e app=traefik -e app_action=remove
 deploy_passes "grafana on docker01" --limit docker01 -e app=grafana
 deploy_passes "grafana on its alternate host docker02" --limit docker02 -e app=grafana -e target_host=docker02
 deploy_passes "privileged mode with allow_elevated" --limit docker01 -e app=priv -e allow_elevated=true
+# remove, restart and logs act on the named container only: no deploy task runs, and an entry that could not
+# be deployed (privileged without allow_elevated) can still be removed.
+action_reaches() { # $1 label, $2 the task it must reach, rest: ansible-playbook args
+  local label="$1" task="$2"; shift 2
+  ansible-playbook -i "$WORK/deploy-inventory.yml" playbooks/master_deploy.yml --check "$@" >"$LOG" 2>&1
+  if grep -q "TASK \[docker_app : $task\]" "$LOG" && ! grep -q "Refusing\|app_list says\|is not that host name\|in Nautobot, not\|app_action must be" "$LOG" \
+     && grep -A2 "TASK \[docker_app : Ensure network\]" "$LOG" | grep -q "skipping: \[docker01\]"; then
+    pass "master_deploy $label reaches docker_app : $task; the deploy tasks are skipped"
+  else
+    fail "master_deploy $label (expected docker_app : $task, the deploy tasks skipped)"
+  fi
+}
+action_reaches "app_action=remove of a privileged entry" "Remove container" --limit docker01 -e app=priv -e app_action=remove
+action_reaches "app_action=restart" "Look up container" --limit docker01 -e app=grafana -e app_action=restart
+action_reaches "app_action=logs" "Look up container" --limit docker01 -e app=grafana -e app_action=logs -e app_log_lines=50
 
 echo "== github_runner.yml"
 # The play targets the host the limit names; without one, or with a pattern, it refuses before any change.

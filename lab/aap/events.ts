@@ -43,6 +43,7 @@ export function eventDisplay(e: EventInput): string {
     case "runner_on_start": return "Host Started";
     case "runner_on_ok": return "Host OK";
     case "runner_on_failed": return "Host Failed";
+    case "runner_on_skipped": return "Host Skipped";
     case "playbook_on_no_hosts_matched": return "No Hosts Matched";
     case "playbook_on_no_hosts_remaining": return "No Hosts Remaining";
     case "playbook_on_stats": return "Playbook Complete";

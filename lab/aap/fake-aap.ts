@@ -1,3 +1,4 @@
+import type { FakeDockerHosts } from "../docker/fake-docker.ts";
 import type { FakeHttpServer } from "../fake-http.ts";
 import { isFailed } from "./format.ts";
 import type { FakeAapFailure, FakeAapJobView, FakeAapLaunch, FakeAapOptions, FakeAapTemplatePatch, FakeHostVars, PlaybookEffect } from "./options.ts";
@@ -45,6 +46,11 @@ export class FakeAap {
   }
 
   /** Every launch POST that created a job, in order (for exactly-once assertions). */
+  /** The containers on the Docker hosts, as Master Deploy's runs left them. */
+  get docker(): FakeDockerHosts {
+    return this.#s.docker;
+  }
+
   launches(): FakeAapLaunch[] {
     return this.#s.launches.map((l) => ({ ...l, extraVars: { ...l.extraVars } }));
   }

@@ -59,9 +59,26 @@ function problems(c: TaskCheck): string[] {
 const assert = (name: string, check: (c: TaskCheck) => string | undefined, runOnce = false): TaskSpec =>
   ({ name, action: "ansible.builtin.assert", check, runOnce, msg: "All assertions passed" });
 
+/** `master_deploy_action` and `master_deploy_log_lines`, as Jinja renders them (`| string`). */
+const action = (c: TaskCheck): unknown => c.job.extraVars.app_action ?? "deploy";
+const logLines = (c: TaskCheck): string => {
+  const v = c.job.extraVars.app_log_lines ?? 100;
+  return typeof v === "boolean" ? (v ? "True" : "False") : typeof v === "object" ? JSON.stringify(v) : String(v);
+};
+/** The task's `when:` on docker_app_action: undefined when it holds, else the condition Ansible reports. */
+const when = (...actions: string[]) => (c: TaskCheck): string | undefined =>
+  actions.includes(String(action(c))) ? undefined
+    : actions.length === 1 ? `docker_app_action == '${actions[0]}'` : `docker_app_action in [${actions.map((a) => `'${a}'`).join(", ")}]`;
+
 export const MASTER_DEPLOY_PRE_TASKS: TaskSpec[] = [
   assert("Require a limit to the app's host", (c) =>
     c.job.limit.length > 0 ? undefined : "Master Deploy must be launched with limit=<app's host>; refusing to touch every host.", true),
+  assert("Check the requested action", (c) => {
+    const a = action(c);
+    const n = logLines(c);
+    if (typeof a === "string" && ["deploy", "restart", "logs", "remove"].includes(a) && /^[0-9]{1,4}$/.test(n) && Number(n) >= 1 && Number(n) <= 1000) return undefined;
+    return `app_action must be deploy, restart, logs or remove (got '${String(a)}'), and app_log_lines a whole number from 1 to 1000 (got '${n}').`;
+  }),
   assert("Check the app exists in app_list", (c) => {
     const a = appName(c);
     if (typeof a === "string" && /^[a-z0-9][a-z0-9_-]*$/.test(a) && a in apps(c)) return undefined;
@@ -83,8 +100,62 @@ export const MASTER_DEPLOY_PRE_TASKS: TaskSpec[] = [
     DOCKER_ROLES.includes(c.vars.role ?? "")
       ? undefined
       : `${c.host} has the role '${c.vars.role ?? "none"}' in Nautobot, not ${DOCKER_ROLES.join(" or ")}; Master Deploy runs apps on Docker hosts only.`),
-  assert("Check the app's entry is safe to run", (c) => {
-    const p = problems(c);
-    return p.length ? `Refusing ${String(appName(c))}: ${p.join("; ")}.` : undefined;
+  {
+    ...assert("Check the app's entry is safe to run", (c) => {
+      const p = problems(c);
+      return p.length ? `Refusing ${String(appName(c))}: ${p.join("; ")}.` : undefined;
+    }),
+    skip: when("deploy"), // only a deploy runs the entry
+  },
+];
+
+const docker = (name: string, action: string, o: Partial<TaskSpec> = {}): TaskSpec => ({ name, role: "docker_app", action, ...o });
+const live = (c: TaskCheck) => c.job.jobType === "run";
+const app = (c: TaskCheck) => String(appName(c));
+
+/**
+ * The docker_app role (playbooks/roles/docker_app/tasks/main.yml and deploy.yml), task by task, each behind its
+ * `when:` on docker_app_action; the tasks that change a host change the lab's Docker hosts, except in check mode.
+ */
+export const DOCKER_APP_TASKS: TaskSpec[] = [
+  docker("Ensure network", "community.docker.docker_network", { skip: when("deploy") }),
+  docker("Ensure volumes", "community.docker.docker_volume", { skip: when("deploy"), changes: true }),
+  docker("Pull image", "community.docker.docker_image", { skip: when("deploy"), changes: true }),
+  docker("Run container", "community.docker.docker_container", {
+    skip: when("deploy"),
+    run: (c) => {
+      const s = spec(c);
+      const now = c.job.docker.get(c.host, app(c));
+      const changed = !now || now.image !== s.image || !now.running || JSON.stringify(now.ports.map((p) => p.port)) !== JSON.stringify((Array.isArray(s.ports) ? s.ports : []).map((p) => Number(String(p).split(":")[0])));
+      if (live(c)) c.job.docker.run(c.host, app(c), { image: String(s.image), ports: s.ports });
+      return { changed };
+    },
+  }),
+  // The probe has nothing to reach in check mode: `when: not ansible_check_mode`.
+  docker("Wait for healthcheck", "ansible.builtin.uri", { skip: (c) => when("deploy")(c) ?? (live(c) ? undefined : "not ansible_check_mode"), msg: "OK (unknown bytes)" }),
+  docker("Look up container", "community.docker.docker_container_info", {
+    skip: when("restart", "logs"),
+    run: (c) => ({ changed: false, res: { exists: !!c.job.docker.get(c.host, app(c)) } }),
+  }),
+  {
+    ...docker("Check the container exists", "ansible.builtin.assert", { skip: when("restart", "logs"), msg: "All assertions passed" }),
+    check: (c) => (c.job.docker.get(c.host, app(c)) ? undefined : `No container ${app(c)} on ${c.host}: deploy it first.`),
+  },
+  docker("Restart container", "community.docker.docker_container", {
+    skip: when("restart"),
+    run: (c) => ({ changed: live(c) ? c.job.docker.restart(c.host, app(c)) : true }),
+  }),
+  docker("Read container logs", "ansible.builtin.command", {
+    skip: when("logs"),
+    // check_mode: false — read-only, so it runs in check mode too.
+    run: (c) => {
+      const lines = c.job.docker.logs(c.host, app(c), Number(logLines(c))) ?? [];
+      const argv = ["docker", "logs", "--timestamps", "--tail", logLines(c), app(c)];
+      return { changed: false, res: { cmd: argv, rc: 0, stdout: lines.join("\n"), stdout_lines: lines, stderr: "", stderr_lines: [], msg: "" } };
+    },
+  }),
+  docker("Remove container", "community.docker.docker_container", {
+    skip: when("remove"),
+    run: (c) => ({ changed: live(c) ? c.job.docker.remove(c.host, app(c)) : !!c.job.docker.get(c.host, app(c)) }),
   }),
 ];

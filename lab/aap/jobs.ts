@@ -81,7 +81,7 @@ function createJob(s: AapState, t: Tpl, o: { extraVars: Obj; limit: string; jobT
   const effect = s.effects.get(playbookFile(t.playbook))?.({ extraVars: o.extraVars, limit: o.limit, jobType: o.jobType });
   const job: JobRec = {
     id: s.nextId++, tpl: t, ...o, inventory: s.inventory, hostVars: new Map(s.inventory.map((h) => [h, s.hostVars(h) ?? {}])), status: "pending", created: now, modified: now, eventsFinished: false,
-    cancelRequested: false, events: [], lines: 0, tally: new Map(), playCount: 0, taskCount: 0, hostStatusCounts: {},
+    cancelRequested: false, events: [], lines: 0, tally: new Map(), playCount: 0, taskCount: 0, hostStatusCounts: {}, docker: s.docker,
     failure: queued?.shift() ?? effect?.failure ?? (app ? s.failures.get(app) : undefined),
   };
   s.jobs.set(job.id, job);

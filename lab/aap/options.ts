@@ -1,3 +1,5 @@
+import type { FakeDockerHosts } from "../docker/fake-docker.ts";
+
 /** The public option and view types of the fake AAP controller (see fake-aap.ts). */
 
 /** Make `task` fail on `host` (every host of the job when absent) with `msg` as the module's `res.msg`. */
@@ -48,6 +50,8 @@ export interface FakeAapOptions {
    * seeded homelab's roles and this repository's config_contexts/.
    */
   hostVars?: ((host: string) => FakeHostVars | undefined) | undefined;
+  /** The containers on the Docker hosts that Master Deploy acts on (default: none running). */
+  docker?: FakeDockerHosts | undefined;
   /** Return true to drop the notification of this job (simulates a lost webhook). */
   dropWebhooks?: ((jobId: number) => boolean) | undefined;
 }

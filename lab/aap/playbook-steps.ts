@@ -50,10 +50,17 @@ export function* playbookSteps(job: JobRec): Generator<EventInput[], void> {
 function hostResult(job: JobRec, task: TaskSpec, label: string, h: string, taskData: Obj, taskUuid: string, play: string, alive: Set<string>, onceMsg?: string): EventInput {
   const t = job.tally.get(h)!;
   const f = job.failure;
-  const failsHere = f && (!f.host || f.host === h) && [task.name, label].some((n) => n.toLowerCase() === f.task.toLowerCase());
+  const failsHere = f && task.skip?.({ host: h, vars: job.hostVars.get(h) ?? {}, job }) === undefined && (!f.host || f.host === h) && [task.name, label].some((n) => n.toLowerCase() === f.task.toLowerCase());
   // The playbook's own asserts come first: they refuse before any injected failure could happen.
-  const refused = task.runOnce ? onceMsg : task.check?.({ host: h, vars: job.hostVars.get(h) ?? {}, job });
   const base = { level: 3, play, task, host: h, data: { ...taskData, host: h, parent_uuid: taskUuid, start: iso(new Date()), end: iso(new Date()), duration: 0.4, event_loop: null } };
+  // `when:` is evaluated first: a skipped task neither asserts nor fails.
+  const falseCondition = task.skip?.({ host: h, vars: job.hostVars.get(h) ?? {}, job });
+  const refused = falseCondition !== undefined ? undefined : task.runOnce ? onceMsg : task.check?.({ host: h, vars: job.hostVars.get(h) ?? {}, job });
+  if (falseCondition !== undefined) {
+    t.skipped++;
+    const res = { changed: false, false_condition: falseCondition, skip_reason: "Conditional result was False", _ansible_no_log: false };
+    return { ...base, event: "runner_on_skipped", data: { ...base.data, res }, stdout: `\u001b[0;36mskipping: [${h}]\u001b[0m` };
+  }
   if (refused !== undefined || failsHere) {
     t.failures++;
     alive.delete(h);
@@ -63,10 +70,11 @@ function hostResult(job: JobRec, task: TaskSpec, label: string, h: string, taskD
     return { ...base, event: "runner_on_failed", failed: true, data: { ...base.data, res, ignore_errors: null },
       stdout: `\u001b[0;31mfatal: [${h}]: FAILED! => ${pyJson(res)}\u001b[0m` };
   }
-  const changed = !!task.changes && job.jobType !== "check";
+  const ran = task.run?.({ host: h, vars: job.hostVars.get(h) ?? {}, job });
+  const changed = ran ? ran.changed : !!task.changes && job.jobType !== "check";
   t.ok++;
   if (changed) t.changed++;
-  const res = { changed, ...(task.msg ? { msg: task.msg } : {}), _ansible_no_log: false };
+  const res = { changed, ...(ran?.res ?? (task.msg ? { msg: task.msg } : {})), _ansible_no_log: false };
   return { ...base, event: "runner_on_ok", changed, data: { ...base.data, res },
     stdout: changed ? `\u001b[0;33mchanged: [${h}]\u001b[0m` : `\u001b[0;32mok: [${h}]\u001b[0m` };
 }

@@ -1,9 +1,8 @@
 import { LAB_HOSTS } from "../homelab.ts";
-import type { PlaybookSpec, TaskSpec } from "./records.ts";
-import { MASTER_DEPLOY_PRE_TASKS } from "./fake-master-deploy.ts";
+import type { PlaybookSpec } from "./records.ts";
+import { DOCKER_APP_TASKS, MASTER_DEPLOY_PRE_TASKS } from "./fake-master-deploy.ts";
 
 const role = (r: string) => LAB_HOSTS.filter((h) => h.role === r).map((h) => h.name);
-const docker = (name: string, action: string, changes = false): TaskSpec => ({ name, role: "docker_app", action, changes });
 
 /** What each seeded playbook does, task by task. */
 export const PLAYBOOKS: Record<string, PlaybookSpec> = {
@@ -13,11 +12,7 @@ export const PLAYBOOKS: Record<string, PlaybookSpec> = {
     gatherFacts: false,
     tasks: [
       ...MASTER_DEPLOY_PRE_TASKS,
-      docker("Ensure network", "community.docker.docker_network"),
-      docker("Ensure volumes", "community.docker.docker_volume", true),
-      docker("Pull image", "community.docker.docker_image", true),
-      docker("Run container", "community.docker.docker_container", true),
-      { ...docker("Wait for healthcheck", "ansible.builtin.uri"), msg: "OK (unknown bytes)" },
+      ...DOCKER_APP_TASKS,
     ],
   },
   "setup_aap.yml": {

@@ -1,3 +1,4 @@
+import type { FakeDockerHosts } from "../docker/fake-docker.ts";
 import type { FakeAapFailure, FakeHostVars } from "./options.ts";
 
 /** The fake AAP's internal records (templates, jobs, syncs, events) and the seeded objects they point at. */
@@ -58,6 +59,8 @@ export interface JobRec {
   heldStats?: EventInput | undefined;
   playCount: number;
   taskCount: number;
+  /** The Docker hosts the job's tasks act on. */
+  docker: FakeDockerHosts;
   hostStatusCounts: Record<string, number>;
 }
 
@@ -96,6 +99,10 @@ export interface TaskSpec {
   check?: ((c: TaskCheck) => string | undefined) | undefined;
   /** `run_once: true`: runs on the first host; its result (a failure too) applies to every host. */
   runOnce?: boolean | undefined;
+  /** A `when:` that is false on this host: the condition Ansible reports as `false_condition`, or undefined to run. */
+  skip?: ((c: TaskCheck) => string | undefined) | undefined;
+  /** What the module does on this host (instead of `changes`/`msg`): changed or not, and its result; never changes anything in check mode. */
+  run?: ((c: TaskCheck) => { changed: boolean; res?: Obj | undefined }) | undefined;
 }
 
 /** What a task's check sees: the host, its inventory vars, and the job (extra vars, limit). */

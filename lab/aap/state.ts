@@ -6,6 +6,7 @@ import { seedController, seedHomelab } from "./seed.ts";
 import { seededHostVars } from "./hostvars.ts";
 import { normalizePrefix } from "./format.ts";
 import { DEFAULT_PRODUCT, type AapProduct } from "./ping.ts";
+import { FakeDockerHosts } from "../docker/fake-docker.ts";
 
 /** Everything a fake AAP controller holds; the route, job and serializer modules share it. */
 export interface AapState {
@@ -41,6 +42,8 @@ export interface AapState {
   readonly concurrent: Map<string, number>;
   readonly timers: Set<NodeJS.Timeout>;
   readonly abort: AbortController;
+  /** The containers on the Docker hosts (Master Deploy's tasks change them). */
+  readonly docker: FakeDockerHosts;
   nextId: number;
   nextEventId: number;
   url: string;
@@ -76,6 +79,7 @@ export function createAapState(opts: FakeAapOptions): AapState {
     concurrent: new Map(),
     timers: new Set(),
     abort: new AbortController(),
+    docker: opts.docker ?? new FakeDockerHosts(),
     nextId: 100,
     nextEventId: 5000,
     url: "",

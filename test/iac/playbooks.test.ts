@@ -13,8 +13,8 @@ type Task = { name: string; [module: string]: unknown };
 type Play = { name: string; hosts: string; tasks?: Task[]; pre_tasks?: Task[]; roles?: unknown[]; tags?: string[] };
 
 describe("docker_app role", () => {
-  it("names its tasks as the bot and the fake AAP show them, in order", () => {
-    const tasks = yaml<Task[]>("playbooks/roles/docker_app/tasks/main.yml");
+  it("names its deploy tasks as the bot and the fake AAP show them, in order", () => {
+    const tasks = yaml<Task[]>("playbooks/roles/docker_app/tasks/deploy.yml");
     expect(tasks.map((t) => `docker_app : ${t.name}`)).toEqual([
       "docker_app : Ensure network", "docker_app : Ensure volumes", "docker_app : Pull image", "docker_app : Run container", "docker_app : Wait for healthcheck",
     ]);
@@ -25,13 +25,32 @@ describe("docker_app role", () => {
     expect(wait.until).toBeDefined();
   });
 
+  it("runs one action by docker_app_action: deploy (deploy.yml), restart, logs or remove, each behind its when", () => {
+    const tasks = yaml<Task[]>("playbooks/roles/docker_app/tasks/main.yml");
+    expect(tasks.map((t) => [t.name, t.when])).toEqual([
+      ["Deploy the app", "docker_app_action == 'deploy'"],
+      ["Look up container", "docker_app_action in ['restart', 'logs']"],
+      ["Check the container exists", "docker_app_action in ['restart', 'logs']"],
+      ["Restart container", "docker_app_action == 'restart'"],
+      ["Read container logs", "docker_app_action == 'logs'"],
+      ["Remove container", "docker_app_action == 'remove'"],
+    ]);
+    expect(tasks[0]!["ansible.builtin.import_tasks"]).toBe("deploy.yml");
+    // The log read is an argv (no shell), bounded by the asserted line count, read-only in check mode too.
+    const logs = tasks[4]!;
+    expect(logs["ansible.builtin.command"]).toEqual({ argv: ["docker", "logs", "--timestamps", "--tail", "{{ docker_app_log_lines | int }}", "{{ docker_app_name }}"] });
+    expect(logs).toMatchObject({ changed_when: false, check_mode: false, register: "docker_app_logs" });
+    expect(tasks[5]!["community.docker.docker_container"]).toEqual({ name: "{{ docker_app_name }}", state: "absent" });
+  });
+
   it("is what master_deploy.yml runs, after checking the app and its host", () => {
     const [play] = yaml<Play[]>("playbooks/master_deploy.yml");
     expect(play?.roles).toEqual([expect.objectContaining({ role: "docker_app" })]);
     expect(play?.pre_tasks?.map((t) => t.name)).toEqual([
-      "Require a limit to the app's host", "Check the app exists in app_list", "Check the app belongs to this host",
+      "Require a limit to the app's host", "Check the requested action", "Check the app exists in app_list", "Check the app belongs to this host",
       "Check this host is a Docker host", "Check the app's entry is safe to run",
     ]);
+    expect(play?.pre_tasks?.at(-1)?.when).toBe("master_deploy_action == 'deploy'");
   });
 });
 
