@@ -47,7 +47,10 @@ const allowLatest = z.boolean().default(false).describe("Accept an image tagged 
 
 export const appListArgs = z.object({});
 export const appShowArgs = z.object({ app: appName });
-export const appRemoveArgs = z.object({ app: appName });
+export const appRemoveArgs = z.object({
+  app: appName,
+  keepContainer: z.boolean().default(false).describe("Only drop the entry from app_list; leave the container running"),
+});
 
 /** `/app add <app> --image I --host H [--port P ...] [--volume V ...] [--env K=V ...] [--network N ...]` */
 export const appAddArgs = z.object({
@@ -84,6 +87,19 @@ export const appSetArgs = z.object({
   allowLatest,
 });
 export type AppSetArgs = z.output<typeof appSetArgs>;
+
+/** `/app restart <app> [--host H]` */
+export const appRestartArgs = z.object({
+  app: appName,
+  host: hostName.optional().describe("The Docker host it runs on, when not its app_list host (one of its alternate_hosts)"),
+});
+
+/** `/app logs <app> [--lines N] [--host H]` */
+export const appLogsArgs = z.object({
+  app: appName,
+  lines: z.coerce.number().int().min(1).max(1000).default(100).describe("How many of the last lines to read (1-1000; the chat shows the newest that fit)"),
+  host: hostName.optional().describe("The Docker host it runs on, when not its app_list host (one of its alternate_hosts)"),
+});
 
 /** Whether `/app set` was given anything to change (checked at acknowledgement, so an empty change queues nothing). */
 export const setsSomething = (a: AppSetArgs) => a.image !== undefined || !!a.port || !!a.volume || !!a.env || a.clear.length > 0;

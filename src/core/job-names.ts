@@ -18,6 +18,8 @@ export const JOB_NAMES = [
   "app.add",
   "app.remove",
   "app.set",
+  "app.restart",
+  "app.logs",
   "gitops.sync",
   "gitops.status",
   "gitops.pause",

@@ -1,4 +1,4 @@
-import { appAddArgs, appListArgs, appRemoveArgs, appSetArgs, appShowArgs, elevatedFlags, setsSomething } from "../appcatalog/app-args.ts";
+import { appAddArgs, appListArgs, appLogsArgs, appRemoveArgs, appRestartArgs, appSetArgs, appShowArgs, elevatedFlags, setsSomething } from "../appcatalog/app-args.ts";
 import { UserError } from "../errors.ts";
 import { appFields, appLine } from "../appcatalog/app-view.ts";
 import { cachedEntries, type AppEntry } from "../appcatalog/app-catalog.ts";
@@ -84,23 +84,53 @@ const set = defineCommand({
   },
 });
 
+// The role of /app add: whoever may add and deploy an app may take it away again (after a confirmation).
 const remove = defineCommand({
   name: "app remove",
-  description: "Remove an app from app_list (Git commit + Nautobot sync)",
-  requires: "admin",
+  description: "Stop and remove an app's container on its host, then remove it from app_list (Git commit + Nautobot sync)",
+  requires: "operator",
   args: appRemoveArgs,
   positional: ["app"],
   job: "app.remove",
-  examples: ["uptime-kuma"],
+  examples: ["uptime-kuma", "uptime-kuma --keep-container"],
   mutating: true,
   lock: (a) => `app:${a.app}`,
   complete: { app: "apps" },
   confirm: {
     title: (a) => `Remove ${a.app} from app_list?`,
-    lines: (a) => [`This commits the removal of \`${a.app}\` to the app_list repository and syncs Nautobot. The running container is not stopped.`],
+    lines: (a) => a.keepContainer
+      ? [`This commits the removal of \`${a.app}\` to the app_list repository and syncs Nautobot. The running container is left as it is.`]
+      : [`This stops and removes the \`${a.app}\` container on its host with Master Deploy (its volumes are kept), then commits the removal to the app_list repository and syncs Nautobot.`],
     confirmLabel: "Remove",
   },
 });
 
+// Day-two commands: Master Deploy on the app's host (labops has no shell there), each under the app's lock.
+const restart = defineCommand({
+  name: "app restart",
+  description: "Restart an app's container on its host (Master Deploy, app_action restart)",
+  requires: "operator",
+  args: appRestartArgs,
+  positional: ["app"],
+  job: "app.restart",
+  examples: ["grafana", "grafana --host docker02"],
+  mutating: true,
+  lock: (a) => `app:${a.app}`,
+  complete: { app: "apps", host: "hosts" },
+});
+
+// Operator, not viewer: logs often hold tokens and addresses, and reading them runs a job on the host.
+const logs = defineCommand({
+  name: "app logs",
+  description: "Show the last lines of an app's container log (Master Deploy, app_action logs)",
+  requires: "operator",
+  args: appLogsArgs,
+  positional: ["app"],
+  job: "app.logs",
+  examples: ["grafana", "grafana --lines 20"],
+  lock: (a) => `app:${a.app}`,
+  complete: { app: "apps", host: "hosts" },
+});
+
 /** /app list | show | add | set | remove | restart | logs */
-export const appCommands: readonly CommandDefinition[] = [list, show, add, set, remove] as CommandDefinition[];
+export const appCommands: readonly CommandDefinition[] = [list, show, add, set, remove, restart, logs] as CommandDefinition[];

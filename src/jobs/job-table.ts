@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { appAddArgs, appListArgs, appRemoveArgs, appSetArgs, appShowArgs } from "../appcatalog/app-args.ts";
+import { appAddArgs, appListArgs, appLogsArgs, appRemoveArgs, appRestartArgs, appSetArgs, appShowArgs } from "../appcatalog/app-args.ts";
 import { executeArgs, purgeArgs, restoreArgs } from "../cleanup/cleanup-plan.ts";
 import type { JobName } from "../core/job-names.ts";
 import { runnerCreateArgs, runnerDestroyArgs, runnerStatusArgs } from "../runner/runner-args.ts";
@@ -35,6 +35,8 @@ export const JOBS = {
   "app.add": { args: appAddArgs },
   "app.remove": { args: appRemoveArgs },
   "app.set": { args: appSetArgs },
+  "app.restart": { args: appRestartArgs },
+  "app.logs": { args: appLogsArgs },
   "gitops.sync": { args: gitopsSyncArgs },
   "gitops.status": { args: noArgs },
   "gitops.pause": { args: noArgs },

@@ -116,7 +116,8 @@ describe("/app: app_list through Git and Nautobot's sync, then /deploy", () => {
     expect(fileOnMain()).not.toContain("uptime-kuma:");
     expect(fileOnMain()).toContain("# The homelab's app catalogue");
     expect(nautobotApps()["uptime-kuma"]).toBeUndefined();
-    expect(renderText(msg)).toContain("The container on docker01 was not touched");
+    expect(renderText(msg)).toContain("Container `uptime-kuma` stopped and removed on docker01");
+    expect(h.lab.aap.docker.get("docker01", "uptime-kuma")).toBeUndefined();
   });
 
   it("commits once even when the job is retried after the push (sync request fails once)", async () => {

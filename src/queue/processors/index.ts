@@ -15,6 +15,8 @@ import runnerCreate from "./proxmox-runner-create.ts";
 import runnerDestroy from "./proxmox-runner-destroy.ts";
 import runnerStatus from "./proxmox-runner-status.ts";
 import appSet from "./nautobot-app-set.ts";
+import appRestart from "./app-restart.ts";
+import appLogs from "./app-logs.ts";
 import { scheduleAdd, scheduleList, scheduleRemove } from "./schedule-jobs.ts";
 import cleanupExecute from "./truenas-cleanup-execute.ts";
 import cleanupPreview from "./truenas-cleanup-preview.ts";
@@ -36,6 +38,8 @@ export const PROCESSOR_TABLE = {
   "app.add": appAdd,
   "app.remove": appRemove,
   "app.set": appSet,
+  "app.restart": appRestart,
+  "app.logs": appLogs,
   "gitops.sync": gitopsSync,
   "gitops.status": gitopsStatus,
   "gitops.pause": gitopsPause,
