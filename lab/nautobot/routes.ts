@@ -3,7 +3,7 @@ import { atLeast } from "../../src/clients/system-version.ts";
 import { COLLECTIONS, FILTERS, isDict, Link, linkId, M2M_FIELDS, MAX_PAGE, RESERVED_PARAMS, recsOfType, type Dict, type Rec, type RecStore } from "./model.ts";
 import type { NautobotState } from "./state.ts";
 import { hostJson, recJson } from "./serializers.ts";
-import { patchContext, postJournal, postVm } from "./writes.ts";
+import { deleteService, patchContext, patchService, postJournal, postService, postVm } from "./writes.ts";
 import { startSync } from "./git-sync.ts";
 
 /** The REST routes of the fake Nautobot, each answer carrying `API-Version`. */
@@ -26,6 +26,9 @@ export function registerRoutes(st: NautobotState): void {
   on("GET", "/api/extras/job-results/:id/logs/", (req, p) => jobLogs(st, req, p.id!));
   on("POST", "/api/extras/journal-entries/", (req) => postJournal(st, req));
   on("POST", "/api/virtualization/virtual-machines/", (req) => postVm(st, req));
+  on("POST", "/api/ipam/services/", (req) => postService(st, req));
+  on("PATCH", "/api/ipam/services/:id/", (req, p) => patchService(st, req, p.id!));
+  on("DELETE", "/api/ipam/services/:id/", (_req, p) => deleteService(st, p.id!));
   for (const [type, path] of Object.entries(COLLECTIONS)) {
     on("GET", `/api/${path}/`, (req) => listRecs(st, req, type));
     on("GET", `/api/${path}/:id/`, (req, p) => getDetail(st, req, type, p.id!));

@@ -93,3 +93,87 @@ export function postVm(st: NautobotState, req: FakeRequest): FakeResponse {
   const body = recJson(st, rec, 0, originOf(req));
   return { status: 201, body, headers: { Location: String(body.url) } };
 }
+
+const SERVICE_PROTOCOLS: Record<string, string> = { tcp: "TCP", udp: "UDP", sctp: "SCTP" };
+
+/**
+ * ipam.Service's serializer and model rules (Nautobot 2.4): name (≤ 100), protocol (a choice), ports (a
+ * non-empty list of integers 1-65535), exactly one of device and virtual_machine, and the name unique per
+ * parent (`unique_together` (name, device) and (name, virtual_machine)). Returns the field errors, or none.
+ */
+function serviceErrors(st: NautobotState, f: Record<string, unknown>, self?: string): Record<string, string[]> {
+  const errors: Record<string, string[]> = {};
+  if (typeof f.name !== "string" || f.name.trim() === "") errors.name = ["This field is required."];
+  else if (f.name.length > 100) errors.name = ["Ensure this field has no more than 100 characters."];
+  if (f.protocol === undefined || f.protocol === null) errors.protocol = ["This field is required."];
+  else if (typeof f.protocol !== "string" || !SERVICE_PROTOCOLS[f.protocol]) errors.protocol = [`"${String(f.protocol)}" is not a valid choice.`];
+  if (!Array.isArray(f.ports) || f.ports.length === 0) errors.ports = ["This field is required."];
+  else {
+    const bad = f.ports.find((p) => !Number.isInteger(p));
+    if (bad !== undefined) errors.ports = ["A valid integer is required."];
+    else if (f.ports.some((p) => Number(p) < 1)) errors.ports = ["Ensure this value is greater than or equal to 1."];
+    else if (f.ports.some((p) => Number(p) > 65535)) errors.ports = ["Ensure this value is less than or equal to 65535."];
+  }
+  for (const [field, type] of [["device", "dcim.device"], ["virtual_machine", "virtualization.virtualmachine"]] as const) {
+    const v = f[field];
+    if (v === undefined || v === null || v instanceof Link) continue;
+    const rec = st.recs.get(String(v));
+    if (rec?.type !== type) errors[field] = [`Invalid pk "${String(v)}" - object does not exist.`];
+  }
+  if (Object.keys(errors).length) return errors;
+  const device = f.device instanceof Link ? f.device.id : f.device ?? null;
+  const vm = f.virtual_machine instanceof Link ? f.virtual_machine.id : f.virtual_machine ?? null;
+  if (device && vm) return { __all__: ["A service cannot be associated with both a device and a virtual machine."] };
+  if (!device && !vm) return { __all__: ["A service must be associated with either a device or a virtual machine."] };
+  const clash = recsOfType(st, "ipam.service").some((r) => r.id !== self && r.fields.name === f.name
+    && (device ? linkId(r.fields.device) === device : linkId(r.fields.virtual_machine) === vm));
+  if (clash) return { non_field_errors: [`The fields name, ${device ? "device" : "virtual_machine"} must make a unique set.`] };
+  return {};
+}
+
+const asLink = (v: unknown) => (v === undefined || v === null ? null : v instanceof Link ? v : new Link(String(v)));
+
+/** POST ipam/services/ (201 with Location). */
+export function postService(st: NautobotState, req: FakeRequest): FakeResponse {
+  const b = isDict(req.body) ? req.body : {};
+  const errors = serviceErrors(st, b);
+  if (Object.keys(errors).length) return { status: 400, body: errors };
+  const now = nowIso();
+  const protocol = String(b.protocol);
+  const ports = (b.ports as number[]).map(Number);
+  const rec = addRec(st, "ipam.service", `${now}:${String(b.name)}`, `${String(b.name)} (${protocol.toUpperCase()}/${ports.join(", ")})`, {
+    device: asLink(b.device), virtual_machine: asLink(b.virtual_machine), name: b.name,
+    protocol: { value: protocol, label: SERVICE_PROTOCOLS[protocol]! }, ports, description: typeof b.description === "string" ? b.description : "", ip_addresses: [],
+    created: now, last_updated: now, notes_url: NOTES, custom_fields: {}, tags: [],
+  }, randomUUID());
+  const body = recJson(st, rec, 0, originOf(req));
+  return { status: 201, body, headers: { Location: String(body.url) } };
+}
+
+/** PATCH ipam/services/:id/: the merged record must pass the same rules. */
+export function patchService(st: NautobotState, req: FakeRequest, id: string): FakeResponse {
+  const rec = st.recs.get(id);
+  if (!rec || rec.type !== "ipam.service") return { status: 404, body: { detail: "Not found." } };
+  const b = isDict(req.body) ? req.body : {};
+  const current = { ...rec.fields, protocol: (rec.fields.protocol as { value: string }).value };
+  const merged: Record<string, unknown> = { ...current };
+  for (const k of ["name", "protocol", "ports", "description", "device", "virtual_machine"]) if (k in b) merged[k] = b[k];
+  const errors = serviceErrors(st, merged, id);
+  if (Object.keys(errors).length) return { status: 400, body: errors };
+  const protocol = String(merged.protocol);
+  const ports = (merged.ports as number[]).map(Number);
+  Object.assign(rec.fields, {
+    name: merged.name, protocol: { value: protocol, label: SERVICE_PROTOCOLS[protocol]! }, ports,
+    description: merged.description, device: asLink(merged.device), virtual_machine: asLink(merged.virtual_machine), last_updated: nowIso(),
+  });
+  rec.display = `${String(merged.name)} (${protocol.toUpperCase()}/${ports.join(", ")})`;
+  return { status: 200, body: recJson(st, rec, 0, originOf(req)) };
+}
+
+/** DELETE ipam/services/:id/ (204, no body). */
+export function deleteService(st: NautobotState, id: string): FakeResponse {
+  const rec = st.recs.get(id);
+  if (!rec || rec.type !== "ipam.service") return { status: 404, body: { detail: "Not found." } };
+  st.recs.delete(id);
+  return { status: 204 };
+}

@@ -254,10 +254,33 @@ export class NautobotClient {
     hostId: string,
     kind: HostKind,
     o: Opts = {},
-  ): Promise<{ name: string; protocol: string; ports: number[] }[]> {
+  ): Promise<{ id: string; name: string; protocol: string; ports: number[] }[]> {
     const filter = kind === "device" ? "device" : "virtual_machine";
     const services = await this.#all("ipam/services/", serviceSchema, { [filter]: hostId, limit: 500 }, o);
-    return services.map((s) => ({ name: s.name, protocol: s.protocol?.value ?? "", ports: s.ports }));
+    return services.map((s) => ({ id: s.id, name: s.name, protocol: s.protocol?.value ?? "", ports: s.ports }));
+  }
+
+  /** POST ipam/services/ on a device or VM. Not idempotent: Nautobot refuses a second service of that name there (400). */
+  async createService(
+    s: { hostId: string; kind: HostKind; name: string; protocol: "tcp" | "udp" | "sctp"; ports: number[]; description?: string | undefined },
+    o: Opts = {},
+  ): Promise<{ id: string }> {
+    const data = {
+      [s.kind === "device" ? "device" : "virtual_machine"]: s.hostId,
+      name: s.name, protocol: s.protocol, ports: s.ports, description: s.description ?? "",
+    };
+    const res = await this.#call({ method: "POST", path: "ipam/services/", data, signal: o.signal }, createdSchema);
+    return { id: res.id };
+  }
+
+  /** PATCH ipam/services/{id}/ with its protocol and ports (idempotent). */
+  async updateService(id: string, s: { protocol: "tcp" | "udp" | "sctp"; ports: number[] }, o: Opts = {}): Promise<void> {
+    await this.#call({ method: "PATCH", path: `ipam/services/${encodeURIComponent(id)}/`, data: s, signal: o.signal }, serviceSchema);
+  }
+
+  /** DELETE ipam/services/{id}/ (204). */
+  async deleteService(id: string, o: Opts = {}): Promise<void> {
+    await this.#call({ method: "DELETE", path: `ipam/services/${encodeURIComponent(id)}/`, signal: o.signal }, z.unknown());
   }
 
   /** POST extras/journal-entries/: adds a journal entry to a device or VM. Not idempotent. */

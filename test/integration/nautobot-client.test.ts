@@ -164,10 +164,20 @@ describe("NautobotClient against the fake Nautobot (seeded lab)", () => {
 
   it("lists the services of a device and of a VM with their ports", async () => {
     const pve = await client.findHost("pve01");
-    expect(await client.listServices(pve!.id, "device")).toEqual([{ name: "pve-api", protocol: "tcp", ports: [8006] }]);
+    expect(await client.listServices(pve!.id, "device")).toEqual([{ id: expect.any(String), name: "pve-api", protocol: "tcp", ports: [8006] }]);
     const docker01 = await client.findHost("docker01");
     const services = await client.listServices(docker01!.id, "virtual-machine");
     expect(services.map((s) => [s.name, s.ports])).toEqual([["portainer", [9443]], ["grafana", [3000]], ["uptime-kuma", [3001]]]);
+  });
+
+  it("creates, changes and deletes a service on a VM; a second of the same name is refused", async () => {
+    const vm = (await client.findHost("docker02"))!;
+    const { id } = await client.createService({ hostId: vm.id, kind: vm.kind, name: "whoami", protocol: "tcp", ports: [8090] });
+    await expect(client.createService({ hostId: vm.id, kind: vm.kind, name: "whoami", protocol: "tcp", ports: [8091] })).rejects.toThrow(/unique set/);
+    await client.updateService(id, { protocol: "tcp", ports: [8092, 8093] });
+    expect((await client.listServices(vm.id, vm.kind)).find((s) => s.id === id)).toMatchObject({ name: "whoami", ports: [8092, 8093] });
+    await client.deleteService(id);
+    expect((await client.listServices(vm.id, vm.kind)).some((s) => s.id === id)).toBe(false);
   });
 
   it("creates a journal entry on a host and rejects an invalid kind", async () => {

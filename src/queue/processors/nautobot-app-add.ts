@@ -1,5 +1,6 @@
 import { applyAppChange } from "../../appcatalog/app-change.ts";
 import { appFields } from "../../appcatalog/app-view.ts";
+import { serviceStep } from "../../appcatalog/app-service.ts";
 import { buildNewApp } from "../../appcatalog/app-validate.ts";
 import type { Message } from "../../core/message.ts";
 import { StepLines } from "../../runner/steps.ts";
@@ -24,6 +25,9 @@ export default defineProcessor({
     await ctx.save({ entry });
     steps.done(`Entry valid: ${entry.image} on ${entry.host}`);
     const r = await applyAppChange(ctx, nb, context, { kind: "add", app: ctx.args.app, entry }, steps, show);
+    const svc = await serviceStep(nb, ctx.args.app, entry.host, entry, ctx.signal);
+    if (svc.ok) steps.done(svc.line);
+    else steps.warn(svc.line);
     const lines = [...steps.lines(), ...r.syncErrors.map((e) => `⚠️ sync: ${e}`), `Deploy it with \`/deploy ${ctx.args.app}\`.`];
     return {
       outcome: "success",

@@ -1,4 +1,5 @@
 import { applyAppChange } from "../../appcatalog/app-change.ts";
+import { serviceStep } from "../../appcatalog/app-service.ts";
 import { requireApp, type AppEntry } from "../../appcatalog/app-catalog.ts";
 import { UserError } from "../../errors.ts";
 import { StepLines } from "../../runner/steps.ts";
@@ -41,6 +42,9 @@ export default defineProcessor({
       show();
     }
     const r = await applyAppChange(ctx, nb, context, { kind: "remove", app: ctx.args.app }, steps, show);
+    const svc = await serviceStep(nb, ctx.args.app, app.host, undefined, ctx.signal);
+    if (svc.ok) steps.done(svc.line);
+    else steps.warn(svc.line);
     const lines = [
       ...steps.lines(),
       ...r.syncErrors.map((e) => `⚠️ sync: ${e}`),

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { applyAppChange } from "../../appcatalog/app-change.ts";
 import { elevatedOptions } from "../../appcatalog/app-policy.ts";
 import { appFields } from "../../appcatalog/app-view.ts";
+import { serviceStep } from "../../appcatalog/app-service.ts";
 import { buildChangedApp } from "../../appcatalog/app-validate.ts";
 import type { AppEntry } from "../../appcatalog/app-catalog.ts";
 import type { Message } from "../../core/message.ts";
@@ -48,6 +49,11 @@ export default defineProcessor({
     steps.done(`Change valid: ${saved.changed.join(", ")}`);
     if (saved.warning) steps.warn(saved.warning);
     const r = await applyAppChange(ctx, nb, context, { kind: "set", app: ctx.args.app, entry: saved.entry, changed: saved.changed }, steps, show);
+    if (saved.changed.includes("ports")) {
+      const svc = await serviceStep(nb, ctx.args.app, saved.entry.host, saved.entry, ctx.signal);
+      if (svc.ok) steps.done(svc.line);
+      else steps.warn(svc.line);
+    }
     // One Deploy per change: the click runs /deploy for whoever clicks, with /deploy's role.
     const rev = r.sha ?? createHash("sha1").update(ctx.jobId).digest("hex");
     const deployId = await ctx.deps.actions.create(deployButtonRecord(ctx.args.app, rev, DAY));
