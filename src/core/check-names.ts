@@ -14,10 +14,11 @@ export function checkNames(lookups: LookupCache | undefined, cmd: RegisteredComm
   if (!lookups) return;
   for (const [arg, source] of Object.entries(cmd.def.complete ?? {})) {
     if (!source || !SOURCES.has(source)) continue;
-    const value = args[arg];
-    if (typeof value !== "string" || !value) continue;
     const known = lookups.names(source as LookupSource);
-    if (!known || known.includes(value)) continue;
+    if (!known) continue;
+    // A list argument (`/deploy traefik homepage`) is checked name by name.
+    const value = [args[arg]].flat().find((v): v is string => typeof v === "string" && v !== "" && !known.includes(v));
+    if (value === undefined) continue;
     lookups.refreshSoon();
     const near = closeMatches(value, known);
     const hint = near.length

@@ -24,6 +24,8 @@ export interface Message {
   footer?: string | undefined;
   /** Not rendered: the job this acknowledgement queued, so a front end can follow it. */
   jobId?: string | undefined;
+  /** Not rendered: every job, when the acknowledgement queued several (`/deploy a b`); `jobId` is the first. */
+  jobIds?: string[] | undefined;
 }
 
 /** A terminal state: the message will not be edited again by its job. */

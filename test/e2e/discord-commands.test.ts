@@ -60,7 +60,7 @@ describe("Discord: /labops and the shortcuts", () => {
   it("/labops help command:deploy shows deploy's usage; /labops help lists the commands", async () => {
     const one = await reply("labops help", { command: "deploy" });
     expect(text(one.m)).toContain("Help: /deploy");
-    expect(text(one.m)).toContain("/deploy <app> [--check] [--host <host>]");
+    expect(text(one.m)).toContain("/deploy [<app>] [<apps>...] [--check] [--host <host>]");
     const all = await reply("labops help");
     expect(text(all.m)).toContain("/labops status");
   });

@@ -41,7 +41,7 @@ describe("Slack: /labops and the shortcuts", () => {
       const ack = await h.slack.slash(cmd, args, { user: "U0ALICE" });
       expect(ack.payload.response_type).toBe("ephemeral");
       expect(headerOf(ack.payload.blocks as unknown[]), `${cmd} ${args}`).toContain("Help: /deploy");
-      expect(text(ack)).toContain("/deploy <app> [--check] [--host <host>]");
+      expect(text(ack)).toContain("/deploy [<app>] [<apps>...] [--check] [--host <host>]");
       expect(text(ack)).toContain("--check — Dry run (Ansible check mode)");
       expect(text(ack)).toContain("/deploy traefik --check");
       expect(text(ack)).toContain("role: operator");
@@ -56,8 +56,9 @@ describe("Slack: /labops and the shortcuts", () => {
     }
     const all = await h.slack.slash("/labops", "help", { user: "U0ALICE" });
     expect(text(all)).toContain("/labops status");
-    expect(text(all)).toContain("/deploy <app>");
-    expect(text(all)).toContain("/labops help <command>");
+    expect(text(all)).toContain("/deploy [<app>] [<apps>...]");
+    // The list is longer than the notification text (3000 characters): the closing line is in the blocks.
+    expect(JSON.stringify(all.payload.blocks)).toContain("/labops help &lt;command&gt;");
     expect(text(all)).not.toContain("/runner destroy"); // alice is an operator; destroy needs admin
     const bare = await h.slack.slash("/labops", "", { user: "U0ALICE" });
     expect(headerOf(bare.payload.blocks as unknown[])).toContain("labops commands for alice");

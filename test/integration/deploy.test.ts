@@ -63,8 +63,8 @@ describe("/deploy end to end (dispatch → Redis queue → worker → fake AAP a
   it("answers bad input on the ack path with usage, and queues nothing", async () => {
     const missing = await h.run("/deploy");
     expect(missing.state).toBe("failure");
-    expect(renderText(missing)).toContain("`app` is missing");
-    expect(renderText(missing)).toContain("Usage: `/deploy <app> [--check] [--host <host>] [--allow-elevated]`");
+    expect(renderText(missing)).toContain("Name an app (`/deploy traefik`), several (`/deploy traefik homepage`), or `--all-on <host>`");
+    expect(renderText(missing)).toContain("Usage: `/deploy [<app>] [<apps>...] [--check] [--host <host>] [--allow-elevated] [--all-on <allOn>]`");
     const bad = await h.run("/deploy Traefik!");
     expect(renderText(bad)).toContain("`app`: an app name");
     const unknown = await h.run("/deploi traefik");

@@ -13,7 +13,7 @@ const SAMPLES: Record<string, string> = {
   app: "traefik", host: "docker01", id: "0123456789ab", name: "runner07", node: "pve02", target: "traefik", limit: "5",
   olderThan: "30d", image: "ghcr.io/gethomepage/homepage:v0.9.6", port: "3002:3000", volume: "data:/data", env: "TZ=UTC",
   network: "proxy", command: "deploy", cron: '"0 3 * * *"', tz: "Europe/Berlin", schedule: "s1a2b3c", scope: "app:traefik", window: "for 2h", mute: "m1a2b3c",
-  alternateHost: "docker02", capAdd: "NET_ADMIN", device: "/dev/dri",
+  alternateHost: "docker02", capAdd: "NET_ADMIN", device: "/dev/dri", apps: "homepage", allOn: "docker01",
 };
 
 /** Every concrete form of a hint alternative: all optional parts left out, and all of them given; `<a|b>` takes each choice. */
@@ -58,8 +58,9 @@ describe("command names: /labops for everything, shortcuts where nothing collide
       if (!r.ok) throw new Error(r.why);
       return [r.cmd.def.name, r.args];
     };
-    expect(name("labops", "deploy traefik --check")).toEqual(["deploy", { app: "traefik", check: true, allowElevated: false }]);
-    expect(name("deploy", "traefik")).toEqual(["deploy", { app: "traefik", check: false, allowElevated: false }]);
+    expect(name("labops", "deploy traefik --check")).toEqual(["deploy", { app: "traefik", apps: [], check: true, allowElevated: false }]);
+    expect(name("deploy", "traefik")).toEqual(["deploy", { app: "traefik", apps: [], check: false, allowElevated: false }]);
+    expect(name("deploy", "traefik homepage")).toEqual(["deploy", { app: "traefik", apps: ["homepage"], check: false, allowElevated: false }]);
     expect(name("labops", "runner create runner07 --node pve02")).toEqual(["runner create", { name: "runner07", node: "pve02" }]);
     expect(name("labops", "status")).toEqual(["status", {}]);
     expect(name("labops", "")).toEqual(["help", {}]);
@@ -86,7 +87,7 @@ describe("command names: /labops for everything, shortcuts where nothing collide
   });
 
   it("usage lines are spelt the way they are typed", () => {
-    expect(registry.get("deploy")!.usage).toBe("/deploy <app> [--check] [--host <host>] [--allow-elevated]");
+    expect(registry.get("deploy")!.usage).toBe("/deploy [<app>] [<apps>...] [--check] [--host <host>] [--allow-elevated] [--all-on <allOn>]");
     expect(registry.get("status")!.usage).toBe("/labops status");
     expect(registry.get("runner create")!.usage).toBe("/runner create [<name>] [--node <node>]");
     expect(registry.get("app show")!.usage).toBe("/labops app show <app>");
@@ -132,7 +133,7 @@ describe("slack-manifest.yml", () => {
       expect(hints["/labops"]!.some((alt) => alt === c.def.name || alt.startsWith(`${c.def.name} `)), c.def.name).toBe(true);
     }
     expect(hints["/runner"]).toEqual(["create [<name>] [--node <node>]", "status", "destroy <name>", "help"]);
-    expect(hints["/deploy"]).toEqual(["<app> [--check] [--host <host>] [--allow-elevated]", "help"]);
+    expect(hints["/deploy"]).toEqual(["[<app>] [<apps>...] [--check] [--host <host>] [--allow-elevated] [--all-on <allOn>]", "help"]);
   });
 
   it("every example a command's help shows parses", () => {

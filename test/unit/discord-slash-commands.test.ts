@@ -15,9 +15,9 @@ describe("slash command JSON from the command registry", () => {
 
   it("makes /deploy with an autocompleted app, a boolean check, a host string and the admin-only --allow-elevated", () => {
     const deploy = json.find((c) => c.name === "deploy")!;
-    expect(deploy).toMatchObject({ type: 1, description: "Deploy an app from Nautobot's app_list with Master Deploy" });
+    expect(deploy).toMatchObject({ type: 1, description: "Deploy apps from Nautobot's app_list with Master Deploy" });
     expect((deploy.options as Obj[]).map((o) => [o.name, o.type, o.required, o.autocomplete ?? false])).toEqual([
-      ["app", 3, true, true], ["check", 5, false, false], ["host", 3, false, true], ["allow-elevated", 5, false, false],
+      ["app", 3, false, true], ["apps", 3, false, false], ["check", 5, false, false], ["host", 3, false, true], ["allow-elevated", 5, false, false], ["all-on", 3, false, true],
     ]);
   });
 

@@ -39,9 +39,10 @@ export async function runConsoleBot(opts: ConsoleBotOptions): Promise<ConsoleRun
 
   const follow = async (ack: Message) => {
     if (ack.state === "failure") summary.failures++;
-    if (!ack.jobId) return;
-    const outcome = await waitForJob(opts.queue, ack.jobId, opts.pollMs ?? 100);
-    if (outcome !== "success") summary.failures++;
+    for (const jobId of ack.jobIds ?? (ack.jobId ? [ack.jobId] : [])) {
+      const outcome = await waitForJob(opts.queue, jobId, opts.pollMs ?? 100);
+      if (outcome !== "success") summary.failures++;
+    }
   };
 
   for await (const raw of rl) {
