@@ -58,8 +58,11 @@ async function main(): Promise<number> {
     ALERT_WEBHOOK_TOKEN: webhookToken,
   });
   config.limits.cooldown = 0;
-  config.limits.progressEditInterval = 1_000;
-  config.aapSettings.pollInterval = 500;
+  // DEMO_POLL_MS: how often jobs look at AAP and Nautobot (a test runs the piped scripts faster than a person reads).
+  const pollMs = Number(process.env.DEMO_POLL_MS ?? 500);
+  config.limits.progressEditInterval = Math.min(1_000, pollMs * 2);
+  config.aapSettings.pollInterval = pollMs;
+  config.nautobotSettings.pollInterval = Math.min(config.nautobotSettings.pollInterval, pollMs);
   // The watcher reports in the terminal and checks often, so a commit (e.g. by /app add) is picked up in seconds.
   config.gitops.channel ??= "terminal:terminal";
   config.gitops.interval = Number(process.env.GITOPS_INTERVAL_MS ?? 3_000);
