@@ -42,6 +42,9 @@ describe("the fake AAP runs the repository's playbooks by their real play and ta
 
   it.each([
     ["Master Deploy", "master_deploy.yml", { extra_vars: { app: "traefik" }, limit: "edge01" }],
+    ["Master Deploy", "master_deploy.yml", { extra_vars: { app: "traefik", app_action: "restart" }, limit: "edge01" }],
+    ["Master Deploy", "master_deploy.yml", { extra_vars: { app: "traefik", app_action: "logs", app_log_lines: 10 }, limit: "edge01" }],
+    ["Master Deploy", "master_deploy.yml", { extra_vars: { app: "traefik", app_action: "remove" }, limit: "edge01" }],
     ["Setup AAP (Seeder)", "setup_aap.yml", {}],
     ["Deploy GitHub Runner", "github_runner.yml", { extra_vars: { runner_name: "runner01" }, limit: "runner01" }],
     ["Cleanup OCP Folders", "cleanup_ocp.yml", { extra_vars: { cleanup_folders: [] }, limit: "truenas01" }],
