@@ -84,11 +84,11 @@ const set = defineCommand({
   },
 });
 
-// The role of /app add: whoever may add and deploy an app may take it away again (after a confirmation).
+// Admin: it stops a running service for everyone, and the entry's history is all that brings it back.
 const remove = defineCommand({
   name: "app remove",
   description: "Stop and remove an app's container on its host, then remove it from app_list (Git commit + Nautobot sync)",
-  requires: "operator",
+  requires: "admin",
   args: appRemoveArgs,
   positional: ["app"],
   job: "app.remove",

@@ -79,11 +79,15 @@ describe("an app's day two: /app restart, /app logs and /app remove through Mast
 
   it("removes uptime-kuma for real: after the confirmation its container goes, then its app_list entry", async () => {
     expect(h.lab.aap.docker.get("docker01", "uptime-kuma")).toBeDefined();
-    const ask = await h.run("/labops app remove uptime-kuma", operator);
+    // It stops a service for everyone: an admin's command, refused to an operator at acknowledgement.
+    const refused = await h.run("/labops app remove uptime-kuma", operator);
+    expect(refused.state).toBe("failure");
+    expect(renderText(refused)).toContain("needs the admin role");
+    const ask = await h.run("/labops app remove uptime-kuma", h.admin);
     expect(ask.state).toBe("warning");
     expect(renderText(ask)).toContain("stops and removes the `uptime-kuma` container on its host");
     expect(launchesOf("uptime-kuma")).toHaveLength(0); // nothing before the click
-    const clicked = await dispatchAction(h.labops.ack, { actionId: ask.buttons![0]!.id, actor: operator, channel: h.channel });
+    const clicked = await dispatchAction(h.labops.ack, { actionId: ask.buttons![0]!.id, actor: h.admin, channel: h.channel });
     const msg = await h.notifier.final(clicked.reply!.jobId!);
     expect(msg.state, renderText(msg)).toBe("success");
     expect(renderText(msg)).toContain("Container `uptime-kuma` stopped and removed on docker01");
@@ -95,16 +99,16 @@ describe("an app's day two: /app restart, /app logs and /app remove through Mast
   it("leaves app_list alone when the container cannot be removed, and --keep-container only drops the entry", async () => {
     const head = git("rev-parse", "main");
     h.lab.aap.failNextJob("Master Deploy", { task: "docker_app : Remove container", msg: "Error removing container: driver failed" });
-    const ask = await h.run("/labops app remove portainer", operator);
-    const clicked = await dispatchAction(h.labops.ack, { actionId: ask.buttons![0]!.id, actor: operator, channel: h.channel });
+    const ask = await h.run("/labops app remove portainer", h.admin);
+    const clicked = await dispatchAction(h.labops.ack, { actionId: ask.buttons![0]!.id, actor: h.admin, channel: h.channel });
     const failed = await h.notifier.final(clicked.reply!.jobId!);
     expect(failed.state).toBe("failure");
     expect(renderText(failed)).toContain("`portainer` stays in app_list");
     expect(git("rev-parse", "main")).toBe(head);
 
-    const keep = await h.run("/labops app remove portainer --keep-container", operator);
+    const keep = await h.run("/labops app remove portainer --keep-container", h.admin);
     expect(renderText(keep)).toContain("The running container is left as it is");
-    const ok = await dispatchAction(h.labops.ack, { actionId: keep.buttons![0]!.id, actor: operator, channel: h.channel });
+    const ok = await dispatchAction(h.labops.ack, { actionId: keep.buttons![0]!.id, actor: h.admin, channel: h.channel });
     const done = await h.notifier.final(ok.reply!.jobId!);
     expect(done.state, renderText(done)).toBe("success");
     expect(h.lab.aap.docker.get("docker01", "portainer")).toBeDefined();

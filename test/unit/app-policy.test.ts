@@ -38,7 +38,7 @@ describe("host paths an app may mount", () => {
     const cfg = (yaml: string) => () => loadConfig({ LABOPS_CONFIG: "/x.yaml" }, () => yaml);
     expect(cfg("deploy:\n  hostPathRoots: [/srv, /etc]\n")).toThrow(/deploy\.hostPathRoots\.1: "\/etc" is a system directory/);
     expect(cfg("deploy:\n  dockerHostRoles: []\n")).toThrow(/deploy\.dockerHostRoles/);
-    expect(loadConfig({ LABOPS_CONFIG: "/x.yaml" }, () => "deploy:\n  hostPathRoots: [/data/apps]\n").deploy).toEqual({ dockerHostRoles: ["docker-host"], hostPathRoots: ["/data/apps"] });
+    expect(loadConfig({ LABOPS_CONFIG: "/x.yaml" }, () => "deploy:\n  hostPathRoots: [/data/apps]\n").deploy).toEqual({ dockerHostRoles: ["docker-host"], hostPathRoots: ["/data/apps"], latestTag: "warn" });
   });
 });
 
