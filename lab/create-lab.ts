@@ -9,9 +9,10 @@ import { tcpProbe, type ServiceProbe } from "../src/core/service-probe.ts";
 import { cleanupOcpEffect } from "./truenas/fake-cleanup-effect.ts";
 import { FakeAap, type FakeAapOptions } from "./aap/fake-aap.ts";
 import { FakeNautobot, type FakeNautobotOptions } from "./nautobot/fake-nautobot.ts";
+import { FakeGitHub } from "./github/fake-github.ts";
 import { FakeProxmox } from "./proxmox/fake-proxmox.ts";
 import { FakeTrueNas, type FakeTrueNasOptions } from "./truenas/fake-truenas.ts";
-import { LAB_HOSTS } from "./homelab.ts";
+import { LAB_GITHUB_SCOPE, LAB_HOSTS } from "./homelab.ts";
 import { labTls } from "./lab-tls.ts";
 import { DEFAULT_GATEWAY_PASSWORD, GATEWAY_ADMIN } from "./aap/gateway.ts";
 import { labProfile, type LabProfile } from "./lab-profiles.ts";
@@ -32,6 +33,8 @@ export interface Lab {
   nautobot: FakeNautobot;
   proxmox: FakeProxmox;
   truenas: FakeTrueNas;
+  /** GitHub's runner API, with the lab's runners registered in LAB_GITHUB_SCOPE. */
+  github: FakeGitHub;
   /** A bare Git repository holding config_contexts/, the "labops" repository Nautobot syncs from. */
   gitRemote: string;
   /** The environment that points labops at this lab. */
@@ -64,7 +67,13 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
   const truenas = new FakeTrueNas({ version: profile.truenas.version, keyOwner: profile.truenas.keyOwner, ...opts.truenas, stepMs });
   // cleanup_ocp.yml removes (or restores from a snapshot) plain folders on the fake TrueNAS when its job succeeds.
   if (!opts.aap?.effects?.["cleanup_ocp.yml"]) aap.setEffect("cleanup_ocp.yml", cleanupOcpEffect(truenas.fs));
-  const [aapUrl, nautobotUrl, proxmoxUrl, truenasUrl] = await Promise.all([aap.start(), nautobot.start(), proxmox.start(), truenas.start()]);
+  const github = new FakeGitHub({ scopes: [LAB_GITHUB_SCOPE] });
+  // The runner LXCs of the homelab are registered; "Deploy GitHub Runner" registers the runner it installs (config.sh --replace).
+  for (const g of proxmox.guests().filter((x) => x.type === "lxc" && /^runner\d+$/.test(x.name ?? ""))) github.register(LAB_GITHUB_SCOPE, g.name!);
+  if (!opts.aap?.effects?.["github_runner.yml"]) {
+    aap.setEffect("github_runner.yml", ({ limit, jobType }) => (jobType === "run" && limit ? { apply: () => void github.register(LAB_GITHUB_SCOPE, limit) } : undefined));
+  }
+  const [aapUrl, nautobotUrl, proxmoxUrl, truenasUrl, githubUrl] = await Promise.all([aap.start(), nautobot.start(), proxmox.start(), truenas.start(), github.start()]);
   // The homelab as it runs: every app of app_list already deployed on its host.
   seedContainers(aap, nautobot);
   const services = await startServiceListeners();
@@ -72,7 +81,7 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
   const aapToken = pa.gateway && !opts.aap?.token ? await gatewayToken(aapUrl) : aap.token;
   const probe = tcpProbe(1_000);
   return {
-    profile, aap, nautobot, proxmox, truenas, gitRemote: git.remote,
+    profile, aap, nautobot, proxmox, truenas, github, gitRemote: git.remote,
     env: {
       GIT_REMOTE: git.remote,
       AAP_URL: aapUrl, AAP_TOKEN: aapToken, AAP_API_PATH: opts.aap?.apiPath ?? pa.apiPath,
@@ -82,6 +91,7 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
       CA_BUNDLE: labTls().caFile,
       TRUENAS_URL: truenasUrl, TRUENAS_API_KEY: truenas.apiKey,
       ...(truenas.version === "24.10" ? {} : { TRUENAS_USERNAME: truenas.keyOwner }),
+      GITHUB_RUNNER_URL: `https://github.com/${LAB_GITHUB_SCOPE}`, GITHUB_API_URL: githubUrl, GITHUB_TOKEN: github.token,
     },
     probe: async (target, signal) => {
       const local = services.ports.get(`${target.address}:${target.port}`);
@@ -92,7 +102,7 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
       return probe({ ...target, address: "127.0.0.1", port: local }, signal);
     },
     async close() {
-      await Promise.all([aap.close(), nautobot.close(), proxmox.close(), truenas.close(), services.close()]);
+      await Promise.all([aap.close(), nautobot.close(), proxmox.close(), truenas.close(), github.close(), services.close()]);
       git.remove();
     },
   };

@@ -16,6 +16,9 @@ export interface LabHost {
 
 export const LAB_DOMAIN = "lab.home.arpa";
 
+/** The repository the lab's runners are registered in (github.runnerScope; the GitHub Runner Token credential's URL path). */
+export const LAB_GITHUB_SCOPE = "homelab/infra";
+
 export const LAB_HOSTS: LabHost[] = [
   { name: "pve01", kind: "device", role: "hypervisor", ip: "10.20.0.11", platform: "proxmox", services: [{ name: "pve-api", protocol: "tcp", ports: [8006] }] },
   { name: "pve02", kind: "device", role: "hypervisor", ip: "10.20.0.12", platform: "proxmox", services: [{ name: "pve-api", protocol: "tcp", ports: [8006] }] },

@@ -80,6 +80,15 @@ const envSchema = z.object({
   ALERT_POLL_INTERVAL: duration.default(120_000),
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   GIT_REMOTE: z.string().min(1).optional(),
+  /**
+   * Where the runners are registered, the same URL as the GitHub Runner Token credential's github_runner_url:
+   * https://github.com/<org> or https://github.com/<owner>/<repo>. `/runner destroy` removes the runner there.
+   */
+  GITHUB_RUNNER_URL: z.string().regex(/^https:\/\/[^/\s]+\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)?\/?$/, "must be https://github.com/<org> or https://github.com/<owner>/<repo>").optional(),
+  /** A token that may remove runners there (fine-grained: Administration write on the repository, or Self-hosted runners write on the org). */
+  GITHUB_TOKEN: z.string().min(1).optional(),
+  /** REST API root; default https://api.github.com for github.com, https://HOST/api/v3 for GitHub Enterprise Server. */
+  GITHUB_API_URL: url.optional(),
 });
 
 /** The YAML file: everything that is not a secret or an endpoint. Every key is documented in config/labops.example.yaml. */
@@ -290,6 +299,8 @@ export interface Config {
   discord?: { token: string; appId: string; guildId: string; apiUrl?: string | undefined; alertChannel?: string | undefined } | undefined;
   /** Slash-command tokens by trigger word (`labops`, `deploy`…); `labopsUrl` is where Mattermost reaches labops' HTTP port. */
   mattermost?: { url: string; botToken: string; commandTokens: Record<string, string>; labopsUrl: string; alertChannel?: string | undefined } | undefined;
+  /** GitHub, for removing runners (GITHUB_RUNNER_URL and GITHUB_TOKEN). */
+  github?: { url: string; token: string; scope: { org: string } | { owner: string; repo: string } } | undefined;
   alerts: { pollIntervalMs: number } & FileConfig["alerts"];
   gitops: FileConfig["gitops"];
   schedules: FileConfig["schedules"];
@@ -332,6 +343,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       if (!value) problems.push(`${name}: required when MATTERMOST_BOT_TOKEN is set`);
     }
   }
+  const hasGithub = pair("GITHUB_RUNNER_URL", "GITHUB_TOKEN", v.GITHUB_RUNNER_URL, v.GITHUB_TOKEN);
   if (v.DISCORD_TOKEN && (!v.DISCORD_APP_ID || !v.DISCORD_GUILD_ID)) problems.push("DISCORD_APP_ID, DISCORD_GUILD_ID: required when DISCORD_TOKEN is set");
   let caPem: string | undefined;
   if (v.CA_BUNDLE) {
@@ -344,7 +356,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (problems.length) throw new ConfigError(problems);
 
   const secrets = [v.AAP_TOKEN, v.NAUTOBOT_TOKEN, v.PROXMOX_TOKEN, v.TRUENAS_API_KEY, v.SLACK_BOT_TOKEN, v.SLACK_APP_TOKEN,
-    v.SLACK_SIGNING_SECRET, v.DISCORD_TOKEN, v.MATTERMOST_BOT_TOKEN, v.ALERT_WEBHOOK_TOKEN, v.ADMIN_TOKEN, v.REDIS_SENTINEL_PASSWORD].filter((s): s is string => !!s);
+    v.SLACK_SIGNING_SECRET, v.DISCORD_TOKEN, v.MATTERMOST_BOT_TOKEN, v.GITHUB_TOKEN, v.ALERT_WEBHOOK_TOKEN, v.ADMIN_TOKEN, v.REDIS_SENTINEL_PASSWORD].filter((s): s is string => !!s);
   const commandTokens = parseCommandTokens(v.MATTERMOST_COMMAND_TOKENS);
   secrets.push(...Object.values(commandTokens));
   const proxmoxSecret = v.PROXMOX_TOKEN?.split("=").slice(1).join("=");
@@ -390,6 +402,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mattermost: v.MATTERMOST_BOT_TOKEN
       ? { url: v.MATTERMOST_URL!, botToken: v.MATTERMOST_BOT_TOKEN, commandTokens, labopsUrl: v.MATTERMOST_LABOPS_URL!, alertChannel: v.MATTERMOST_ALERT_CHANNEL }
       : undefined,
+    github: hasGithub ? { ...githubApi(v.GITHUB_RUNNER_URL!, v.GITHUB_API_URL), token: v.GITHUB_TOKEN! } : undefined,
     alerts: { pollIntervalMs: v.ALERT_POLL_INTERVAL, ...file.alerts },
     gitops: file.gitops,
     schedules: file.schedules,
@@ -420,6 +433,14 @@ export function loadDotEnv(path = ".env", env: Record<string, string | undefined
     set.push(name);
   }
   return set;
+}
+
+/** The API root and the runners' scope from GITHUB_RUNNER_URL (checked by the schema): `/<org>` or `/<owner>/<repo>`. */
+function githubApi(runnerUrl: string, apiUrl: string | undefined): { url: string; scope: { org: string } | { owner: string; repo: string } } {
+  const u = new URL(runnerUrl);
+  const [owner = "", repo] = u.pathname.split("/").filter(Boolean);
+  const url = apiUrl ?? (u.host === "github.com" ? "https://api.github.com" : `${u.origin}/api/v3`);
+  return { url, scope: repo ? { owner, repo } : { org: owner } };
 }
 
 function defaultReadFile(path: string): string {

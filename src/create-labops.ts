@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { muteScopeRole } from "./alerts/mute-role.ts";
 import type { Redis } from "ioredis";
 import { AapClient } from "./clients/aap.ts";
+import { GitHubClient } from "./clients/github.ts";
 import { NautobotClient } from "./clients/nautobot.ts";
 import { ProxmoxClient } from "./clients/proxmox.ts";
 import { TrueNasClient } from "./clients/truenas.ts";
@@ -65,7 +66,7 @@ export interface Labops {
   ack: AckDeps;
   queue: JobQueue;
   notifiers: NotifierRegistry;
-  clients: Pick<WorkerDeps, "aap" | "nautobot" | "proxmox" | "truenas">;
+  clients: Pick<WorkerDeps, "aap" | "nautobot" | "proxmox" | "truenas" | "github">;
   /** The backends' versions, detected in the background by the worker's process (see versions/). */
   versions: VersionStore;
   versionDetector: VersionDetector;
@@ -96,6 +97,7 @@ export function createClients(config: Config, log: Logger, metrics?: Metrics): L
     aap: config.aap ? new AapClient({ url: config.aap.url, token: config.aap.token, apiPath: config.aap.apiPath, caPem: config.caPem, onError, timeoutMs }) : undefined,
     nautobot: config.nautobot ? new NautobotClient({ url: config.nautobot.url, token: config.nautobot.token, caPem: config.caPem, onError, timeoutMs }) : undefined,
     proxmox: config.proxmox ? new ProxmoxClient({ url: config.proxmox.url, token: config.proxmox.token, caPem: config.caPem, onError, timeoutMs }) : undefined,
+    github: config.github ? new GitHubClient({ url: config.github.url, token: config.github.token, scope: config.github.scope, caPem: config.caPem, onError, timeoutMs }) : undefined,
     truenas: config.truenas ? new TrueNasClient({ url: config.truenas.url, apiKey: config.truenas.apiKey, username: config.truenas.username, caPem: config.caPem, onError, timeoutMs }) : undefined,
   };
 }

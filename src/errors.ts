@@ -4,7 +4,7 @@
  * - ApiError: an upstream system failed; never shown verbatim (bodies leak hosts, paths, traces).
  * - ConfigError: the operator's configuration is wrong; lists every bad field by name, never a value.
  */
-export type Service = "aap" | "nautobot" | "proxmox" | "truenas" | "slack" | "discord" | "mattermost" | "git";
+export type Service = "aap" | "nautobot" | "proxmox" | "truenas" | "slack" | "discord" | "mattermost" | "git" | "github";
 
 export class UserError extends Error {
   override name = "UserError";
@@ -88,6 +88,7 @@ export const SERVICE_NAMES: Record<Service, string> = {
   discord: "Discord",
   mattermost: "Mattermost",
   git: "Git",
+  github: "GitHub",
 };
 
 /** The job queue (Redis) is down or too slow: nothing was queued, or (uncertain) maybe something was. */

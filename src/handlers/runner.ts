@@ -29,7 +29,7 @@ const status = defineCommand({
 
 const destroy = defineCommand({
   name: "runner destroy",
-  description: "Stop and delete a runner container and mark it decommissioned in Nautobot",
+  description: "Remove a runner from GitHub, stop and delete its container, and mark it decommissioned in Nautobot",
   requires: "admin",
   args: runnerDestroyArgs,
   positional: ["name"],
@@ -41,7 +41,8 @@ const destroy = defineCommand({
   complete: { name: "runners" }, // an unknown runner is answered before the confirmation
   confirm: {
     title: (a) => `Destroy runner ${a.name}?`,
-    lines: (a) => [`This stops and deletes the LXC \`${a.name}\` and its disk in Proxmox. It cannot be undone.`],
+    lines: (a) => [`This removes the runner \`${a.name}\` from GitHub, then stops and deletes its LXC and disk in Proxmox. It cannot be undone.`,
+      "A runner that is running a GitHub Actions job is left alone."],
     confirmLabel: "Destroy",
   },
 });

@@ -9,6 +9,7 @@ export const SYSTEMS = {
   nautobot: { name: "Nautobot", setting: "set NAUTOBOT_URL and NAUTOBOT_TOKEN" },
   proxmox: { name: "Proxmox", setting: "set PROXMOX_URL and PROXMOX_TOKEN" },
   truenas: { name: "TrueNAS", setting: "set TRUENAS_URL and TRUENAS_API_KEY" },
+  github: { name: "GitHub", setting: "set GITHUB_RUNNER_URL and GITHUB_TOKEN" },
   gitops: { name: "GitOps", setting: "set GIT_REMOTE, keep gitops.enabled, and give it a channel: gitops.channel or an alert channel" },
   schedules: { name: "Scheduling", setting: "this worker was started without schedules" },
 } as const satisfies { [K in keyof WorkerDeps]?: { name: string; setting: string } };

@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import type { AapClient } from "../clients/aap.ts";
 import type { AapJobWatcher } from "./aap-job-watcher.ts";
+import type { GitHubClient } from "../clients/github.ts";
 import type { NautobotClient } from "../clients/nautobot.ts";
 import type { ProxmoxClient } from "../clients/proxmox.ts";
 import type { TrueNasClient } from "../clients/truenas.ts";
@@ -39,6 +40,8 @@ export interface WorkerDeps {
   nautobot?: NautobotClient | undefined;
   proxmox?: ProxmoxClient | undefined;
   truenas?: TrueNasClient | undefined;
+  /** GitHub, where runners are registered (absent without GITHUB_TOKEN): /runner destroy removes the runner there. */
+  github?: GitHubClient | undefined;
   /** Post-deploy service probe; absent: services are listed, not probed. */
   probe?: ServiceProbe | undefined;
   metrics?: Metrics | undefined;

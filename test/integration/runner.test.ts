@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../../src/core/actor.ts";
 import { dispatchAction } from "../../src/core/dispatch.ts";
 import { renderText } from "../../src/core/message.ts";
-import { LAB_LXC_TEMPLATE } from "../../lab/homelab.ts";
+import { LAB_GITHUB_SCOPE, LAB_LXC_TEMPLATE } from "../../lab/homelab.ts";
 import { createHarness, type Harness } from "../helpers/harness.ts";
 
 const operator: Actor = { platform: "slack", id: "UOPERATOR", name: "olivia", groups: [] };
@@ -50,6 +50,8 @@ describe("/runner end to end (Proxmox LXC → Nautobot VM → AAP Deploy GitHub 
 
     const launches = runnerLaunches("runner02");
     expect(launches).toHaveLength(1);
+    // config.sh registered it on GitHub under its host name, the name /runner destroy looks for.
+    expect(h.lab.github.runners(LAB_GITHUB_SCOPE).map((r) => r.name)).toContain("runner02");
     expect(launches[0]!.extraVars).toMatchObject({ runner_name: "runner02", runner_vmid: ct!.vmid, runner_node: ct!.node });
   });
 
@@ -122,10 +124,17 @@ describe("/runner end to end (Proxmox LXC → Nautobot VM → AAP Deploy GitHub 
     const stolen = await dispatchAction(h.labops.ack, { actionId: confirm.id, actor: operator, channel: h.channel });
     expect(renderText(stolen.reply!)).toContain("Only tester can use this button.");
 
+    const ghId = h.lab.github.runners(LAB_GITHUB_SCOPE).find((r) => r.name === "runner07")!.id;
     const clicked = await dispatchAction(h.labops.ack, { actionId: confirm.id, actor: h.admin, channel: h.channel });
     const final = await h.notifier.final(clicked.reply!.jobId!);
     expect(final.state).toBe("success");
     expect(guest("runner07")).toHaveLength(0);
+    // Deregistered from GitHub first (through the REST API), then the container went.
+    expect(h.lab.github.runners(LAB_GITHUB_SCOPE).some((r) => r.name === "runner07")).toBe(false);
+    const ghDelete = h.lab.github.http.requests.findIndex((r) => r.method === "DELETE" && r.path === `/repos/${LAB_GITHUB_SCOPE}/actions/runners/${ghId}`);
+    expect(ghDelete).toBeGreaterThanOrEqual(0);
+    expect(renderText(final)).toContain(`Removed from GitHub ${LAB_GITHUB_SCOPE} (runner id ${ghId}, was online)`);
+    expect(renderText(final).indexOf("Removed from GitHub")).toBeLessThan(renderText(final).indexOf("stopped"));
     const vmId = h.lab.nautobot.hostId("runner07");
     expect(h.lab.nautobot.journal().some((j) => j.objectId === vmId && j.comments.includes("decommissioned"))).toBe(true);
   });
@@ -141,5 +150,55 @@ describe("/runner end to end (Proxmox LXC → Nautobot VM → AAP Deploy GitHub 
     const typo = await h.run("/runner destroy runer02");
     const c2 = await dispatchAction(h.labops.ack, { actionId: typo.buttons![0]!.id, actor: h.admin, channel: h.channel });
     expect(renderText(await h.notifier.final(c2.reply!.jobId!))).toContain("Did you mean `runner02`");
+  });
+
+  it("answers an unknown runner before asking for a confirmation", async () => {
+    await h.labops.lookups.refresh();
+    const ask = await h.run("/runner destroy nope");
+    expect(ask.state).toBe("failure");
+    expect(ask.buttons).toBeUndefined();
+    expect(renderText(ask)).toContain("No runner in Proxmox is called `nope`");
+  });
+
+  const destroy = async (name: string) => {
+    const ask = await h.run(`/runner destroy ${name}`);
+    const clicked = await dispatchAction(h.labops.ack, { actionId: ask.buttons!.find((b) => b.label === "Destroy")!.id, actor: h.admin, channel: h.channel });
+    return { jobId: clicked.reply!.jobId!, final: await h.notifier.final(clicked.reply!.jobId!) };
+  };
+
+  it("leaves a runner that is running a GitHub job alone, container included, and says why", async () => {
+    h.lab.github.setBusy(LAB_GITHUB_SCOPE, "runner09", true);
+    const { final } = await destroy("runner09");
+    expect(final.state).toBe("failure");
+    expect(renderText(final)).toContain("Runner `runner09` is running a GitHub Actions job in homelab/infra right now");
+    expect(guest("runner09")).toHaveLength(1);
+    expect(guest("runner09")[0]!.status).toBe("running");
+    expect(h.lab.github.runners(LAB_GITHUB_SCOPE).some((r) => r.name === "runner09")).toBe(true);
+
+    // A job taken between labops' list and its delete: GitHub refuses the delete (422), and the container stays.
+    h.lab.github.setBusy(LAB_GITHUB_SCOPE, "runner09", false);
+    h.lab.github.http.inject({ method: "GET", path: `/repos/${LAB_GITHUB_SCOPE}/actions/runners`, times: 1, onMatch: () => h.lab.github.setBusy(LAB_GITHUB_SCOPE, "runner09", true) });
+    const raced = await destroy("runner09");
+    expect(renderText(raced.final)).toContain("is running a GitHub Actions job");
+    expect(guest("runner09")).toHaveLength(1);
+    h.lab.github.setBusy(LAB_GITHUB_SCOPE, "runner09", false);
+  });
+
+  it("removes from GitHub once across a failed attempt, and a runner GitHub no longer knows is no obstacle", async () => {
+    // The first attempt dies after the GitHub removal (Proxmox down): the retry does not remove again, and finishes.
+    h.lab.proxmox.http.inject({ method: "GET", path: /\/lxc\/\d+\/status\/current$/, status: 500, times: 3 });
+    const before = h.lab.github.http.count("DELETE", /actions\/runners\/\d+$/);
+    const { jobId, final } = await destroy("runner09");
+    expect(final.state).toBe("success");
+    expect(h.lab.github.http.count("DELETE", /actions\/runners\/\d+$/)).toBe(before + 1);
+    expect(h.notifier.forJob(jobId)!.history.flatMap((m) => m.lines ?? []).some((l) => l.includes("failed; retrying"))).toBe(true);
+    expect(guest("runner09")).toHaveLength(0);
+
+    // runner02 was removed on GitHub by hand: the destroy goes on and says so.
+    h.lab.github.runners(LAB_GITHUB_SCOPE).splice(h.lab.github.runners(LAB_GITHUB_SCOPE).findIndex((r) => r.name === "runner02"), 1);
+    const gone = await destroy("runner02");
+    expect(gone.final.state).toBe("success");
+    expect(renderText(gone.final)).toContain(`Not registered on GitHub ${LAB_GITHUB_SCOPE}: nothing to remove there`);
+    expect(guest("runner02")).toHaveLength(0);
   });
 });

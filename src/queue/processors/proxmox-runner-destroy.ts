@@ -2,20 +2,23 @@ import { ProxmoxTaskError, type ProxmoxClient } from "../../clients/proxmox.ts";
 import type { Resource } from "../../clients/proxmox.ts";
 import { closeMatches } from "../../suggest.ts";
 import { UserError } from "../../errors.ts";
+import { deregisterRunner } from "../../runner/runner-github.ts";
 import { taskWait } from "../../runner/runner-lxc.ts";
 import { isRunner } from "../../runner/runner-names.ts";
 import { StepLines } from "../../runner/steps.ts";
 import { defineProcessor, type ProcessorContext } from "../processor.ts";
 
 /**
- * proxmox.runner-destroy: stop and delete a runner LXC (waiting on each task), then mark it in Nautobot with a
- * journal entry (the Nautobot client has no VM delete/patch; the record is kept for history). Retry-safe: the
- * container is looked up again, saved UPIDs are re-awaited, and the journal entry is written once.
+ * proxmox.runner-destroy: remove the runner from GitHub (refused while it runs a job), stop and delete its LXC
+ * (waiting on each task), then mark it in Nautobot with a journal entry (the Nautobot client has no VM
+ * delete/patch; the record is kept for history). GitHub goes first: a container deleted first would leave the
+ * runner "offline" there, and a busy runner must stop the whole destroy. Retry-safe: the container is looked
+ * up again, the GitHub removal is recorded, saved UPIDs are re-awaited, and the journal entry is written once.
  */
 export default defineProcessor({
   name: "proxmox.runner-destroy",
   needs: ["proxmox"],
-  uses: ["nautobot"],
+  uses: ["nautobot", "github"],
   title: (a) => `Destroy runner ${a.name}`,
   async run(ctx) {
     const px = ctx.deps.proxmox;
@@ -23,6 +26,9 @@ export default defineProcessor({
     const steps = new StepLines();
     const show = () => ctx.progress.update({ title, state: "running", lines: steps.lines() });
     const ct = await findRunner(ctx, px, ctx.args.name);
+    steps.running("Removing the runner from GitHub…");
+    show();
+    await deregisterRunner(ctx, ctx.deps.github, ctx.args.name, steps);
     try {
       if (ct) {
         await ctx.save({ vmid: ct.vmid, node: ct.node });
