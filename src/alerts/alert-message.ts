@@ -7,8 +7,15 @@ import type { AlertGroup } from "./alert-store.ts";
 export interface AlertItem {
   /** `aap:<template>` or `labops:<command>`: what groups and mutes together. */
   group: string;
+  /**
+   * What one card (message) collects, when finer than `group`: `aap:<template>|app:<name>` or `|host:<names>`,
+   * so a failure of another app or host is not absorbed into the same card. Mutes still go by `group` and scopes.
+   */
+  card?: string | undefined;
   /** What the group title names: the template, or `/command`. */
   subject: string;
+  /** The app or hosts the card is about, named in a group's title (`jellyfin`, `docker01,docker02`). */
+  target?: string | undefined;
   /** What else mutes it (`/alerts mute`, maintenance windows): `app:<name>`, `host:<name>`, `template:<name>`. */
   scopes?: string[] | undefined;
   /** The role of the command whose failure it reports: an `/alerts mute` made with less does not silence it. */
@@ -79,7 +86,7 @@ export function renderGroup(item: AlertItem, group: AlertGroup, windowMs: number
   const ids = group.items.map((i) => i.id);
   return {
     ...item.message,
-    title: `${group.items.length} failures of ${item.subject} in the last ${formatWindow(windowMs)}: jobs ${ids.join(", ")}`,
+    title: `${group.items.length} failures of ${item.subject}${item.target ? ` (${item.target})` : ""} in the last ${formatWindow(windowMs)}: jobs ${ids.join(", ")}`,
     lines: [`Latest: ${item.message.title}`, ...lines, ...earlier.map((e) => `earlier: ${e.summary}`)],
     buttons,
     footer: `Buttons act on the latest failure (job ${item.shortId}).`,

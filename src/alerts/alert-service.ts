@@ -51,7 +51,7 @@ export class AlertService {
     if (claim !== "claimed") return claim;
     try {
       const { item, buttons } = await prepare();
-      const outcome = await this.#serial(item.group, () => this.#deliver(item, buttons));
+      const outcome = await this.#serial(item.card ?? item.group, () => this.#deliver(item, buttons));
       await this.o.store.done(key);
       return outcome;
     } catch (err) {
@@ -72,15 +72,17 @@ export class AlertService {
     const buttons: Button[] = await Promise.all(
       specs.map(async ({ label, style, ...rec }) => ({ id: await this.o.actions.create(rec), label, ...(style ? { style } : {}) })),
     );
-    const existing = this.o.groupWindowMs > 0 ? await store.group(item.group) : undefined;
+    // One card per template (or command) and app or host: another app's failure opens its own.
+    const card = item.card ?? item.group;
+    const existing = this.o.groupWindowMs > 0 ? await store.group(card) : undefined;
     const group: AlertGroup = existing
       ? { ...existing, items: [...existing.items, { id: item.shortId, summary: item.summary }] }
       : { openedAt: Date.now(), refs: [], items: [{ id: item.shortId, summary: item.summary }] };
     const msg = renderGroup(item, group, this.o.groupWindowMs, buttons, suppressed);
     group.refs = existing ? await this.#editAll(existing.refs, msg) : await this.#postAll(msg);
-    if (this.o.groupWindowMs > 0) await store.saveGroup(item.group, group, this.o.groupWindowMs);
+    if (this.o.groupWindowMs > 0) await store.saveGroup(card, group, this.o.groupWindowMs);
     if (suppressed.length) await store.clearSuppressed(item.group);
-    log.info({ alert: item.key, group: item.group, count: group.items.length, channels: group.refs.length }, existing ? "alert grouped" : "alert posted");
+    log.info({ alert: item.key, group: item.group, card, count: group.items.length, channels: group.refs.length }, existing ? "alert grouped" : "alert posted");
     return existing ? "grouped" : "posted";
   }
 

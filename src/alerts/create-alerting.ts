@@ -134,19 +134,32 @@ export function createAlerting(o: AlertingOptions): Alerting {
     return args ? [rerunButton({ aapJob: f.id, template: f.template, command: cmd.def.name, args, requires, ttlMs: DAY })] : [];
   };
 
-  const alertAap = (seed: AapFailure, source: "webhook" | "poll"): Promise<AlertOutcome> =>
-    service.raise(`aap:${seed.id}`, async () => {
+  /** An AAP job labops' own /cancel stopped ended as asked: no alert (the launch records hold the cancel mark). */
+  const canceledByLabops = async (seed: AapFailure): Promise<boolean> => {
+    if (seed.status !== "canceled") return false;
+    const by = await launches.canceledBy(seed.id);
+    if (by !== undefined) o.log.info({ aapJob: seed.id, by }, "aap job canceled through labops; no alert");
+    return by !== undefined;
+  };
+
+  const alertAap = async (seed: AapFailure, source: "webhook" | "poll"): Promise<AlertOutcome> => {
+    if (await canceledByLabops(seed)) return "done";
+    return service.raise(`aap:${seed.id}`, async () => {
       const f = await loadAapFailure(o.aap, seed, { eventWaitMs: o.eventWaitMs ?? 10_000, tailLines: 15 });
       const url = o.aap && !f.missing ? o.aap.jobUrl(f.id) : f.url;
       const link = url ? { label: `AAP job ${f.id}`, url } : undefined;
       const buttons = await aapButtons(f);
       const again = buttons.find((b) => b.kind === "alert-relaunch" || b.kind === "alert-rerun");
       const message = renderAapFailure(f, link, again?.kind === "alert-relaunch" ? { kind: "relaunch" } : again ? { kind: "rerun", command: String(again.payload.command) } : undefined);
-      const item: AlertItem = { group: `aap:${f.template}`, subject: f.template, key: `aap:${f.id}`, shortId: String(f.id), summary: summarizeAap(f), message, scopes: aapScopes(o.config, f),
+      const scopes = aapScopes(o.config, f);
+      const target = cardTarget(scopes, deployLock(o.config, f) !== undefined);
+      const item: AlertItem = { group: `aap:${f.template}`, card: target ? `aap:${f.template}|${target}` : undefined, subject: f.template, target: target?.replace(/^[a-z]+:/, ""),
+        key: `aap:${f.id}`, shortId: String(f.id), summary: summarizeAap(f), message, scopes,
         requires: strictest("operator", commandRole(templateCommand(o.config, f.template))) };
       o.log.info({ aapJob: f.id, status: f.status, source }, "aap failure alert prepared");
       return { item, buttons };
     });
+  };
 
   const poller = o.aap
     ? new AapPoller({
@@ -162,8 +175,11 @@ export function createAlerting(o: AlertingOptions): Alerting {
       jobId: info.jobId, command: info.command, ref: info.ref, text: describeForUser(info.error, info.ref),
       actor: p.success ? p.data.actor.name : undefined, args: args && args !== "{}" ? args.slice(0, 200) : undefined,
     });
-    const item: AlertItem = { group: `labops:${info.command}`, subject: `/${info.command}`, key: `worker:${info.jobId}`, shortId: info.jobId, summary: `job ${info.jobId} (ref ${info.ref})`, message,
-      scopes: p.success ? argScopes(p.data.args) : [], requires: strictest("operator", commandRole(info.command), p.success ? p.data.requires : undefined) };
+    const scopes = p.success ? argScopes(p.data.args) : [];
+    const target = cardTarget(scopes, scopes.some((s) => s.startsWith("app:")));
+    const item: AlertItem = { group: `labops:${info.command}`, card: target ? `labops:${info.command}|${target}` : undefined, subject: `/${info.command}`, target: target?.replace(/^[a-z]+:/, ""),
+      key: `worker:${info.jobId}`, shortId: info.jobId, summary: `job ${info.jobId} (ref ${info.ref})`, message,
+      scopes, requires: strictest("operator", commandRole(info.command), p.success ? p.data.requires : undefined) };
     const buttons = [muteButton(item.group, item.subject, muteMs, 7 * DAY, commandRole(info.command))];
     track(service.raise(item.key, async () => ({ item, buttons })).catch((err: unknown) =>
       o.log.error({ jobId: info.jobId, ref: info.ref, err: String(err) }, "worker failure alert not delivered")));
@@ -211,6 +227,17 @@ function aapScopes(config: Config, f: AapFailure): string[] {
   const app = deployLock(config, f)?.slice("app:".length);
   const hosts = new Set([...f.failedHosts, ...f.limit.split(/[,:]/).map((h) => h.trim()).filter((h) => /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(h))]);
   return [...(app ? [`app:${app}`] : []), ...[...hosts].map((h) => `host:${h}`)];
+}
+
+/**
+ * What one alert card is about besides its template or command: the app (a deploy), else the hosts
+ * (`host:a,b`). Failures of one template for another app or other hosts get their own card.
+ */
+function cardTarget(scopes: readonly string[], byApp: boolean): string | undefined {
+  const app = scopes.find((s) => s.startsWith("app:"));
+  if (byApp && app) return app;
+  const hosts = scopes.filter((s) => s.startsWith("host:")).map((s) => s.slice("host:".length)).sort();
+  return hosts.length ? `host:${hosts.join(",")}` : app;
 }
 
 /** A labops job's app and host arguments, as mute scopes. */

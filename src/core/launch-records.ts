@@ -49,8 +49,25 @@ export class LaunchRecords {
     }
   }
 
+  /**
+   * Notes that labops' /cancel is about to cancel `aapJob` (written before the cancel request), so the AAP
+   * job's "canceled" end raises no failure alert: the person asked for it.
+   */
+  async markCanceled(aapJob: number, by: string): Promise<void> {
+    await this.redis.set(this.#cancelKey(aapJob), by, "PX", this.ttlMs);
+  }
+
+  /** Who canceled `aapJob` through labops, or undefined when labops did not. */
+  async canceledBy(aapJob: number): Promise<string | undefined> {
+    return (await this.redis.get(this.#cancelKey(aapJob))) ?? undefined;
+  }
+
   #key(aapJob: number): string {
     return `${this.prefix}:aap-launch:${aapJob}`;
+  }
+
+  #cancelKey(aapJob: number): string {
+    return `${this.prefix}:aap-cancel:${aapJob}`;
   }
 }
 

@@ -59,7 +59,7 @@ describe("alert grouping and muting (Slack and Discord alert channels)", () => {
     return jobId;
   }
 
-  it("groups 3 failures of one template into one message per channel, edited with the count", async () => {
+  it("groups 3 failures of one template and app into one message per channel, edited with the count", async () => {
     const ids = [await fail(), await fail(), await fail()];
     for (const ch of [SLACK, DISCORD]) {
       const msgs = inChannel(ch);
@@ -67,7 +67,7 @@ describe("alert grouping and muting (Slack and Discord alert channels)", () => {
       const rec = msgs[0]!;
       expect(rec.history).toHaveLength(3); // posted once, edited twice
       const latest = rec.history.at(-1)!;
-      expect(latest.title).toBe(`3 failures of Master Deploy in the last 10 min: jobs ${ids.join(", ")}`);
+      expect(latest.title).toBe(`3 failures of Master Deploy (jellyfin) in the last 10 min: jobs ${ids.join(", ")}`);
       expect(latest.lines?.[0]).toBe(`Latest: AAP job ${ids[2]} failed: Master Deploy`);
       expect(renderText(latest)).toContain(`earlier: job ${ids[0]} (docker02: docker_app : Wait for healthcheck)`);
       expect(latest.footer).toBe(`Buttons act on the latest failure (job ${ids[2]}).`);
@@ -102,7 +102,7 @@ describe("alert grouping and muting (Slack and Discord alert channels)", () => {
     const next = await fail();
     const latest: Message = group.history.at(-1)!;
     expect(group.history).toHaveLength(edits + 1);
-    expect(latest.title).toMatch(new RegExp(`^4 failures of Master Deploy in the last 10 min: jobs \\d+, \\d+, \\d+, ${next}$`));
+    expect(latest.title).toMatch(new RegExp(`^4 failures of Master Deploy \\(jellyfin\\) in the last 10 min: jobs \\d+, \\d+, \\d+, ${next}$`));
     expect(renderText(latest)).toContain(`While muted: 1 more failure(s) of Master Deploy: job ${muted} (docker02: docker_app : Wait for healthcheck)`);
   });
 

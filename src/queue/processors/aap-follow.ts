@@ -80,6 +80,7 @@ export async function launchOnce(ctx: ProcessorContext<unknown>, o: LaunchOnceOp
         if (err instanceof AapIgnoredFieldsError) {
           await ctx.save({ [o.key]: { ...intent, jobId: err.jobId } });
           await ctx.holdRemote(`aap:${err.jobId}`); // the line waits until AAP reports it canceled
+          await ctx.deps.launches.markCanceled(err.jobId, "labops").catch(() => {});
           await o.aap.cancelJob(err.jobId).catch(() => false);
         } else if (err instanceof ApiError && err.status !== undefined && err.status >= 400 && err.status < 500 && err.status !== 429) {
           ctx.remoteDone(); // AAP refused the launch: no job exists

@@ -39,6 +39,7 @@ export default defineProcessor({
     await new CancelMarks(ctx.deps.redis, ctx.deps.config.redis.prefix).mark(ctx.args.id, ctx.payload.actor.name);
     const lines: string[] = [];
     for (const id of aapJobs) {
+      await ctx.deps.launches.markCanceled(id, ctx.payload.actor.name);
       const accepted = await aap.cancelJob(id, { signal: ctx.signal });
       lines.push(`AAP job ${id}: ${accepted ? "cancel requested" : "already finished"}`);
     }
@@ -66,6 +67,7 @@ async function cancelRemoved(ctx: Ctx, r: RemovedJob) {
   }
   if (ids.length && !aap) throw new UserError("aap_not_configured", "AAP is not configured, so labops cannot cancel the AAP job of that job.");
   for (const id of ids) {
+    await deps.launches.markCanceled(id, by);
     const accepted = await aap!.cancelJob(id, { signal: ctx.signal });
     const status = await waitFinished(ctx, aap!, id);
     if (!TERMINAL_JOB_STATUSES.includes(status)) allFinished = false;
