@@ -12,7 +12,8 @@ import { createLab } from "./create-lab.ts";
 import { labProfile, profileArg } from "./lab-profiles.ts";
 import { redisServerInstalled, startPrivateRedis, type PrivateRedis } from "./private-redis.ts";
 import { createLogger } from "../src/logger.ts";
-import { redisAnswers } from "../src/queue/redis.ts";
+import { redisAnswers, removeKeys } from "../src/queue/redis.ts";
+import { TerminalOutput } from "../src/bot/console/terminal-output.ts";
 import { NotifierRegistry } from "../src/core/notifier.ts";
 import { randomBytes } from "node:crypto";
 import { createAlerting } from "../src/alerts/create-alerting.ts";
@@ -66,7 +67,9 @@ async function main(): Promise<number> {
   // The watcher reports in the terminal and checks often, so a commit (e.g. by /app add) is picked up in seconds.
   config.gitops.channel ??= "terminal:terminal";
   config.gitops.interval = Number(process.env.GITOPS_INTERVAL_MS ?? 3_000);
-  const notifier = new ConsoleNotifier(out);
+  // On a terminal: a prompt with line editing and history, and output drawn above it (as `npm start -- --console`).
+  const view = interactive ? new TerminalOutput(out) : out;
+  const notifier = new ConsoleNotifier(view);
   const notifiers = new NotifierRegistry().register("terminal", notifier);
   let alerting: ReturnType<typeof createAlerting> | undefined;
   const alertChannel = { platform: "terminal" as const, channel: "alerts" };
@@ -89,19 +92,20 @@ async function main(): Promise<number> {
   if (interactive) {
     out.write(`labops demo: a simulated homelab (AAP, Nautobot, Proxmox, TrueNAS) is running, profile ${profile.name}: ${profile.summary}.\n` +
       "Try: /deploy traefik   /deploy nextcloud   /labops app add homepage --image ghcr.io/gethomepage/homepage:v0.9.6 --host docker01\n" +
-      "     /cleanup-ocp   /runner create   /seed-aap   /labops sync all   /labops gitops status   /labops status   /labops help   /deploy help   (Ctrl-D to quit)\n");
+      "     /cleanup-ocp   /runner create   /seed-aap   /labops sync all   /labops gitops status   /labops status   /labops help   /deploy help   (Ctrl-D or Ctrl-C to quit)\n");
   }
   // On stderr, so piped output stays the chat alone.
   process.stderr.write(`labops HTTP: ${httpUrl}/healthz  ${httpUrl}/metrics  POST ${httpUrl}/hooks/aap (Authorization: Bearer ${webhookToken})\n`);
   const user = userInfo().username;
   const summary = await runConsoleBot({
     deps: labops.ack, notifier, queue: labops.queue.queue, input: process.stdin, sequential: !interactive,
+    ...(interactive ? { terminal: { output: out, prompt: "demo> ", attach: (rl) => (view as TerminalOutput).attach(rl) } } : {}),
     actor: { platform: "terminal", id: user, name: user, groups: [] },
   });
   await alerting.settled();
   await alerting.stop();
   await labops.queue.queue.obliterate({ force: true }).catch(() => {});
-  await labops.redis.eval("for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end", 0, `${config.redis.prefix}:*`).catch(() => {});
+  await removeKeys(labops.redis, config.redis.prefix).catch(() => {});
   await labops.close();
   await lab.close();
   await http.close();

@@ -38,6 +38,8 @@ const envSchema = z.object({
   LABOPS_ADMINS: z.string().default(""),
   LABOPS_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default("labops"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Log lines go to this file instead of stdout (`npm start -- --console` defaults it to labops-console.log). */
+  LOG_FILE: z.string().min(1).optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "must start with redis:// or rediss://").default("redis://127.0.0.1:6379"),
   REDIS_SENTINELS: z.string().regex(/^\s*[^\s:,]+:\d{1,5}\s*(,\s*[^\s:,]+:\d{1,5}\s*)*$/, "must be host:port[,host:port…]").optional(),
   REDIS_SENTINEL_MASTER: z.string().regex(/^[A-Za-z0-9._-]+$/, "must be the master name the sentinels monitor").optional(),
@@ -272,6 +274,7 @@ export type FileConfig = z.infer<typeof fileSchema>;
 export interface Config {
   role: Env["LABOPS_ROLE"];
   logLevel: Env["LOG_LEVEL"];
+  logFile?: string | undefined;
   redis: {
     url: string;
     prefix: string;
@@ -367,6 +370,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     role: v.LABOPS_ROLE,
     logLevel: v.LOG_LEVEL,
+    logFile: v.LOG_FILE,
     redis: {
       url: v.REDIS_URL,
       prefix: v.LABOPS_QUEUE_PREFIX,

@@ -1,5 +1,5 @@
 /**
- * `npm start`: the composition root. loadConfig → logger → Redis → clients → HTTP port → front ends and/or
+ * `npm start`: the composition root (`npm start -- --console`: the terminal chat instead, see console-main.ts). loadConfig → logger → Redis → clients → HTTP port → front ends and/or
  * worker (LABOPS_ROLE=all|bot|worker). SIGTERM/SIGINT stop taking work, hand running jobs back with their
  * remote ids (the next worker re-attaches), and exit within 10 s.
  */
@@ -16,6 +16,7 @@ import { addMetricsRoute } from "./metrics/metrics-route.ts";
 import { COMMANDS } from "./handlers/index.ts";
 import { createAlerting, type Alerting } from "./alerts/create-alerting.ts";
 import { createMattermostBot } from "./bot/mattermost/create-mattermost-bot.ts";
+import { pino } from "pino";
 import { RedisRateBudget } from "./queue/redis-rate-budget.ts";
 
 async function main(): Promise<void> {
@@ -30,7 +31,15 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger({ level: config.logLevel, secrets: config.secrets });
+  if (process.argv.includes("--console")) {
+    if (config.role !== "all") {
+      process.stderr.write("--console runs the bot and the worker in one process: unset LABOPS_ROLE (or set it to all).\n");
+      process.exit(2);
+    }
+    const { runConsole } = await import("./console-main.ts"); // only this mode loads the terminal front end
+    process.exit(await runConsole(config));
+  }
+  const log = createLogger({ level: config.logLevel, secrets: config.secrets, ...(config.logFile ? { destination: pino.destination({ dest: config.logFile, mkdir: true, sync: false }) } : {}) });
   let alerting: Alerting | undefined;
   const labops = createLabops({
     config, log, metrics: new LabopsMetrics({ commands: COMMANDS.map((c) => c.name) }),

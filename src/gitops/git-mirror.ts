@@ -22,6 +22,7 @@ export const redactRemote = (s: string) => s.replace(/\/\/[^/@\s]+@/g, "//***@")
  */
 export class GitMirror {
   #dir: Promise<string> | undefined;
+  #disposed = false;
 
   constructor(private readonly o: { remote: string; branch: string; timeoutMs?: number | undefined }) {}
 
@@ -67,16 +68,24 @@ export class GitMirror {
   }
 
   async dispose(): Promise<void> {
+    this.#disposed = true;
     const dir = await this.#dir?.catch(() => undefined);
     this.#dir = undefined;
     if (dir) await rm(join(dir, ".."), { recursive: true, force: true });
   }
 
   private dir(): Promise<string> {
+    // After dispose (shutdown), a late check must not leave a new temporary directory behind.
+    if (this.#disposed) return Promise.reject(new Error("the Git mirror is closed"));
     this.#dir ??= (async () => {
       const parent = await mkdtemp(join(tmpdir(), "labops-gitops-"));
       const dir = join(parent, "mirror.git");
-      await this.git(["init", "--quiet", "--bare", dir], parent);
+      try {
+        await this.git(["init", "--quiet", "--bare", dir], parent);
+      } catch (err) {
+        await rm(parent, { recursive: true, force: true });
+        throw err;
+      }
       return dir;
     })();
     return this.#dir;

@@ -60,3 +60,18 @@ export async function redisAnswers(url: string, timeoutMs = 1_000): Promise<bool
     r.disconnect();
   }
 }
+
+/**
+ * Deletes every key under `<prefix>:` (SCAN, not KEYS, so a shared Redis is never blocked): what a
+ * throwaway queue (the console, the demo) leaves behind. Returns how many keys it removed.
+ */
+export async function removeKeys(redis: Redis, prefix: string): Promise<number> {
+  let removed = 0;
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
+    cursor = next;
+    if (keys.length) removed += await redis.unlink(...keys);
+  } while (cursor !== "0");
+  return removed;
+}

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { userInfo } from "node:os";
-import { createInterface } from "node:readline";
+import { createInterface, type Interface } from "node:readline";
 import type { Readable } from "node:stream";
 import type { Queue } from "bullmq";
 import type { Actor, ChannelRef } from "../../core/actor.ts";
@@ -18,11 +18,20 @@ export interface ConsoleBotOptions {
   /** Interactive: run each line at once. Piped: one after another. */
   sequential: boolean;
   pollMs?: number | undefined;
+  /**
+   * A terminal: readline with a prompt, line editing and history; `attach` gets the interface (so output
+   * printed meanwhile can redraw the prompt). Ctrl-C ends the session without waiting for running jobs.
+   */
+  terminal?: { output: NodeJS.WritableStream; prompt?: string | undefined; historySize?: number | undefined; attach?: ((rl: Interface) => void) | undefined } | undefined;
+  /** Ends the session early (a signal): input stops, running jobs are not waited for. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface ConsoleRunSummary {
   commands: number;
   failures: number;
+  /** Ended by Ctrl-C or the signal, not by the end of input. */
+  interrupted: boolean;
 }
 
 /**
@@ -33,9 +42,25 @@ export interface ConsoleRunSummary {
 export async function runConsoleBot(opts: ConsoleBotOptions): Promise<ConsoleRunSummary> {
   const actor: Actor = opts.actor ?? { platform: "terminal", id: userInfo().username, name: userInfo().username, groups: [] };
   const channel: ChannelRef = { platform: "terminal", channel: "terminal" };
-  const summary: ConsoleRunSummary = { commands: 0, failures: 0 };
+  const summary: ConsoleRunSummary = { commands: 0, failures: 0, interrupted: false };
   const pending: Promise<void>[] = [];
-  const rl = createInterface({ input: opts.input, terminal: false });
+  const t = opts.terminal;
+  const rl = t
+    ? createInterface({ input: opts.input, output: t.output, terminal: true, prompt: t.prompt ?? "labops> ", historySize: t.historySize ?? 500, removeHistoryDuplicates: true })
+    : createInterface({ input: opts.input, terminal: false });
+  let stop = () => {};
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const interrupt = () => {
+    summary.interrupted = true;
+    stop();
+    rl.close();
+  };
+  // In a terminal, readline turns Ctrl-C into this event (no process signal): end the session like Ctrl-D, at once.
+  rl.on("SIGINT", interrupt);
+  if (opts.signal?.aborted) interrupt();
+  opts.signal?.addEventListener("abort", interrupt, { once: true });
+  t?.attach?.(rl);
+  if (t) rl.prompt();
 
   const follow = async (ack: Message) => {
     if (ack.state === "failure") summary.failures++;
@@ -46,10 +71,15 @@ export async function runConsoleBot(opts: ConsoleBotOptions): Promise<ConsoleRun
   };
 
   for await (const raw of rl) {
+    if (summary.interrupted) break;
     const line = raw.trim();
-    if (!line || line.startsWith("#")) continue;
+    if (!line || line.startsWith("#")) {
+      if (t) rl.prompt();
+      continue;
+    }
     if (!line.startsWith("/")) {
       opts.notifier.print({ title: "Commands start with /", state: "info", lines: ["Try /labops help, /deploy traefik, or /click <button>."] });
+      if (t) rl.prompt();
       continue;
     }
     summary.commands++;
@@ -71,10 +101,12 @@ export async function runConsoleBot(opts: ConsoleBotOptions): Promise<ConsoleRun
     }
     if (ack) opts.notifier.print(ack);
     const done = ack ? follow(ack) : Promise.resolve();
-    if (opts.sequential) await done;
+    if (opts.sequential) await Promise.race([done, stopped]);
     else pending.push(done);
+    if (t) rl.prompt();
   }
-  await Promise.all(pending);
+  opts.signal?.removeEventListener("abort", interrupt);
+  if (!summary.interrupted) await Promise.all(pending);
   return summary;
 }
 
