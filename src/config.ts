@@ -8,7 +8,7 @@ import type { GrantLookup } from "./core/permissions.ts";
 import { closeMatches } from "./suggest.ts";
 import { rootProblem } from "./appcatalog/app-policy.ts";
 import { ConfigError } from "./errors.ts";
-import { cronProblem } from "./schedules/cron.ts";
+import { cronProblem, isTimeZone } from "./schedules/cron.ts";
 
 /** Duration strings like "500ms", "30s", "2m", "1h", "7d" (or a bare number of milliseconds). */
 export function parseDuration(value: string | number): number {
@@ -95,6 +95,8 @@ const envSchema = z.object({
 
 /** The YAML file: everything that is not a secret or an endpoint. Every key is documented in config/labops.example.yaml. */
 const fileSchema = z.strictObject({
+  /** The IANA time zone labops shows times in (/history, /job, alerts, schedules' default --tz). */
+  timeZone: z.string().refine(isTimeZone, "must be an IANA time zone name, e.g. UTC or Europe/Berlin").default("UTC"),
   aap: z
     .strictObject({
       templates: z
@@ -275,6 +277,8 @@ export interface Config {
   role: Env["LABOPS_ROLE"];
   logLevel: Env["LOG_LEVEL"];
   logFile?: string | undefined;
+  /** IANA zone for every time labops shows (default UTC). */
+  timeZone: string;
   redis: {
     url: string;
     prefix: string;
@@ -371,6 +375,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     role: v.LABOPS_ROLE,
     logLevel: v.LOG_LEVEL,
     logFile: v.LOG_FILE,
+    timeZone: file.timeZone,
     redis: {
       url: v.REDIS_URL,
       prefix: v.LABOPS_QUEUE_PREFIX,

@@ -146,6 +146,7 @@ export function createLabops(opts: LabopsOptions): Labops {
     }),
     log,
     confirmTtlMs: config.limits.confirmTtl,
+    timeZone: config.timeZone,
     muteRole: (scope) => muteScopeRole(config, commands, scope),
     actionHandlers: new Map<string, ActionHandler>(ACTION_HANDLERS.map((h) => [h.kind, h])),
     // /cancel frees a removed job's place: the line it frees is woken like a worker's release does.

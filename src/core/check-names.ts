@@ -2,6 +2,7 @@ import { UserError } from "../errors.ts";
 import type { RegisteredCommand } from "./command-registry.ts";
 import { LOOKUP_NOUNS, type LookupCache, type LookupSource } from "./lookup-cache.ts";
 import { closeMatches } from "../suggest.ts";
+import { formatTime } from "./format.ts";
 
 const SOURCES = new Set<string>(Object.keys(LOOKUP_NOUNS));
 
@@ -10,7 +11,7 @@ const SOURCES = new Set<string>(Object.keys(LOOKUP_NOUNS));
  * know (the command's `complete` says which arguments name what): privately, with "did you mean", and
  * without a job. A source that has not loaded lets the value through; the worker validates it again.
  */
-export function checkNames(lookups: LookupCache | undefined, cmd: RegisteredCommand, args: Record<string, unknown>): void {
+export function checkNames(lookups: LookupCache | undefined, cmd: RegisteredCommand, args: Record<string, unknown>, tz = "UTC"): void {
   if (!lookups) return;
   for (const [arg, source] of Object.entries(cmd.def.complete ?? {})) {
     if (!source || !SOURCES.has(source)) continue;
@@ -24,8 +25,8 @@ export function checkNames(lookups: LookupCache | undefined, cmd: RegisteredComm
     const hint = near.length
       ? ` Did you mean ${near.map((n) => `\`${n}\``).join(" or ")}?`
       : known.length && known.length <= 12 ? ` Known: ${known.map((n) => `\`${n}\``).join(", ")}.` : "";
-    const at = new Date(lookups.loadedAt(source as LookupSource) ?? Date.now()).toISOString().slice(11, 16);
+    const at = formatTime(lookups.loadedAt(source as LookupSource) ?? Date.now(), tz, { clock: true, minutes: true });
     throw new UserError("unknown_name", `No ${LOOKUP_NOUNS[source as LookupSource]} is called \`${value}\`.${hint}\n` +
-      `Nothing was queued. (Names as of ${at} UTC; labops is reading them again, so if it was added just now, try again in a minute.)`);
+      `Nothing was queued. (Names as of ${at}; labops is reading them again, so if it was added just now, try again in a minute.)`);
   }
 }

@@ -28,6 +28,8 @@ export interface AckDeps {
   admission: AdmissionGate;
   log: Logger;
   confirmTtlMs: number;
+  /** The IANA zone times are shown in (the `timeZone` setting; default UTC). */
+  timeZone?: string | undefined;
   actionHandlers: ReadonlyMap<string, ActionHandler>;
   /** Read-only views for /status (Redis, not a backend). */
   locks: LockStore;
@@ -98,7 +100,7 @@ export async function dispatchCommand(deps: AckDeps, req: CommandRequest): Promi
       if (raised) throw new UserError("forbidden", `${raised.reason}; only the ${raised.role} role may do that, which you do not have here.`);
       throw new UserError("forbidden", `\`/${deps.commands.typed(cmd.def.name)}\` needs the ${needed} role, which you do not have here. Ask an admin.`);
     }
-    checkNames(deps.lookups, cmd, args);
+    checkNames(deps.lookups, cmd, args, deps.timeZone);
     if (cmd.def.confirm) {
       reply = await askConfirmation(deps, cmd, args, req);
       outcome = "confirm";

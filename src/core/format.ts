@@ -1,8 +1,21 @@
 import type { ArgSpec } from "./arg-spec.ts";
 
-/** `2026-12-04 02:10:33 UTC`: a time for people, always with its zone. */
-export function formatTime(ms: number): string {
-  return `${new Date(ms).toISOString().replace("T", " ").slice(0, 19)} UTC`;
+const FORMATS = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * `2026-12-04 02:10:33 UTC`, `2026-12-04 03:10:33 Europe/Berlin`: a time for people, always with its zone
+ * (the `timeZone` setting, an IANA name checked when the settings are read). `minutes` drops the seconds;
+ * `clock` drops the date.
+ */
+export function formatTime(ms: number, tz = "UTC", o: { minutes?: boolean; clock?: boolean } = {}): string {
+  let f = FORMATS.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+    FORMATS.set(tz, f);
+  }
+  const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+  const clock = `${p.hour}:${p.minute}${o.minutes ? "" : `:${p.second}`}`;
+  return `${o.clock ? "" : `${p.year}-${p.month}-${p.day} `}${clock} ${tz}`;
 }
 
 /** `1 task`, `2 tasks`. */

@@ -15,7 +15,7 @@ function fromCache<A>(ctx: AckContext<A>, answer: (apps: Record<string, AppEntry
   const cached = ctx.requestId.startsWith("schedule:") ? undefined : ctx.deps.catalog?.cached?.();
   const reply = cached ? answer(cachedEntries(cached.apps)) : undefined;
   if (!reply) return ctx.enqueue();
-  return Promise.resolve({ ...reply, ephemeral: true, footer: `app_list as of ${formatTime(cached!.at)} (read every 5 min)` });
+  return Promise.resolve({ ...reply, ephemeral: true, footer: `app_list as of ${formatTime(cached!.at, ctx.deps.timeZone)} (read every 5 min)` });
 }
 
 const list = defineCommand({

@@ -17,7 +17,7 @@ export default defineCommand({
   examples: ["", "traefik", "app:traefik --limit 5"],
   async run({ args, deps }) {
     const entries = await deps.audit.recent({ target: args.target, limit: args.limit });
-    const lines = entries.map((e) => historyLine(e, deps.commands).slice(0, 300));
+    const lines = entries.map((e) => historyLine(e, deps.commands, deps.timeZone).slice(0, 300));
     return { title: `History${args.target ? ` of ${args.target}` : ""}`, state: "info", lines: lines.length ? lines : ["No entries."], ephemeral: true };
   },
 });
@@ -27,7 +27,7 @@ const VERB: Record<AuditEntry["event"], string> = {
 };
 
 /** `2026-12-04 02:10:33 UTC · slack:U0ALICE ran /deploy traefik --check · job 0a1b… · app:traefik` */
-export function historyLine(e: AuditEntry, commands: CommandRegistry): string {
+export function historyLine(e: AuditEntry, commands: CommandRegistry, tz = "UTC"): string {
   const cmd = e.command ? commands.get(e.command) : undefined;
   const typed = e.command ? `/${commands.typed(e.command)}` : "";
   let detail = readableDetail(e.detail ?? "");
@@ -40,5 +40,5 @@ export function historyLine(e: AuditEntry, commands: CommandRegistry): string {
   }
   const what = e.event === "command" ? [typed, detail].filter(Boolean).join(" ") : [typed, detail && (e.event === "refused" ? `(${detail})` : detail)].filter(Boolean).join(" ");
   const who = e.actor ? `${e.actor} ${VERB[e.event]}` : VERB[e.event];
-  return [formatTime(e.at), `${who} ${what}`.trim(), e.jobId ? `job ${e.jobId}` : "", e.target ?? ""].filter(Boolean).join(" · ");
+  return [formatTime(e.at, tz), `${who} ${what}`.trim(), e.jobId ? `job ${e.jobId}` : "", e.target ?? ""].filter(Boolean).join(" · ");
 }

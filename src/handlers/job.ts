@@ -22,9 +22,10 @@ export default defineCommand({
     const typed = data.command ? `/${deps.commands.typed(data.command)}` : "(unknown command)";
     const shown = cmd && data.args ? formatArgs(cmd.specs, data.args) : "";
     const outcome = (job.returnvalue as { outcome?: string } | undefined)?.outcome;
-    const when = [`queued ${formatTime(job.timestamp)}`];
-    if (job.processedOn) when.push(`started ${formatTime(job.processedOn)}`);
-    if (job.finishedOn) when.push(`finished ${formatTime(job.finishedOn)}`);
+    const tz = deps.timeZone;
+    const when = [`queued ${formatTime(job.timestamp, tz)}`];
+    if (job.processedOn) when.push(`started ${formatTime(job.processedOn, tz)}`);
+    if (job.finishedOn) when.push(`finished ${formatTime(job.finishedOn, tz)}`);
     const lines = [
       `${[typed, shown].filter(Boolean).join(" ")} by ${data.actor?.name ?? "?"}${data.actor?.platform ? ` (${data.actor.platform})` : ""}`,
       `state: ${state}${outcome ? ` (${outcome})` : ""} · attempt ${job.attemptsMade + (state === "active" ? 1 : 0)} of ${job.opts.attempts ?? 1}`,

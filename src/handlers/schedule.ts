@@ -13,8 +13,10 @@ const add = defineCommand({
   mutating: true,
   // Checked here too (no backend call), so a typo or a missing role is answered at once.
   async run(ctx) {
-    checkSchedule(ctx.deps, { cron: ctx.args.cron, tz: ctx.args.tz, text: ctx.args.command, actor: ctx.actor, channel: ctx.channel, minIntervalMs: 0 });
-    return ctx.enqueue();
+    // Without --tz, the cron runs in the timeZone setting, fixed now (a later change of the setting does not move it).
+    const tz = ctx.args.tz ?? ctx.deps.timeZone ?? "UTC";
+    checkSchedule(ctx.deps, { cron: ctx.args.cron, tz, text: ctx.args.command, actor: ctx.actor, channel: ctx.channel, minIntervalMs: 0 });
+    return ctx.enqueue(undefined, { tz });
   },
 });
 const list = defineCommand({ name: "schedule list", description: "List the schedules", requires: "viewer", args: scheduleListArgs, job: "schedule.list" });

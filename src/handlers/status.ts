@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineCommand } from "../core/command.ts";
+import { formatTime } from "../core/format.ts";
 import { versionLines } from "../core/version-store.ts";
 
 /** Queue depth, running jobs, held locks and who waits. Reads Redis only. */
@@ -15,7 +16,7 @@ export default defineCommand({
     const active = await q.getJobs(["active"], 0, 19);
     const locks = await deps.locks.list();
     const lines = [`queue: ${counts.active} running · ${counts.waiting} waiting · ${counts.delayed} delayed (incl. waiting for a lock) · ${counts.failed} failed · ${counts.completed} completed (last 24 h)`];
-    for (const j of active) lines.push(`running: \`${j.id}\` /${String(j.data?.command)} by ${String(j.data?.actor?.name)} since ${new Date(j.processedOn ?? j.timestamp).toISOString().slice(11, 19)} UTC`);
+    for (const j of active) lines.push(`running: \`${j.id}\` /${String(j.data?.command)} by ${String(j.data?.actor?.name)} since ${formatTime(j.processedOn ?? j.timestamp, deps.timeZone, { clock: true })}`);
     for (const l of locks) lines.push(`lock \`${l.target}\`: held by \`${l.holder}\`${l.remote ? ` (its ${l.remote === "aap:intent" ? "AAP launch" : l.remote.replace("aap:", "AAP job ")} may still be running)` : ""}${l.waiting.length ? `; waiting: ${l.waiting.map((w, i) => `${i + 1}. \`${w}\``).join(", ")}` : ""}`);
     if (!active.length && !locks.length) lines.push("Nothing is running.");
     if (deps.versions) {

@@ -5,9 +5,9 @@ import { cronProblem, isTimeZone } from "../schedules/cron.ts";
 export const scheduleAddArgs = z.object({
   cron: z.string().min(1).max(100).describe("Cron expression in quotes: 5 fields, or 6 with seconds first"),
   command: z.string().min(1).max(500).describe("The command to run, e.g. sync all"),
-  tz: z.string().max(64).refine(isTimeZone, "not a time zone (use e.g. UTC or Europe/Berlin)").default("UTC").describe("Time zone of the cron, e.g. Europe/Berlin"),
+  tz: z.string().max(64).refine(isTimeZone, "not a time zone (use e.g. UTC or Europe/Berlin)").optional().describe("Time zone of the cron, e.g. Europe/Berlin (default: the timeZone setting)"),
 }).superRefine((a, ctx) => {
-  const problem = cronProblem(a.cron, a.tz);
+  const problem = cronProblem(a.cron, a.tz ?? "UTC");
   if (problem) ctx.addIssue({ code: "custom", path: ["cron"], message: problem });
 });
 export const scheduleListArgs = z.object({});

@@ -1,4 +1,5 @@
 import { PLATFORM_GRANTS } from "../../config.ts";
+import { formatTime } from "../../core/format.ts";
 import type { AapClient } from "../../clients/aap.ts";
 import { formatWindow } from "../../alerts/alert-message.ts";
 import { muteKey } from "../../alerts/alert-store.ts";
@@ -215,7 +216,7 @@ export const alertMute = defineProcessor({
       message: {
         title: `Alerts for ${args.subject} muted for ${formatWindow(args.ms)} by ${payload.actor.name}`,
         state: "success",
-        lines: [`Until ${new Date(until).toISOString().slice(11, 16)} UTC. Failures in that time are logged and listed with the next alert after it.`],
+        lines: [`Until ${formatTime(until, deps.config.timeZone, { minutes: true })}. Failures in that time are logged and listed with the next alert after it.`],
       },
       details: { group: args.group, until },
     };

@@ -5,10 +5,13 @@ import { muteScopeRole } from "../../alerts/mute-role.ts";
 import type { Mute } from "../../alerts/mutes.ts";
 import { actorKey, type Role } from "../../core/actor.ts";
 import { Permissions } from "../../core/permissions.ts";
+import { formatTime } from "../../core/format.ts";
 import { UserError } from "../../errors.ts";
 import { nextRuns } from "../../schedules/cron.ts";
 import { defineProcessor, type ProcessorContext } from "../processor.ts";
 
+
+const untilIn = (tz: string) => (ms: number) => formatTime(ms, tz, { minutes: true });
 
 function store(ctx: ProcessorContext<unknown>): AlertStore {
   const c = ctx.deps.config;
@@ -31,8 +34,7 @@ async function checkRole(ctx: ProcessorContext<unknown>, scope: string, what: st
   return role;
 }
 
-const until = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
-const line = (m: Mute) =>
+const line = (m: Mute, until: (ms: number) => string) =>
   m.window
     ? `\`${m.scope}\` · maintenance window \`${m.window}\` · until ${until(m.until)}`
     : `\`${m.id ?? "button"}\` · \`${m.scope}\` · by ${m.by} · until ${until(m.until)} (${formatWindow(Math.max(0, m.until - Date.now()))} left)`;
@@ -43,10 +45,11 @@ export const alertsList = defineProcessor({
   needs: [],
   title: () => "Alert mutes",
   async run(ctx) {
+    const until = untilIn(ctx.deps.config.timeZone);
     const mutes = await store(ctx).mutes();
     const windows = ctx.deps.config.alerts.maintenance;
     const lines = [
-      ...(mutes.length ? mutes.map(line) : ["No alerts are muted now."]),
+      ...(mutes.length ? mutes.map((m) => line(m, until)) : ["No alerts are muted now."]),
       ...windows.map((w) => `window \`${w.scope}\`: ${formatWindow(w.duration)} from each \`${w.cron}\` (${w.tz}); next ${until(nextRuns(w.cron, w.tz, 1)[0]!.getTime())}`),
     ];
     return { outcome: "success", message: { title: `Alert mutes (${mutes.length})`, state: "success", lines } };
@@ -64,6 +67,7 @@ export const alertsMute = defineProcessor({
   title: (a) => `Mute ${a.scope}`,
   async run(ctx) {
     const role = await checkRole(ctx, ctx.args.scope, "mute");
+    const until = untilIn(ctx.deps.config.timeZone);
     const m = await store(ctx).mute(ctx.args.scope, ctx.args.window, ctx.payload.actor.name, role);
     return {
       outcome: "success",

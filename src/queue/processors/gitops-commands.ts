@@ -1,3 +1,4 @@
+import { formatTime } from "../../core/format.ts";
 import type { Message } from "../../core/message.ts";
 import type { GitopsRuntime } from "../../gitops/gitops-runtime.ts";
 import type { GitopsStatus } from "../../gitops/gitops-state.ts";
@@ -11,9 +12,8 @@ function runtime(ctx: ProcessorContext<unknown, ProcessorDeps<"gitops">>): Gitop
   return ctx.deps.gitops;
 }
 
-const when = (ms: number | undefined) => (ms ? `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")} UTC` : "never");
-
-export function statusLines(g: GitopsRuntime, s: GitopsStatus): string[] {
+export function statusLines(g: GitopsRuntime, s: GitopsStatus, tz = "UTC"): string[] {
+  const when = (ms: number | undefined) => (ms ? formatTime(ms, tz) : "never");
   return [
     `watching \`${g.settings.branch}\` every ${g.settings.intervalMs < 1_000 ? `${g.settings.intervalMs} ms` : `${Math.round(g.settings.intervalMs / 1000)} s`}${s.paused ? ` — *paused* by ${s.paused.by} at ${when(s.paused.at)}` : ""}`,
     `last revision seen: ${s.rev ? `\`${s.rev.slice(0, 8)}\` (since ${when(s.seenAt)})` : "none yet"}; last check ${when(s.checkedAt)}`,
@@ -31,7 +31,7 @@ export const gitopsStatus = defineProcessor({
   async run(ctx) {
     const g = runtime(ctx);
     const s = await g.state.get();
-    return { outcome: "success", message: { title: "GitOps status", state: "success", lines: statusLines(g, s) } };
+    return { outcome: "success", message: { title: "GitOps status", state: "success", lines: statusLines(g, s, ctx.deps.config.timeZone) } };
   },
 });
 
@@ -73,7 +73,7 @@ export const gitopsCheck = defineProcessor({
       ctx.progress.update({ title: "GitOps: check now", state: "running", lines: [...lines, `Waiting for sync job \`${jobId}\`…`] });
       lines.push(`sync job \`${jobId}\`: ${await waitFor(g, jobId, ctx.signal)}`);
     }
-    const msg: Message = { title: "GitOps: checked", state: r.kind === "unreachable" ? "failure" : "success", lines: [...lines, ...statusLines(g, await g.state.get())] };
+    const msg: Message = { title: "GitOps: checked", state: r.kind === "unreachable" ? "failure" : "success", lines: [...lines, ...statusLines(g, await g.state.get(), ctx.deps.config.timeZone)] };
     return { outcome: r.kind === "unreachable" ? "failure" : "success", message: msg };
   },
 });

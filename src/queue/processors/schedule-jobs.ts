@@ -1,3 +1,4 @@
+import { formatTime } from "../../core/format.ts";
 import { UserError } from "../../errors.ts";
 import type { ScheduleService } from "../../schedules/schedule-service.ts";
 import { defineProcessor, type ProcessorContext } from "../processor.ts";
@@ -8,7 +9,7 @@ function service(ctx: ProcessorContext<unknown, ProcessorDeps<"schedules">>): Sc
   return ctx.deps.schedules;
 }
 
-const when = (ms: number | undefined) => (ms ? `${new Date(ms).toISOString().slice(0, 19).replace("T", " ")} UTC` : "—");
+const when = (ms: number | undefined, tz: string) => (ms ? formatTime(ms, tz) : "—");
 const where = (c: { platform: string; channel: string }) => `${c.platform}:${c.channel}`;
 
 /** schedule.add: stores the schedule and creates its job scheduler (the ack path checked it; checked again here). */
@@ -18,13 +19,13 @@ export const scheduleAdd = defineProcessor({
   title: (a) => `Schedule \`${a.command.slice(0, 60)}\``,
   async run(ctx) {
     const s = service(ctx);
-    const rec = await s.add({ cron: ctx.args.cron, tz: ctx.args.tz, text: ctx.args.command, actor: ctx.payload.actor, channel: ctx.payload.channel });
+    const rec = await s.add({ cron: ctx.args.cron, tz: ctx.args.tz ?? ctx.deps.config.timeZone, text: ctx.args.command, actor: ctx.payload.actor, channel: ctx.payload.channel });
     const next = (await s.list()).find((x) => x.id === rec.id)?.next;
     return {
       outcome: "success",
       message: {
         title: `Schedule ${rec.id} added`, state: "success",
-        lines: [`\`/${rec.text}\` runs \`${rec.cron}\` (${rec.tz}) as ${rec.owner.name}, posting here. Next run: ${when(next)}.`,
+        lines: [`\`/${rec.text}\` runs \`${rec.cron}\` (${rec.tz}) as ${rec.owner.name}, posting here. Next run: ${when(next, ctx.deps.config.timeZone)}.`,
           "Your role is checked again at every run; `/labops schedule remove " + rec.id + "` stops it."],
       },
       details: { schedule: rec.id, cron: rec.cron, tz: rec.tz, command: rec.text },
@@ -39,7 +40,7 @@ export const scheduleList = defineProcessor({
   title: () => "Schedules",
   async run(ctx) {
     const all = await service(ctx).list();
-    const lines = all.map((s) => `\`${s.id}\` · \`${s.cron}\` ${s.tz} · \`/${s.text.slice(0, 80)}\` · by ${s.owner.name} · in ${where(s.channel)} · next ${when(s.next)}`);
+    const lines = all.map((s) => `\`${s.id}\` · \`${s.cron}\` ${s.tz} · \`/${s.text.slice(0, 80)}\` · by ${s.owner.name} · in ${where(s.channel)} · next ${when(s.next, ctx.deps.config.timeZone)}`);
     return { outcome: "success", message: { title: `Schedules (${all.length})`, state: "success", lines: lines.length ? lines : ["No schedules. Add one with `/labops schedule add \"0 3 * * *\" sync all`."] } };
   },
 });
