@@ -29,6 +29,12 @@ import { createWorker, type LabopsWorker } from "./queue/create-worker.ts";
 import { JobQueue } from "./queue/job-queue.ts";
 import { PROCESSORS } from "./queue/processors/index.ts";
 import { isRunner } from "./runner/runner-names.ts";
+import { runnerStatusMessage } from "./runner/runner-view.ts";
+import type { Resource } from "./clients/proxmox.ts";
+import { formatTime } from "./core/format.ts";
+import { alertsListMessage } from "./queue/processors/alerts-mutes.ts";
+import { scheduleListMessage } from "./queue/processors/schedule-jobs.ts";
+import { gitopsStatusMessage } from "./queue/processors/gitops-commands.ts";
 import { TargetLocks } from "./queue/target-lock.ts";
 import { AapJobWatcher } from "./queue/aap-job-watcher.ts";
 import { createRedis } from "./queue/redis.ts";
@@ -130,8 +136,10 @@ export function createLabops(opts: LabopsOptions): Labops {
     ...(clients.nautobot ? { hosts: async (signal: AbortSignal) => (await clients.nautobot!.listHosts({ signal })).map((h) => h.name) } : {}),
     ...(clients.proxmox ? {
       nodes: async (signal: AbortSignal) => (await clients.proxmox!.nodes({ signal })).map((n) => n.node),
-      runners: async (signal: AbortSignal) => (await clients.proxmox!.resources({ signal }))
-        .filter((r) => isRunner(r, config.proxmoxSettings.runnerPrefix)).map((r) => r.name ?? "").filter(Boolean),
+      runners: async (signal: AbortSignal) => {
+        const rows = (await clients.proxmox!.resources({ signal })).filter((r) => isRunner(r, config.proxmoxSettings.runnerPrefix));
+        return { names: rows.map((r) => r.name ?? "").filter(Boolean), rows };
+      },
     } : {}),
   };
   const lookups = new LookupCache(readers, log);
@@ -161,6 +169,18 @@ export function createLabops(opts: LabopsOptions): Labops {
     catalog,
   };
   const timers = new Timers(producer, prefix);
+  // Read-only answers at acknowledgement (Redis and the background copies only): one private message, no job.
+  ack.views = {
+    "alerts list": () => alertsListMessage(producer, config),
+    "schedule list": () => scheduleListMessage(workerDeps.schedules!, config.timeZone),
+    "gitops status": async () => (gitops ? gitopsStatusMessage(gitops, config.timeZone) : undefined),
+    "runner status": async () => {
+      const copy = lookups.rows<Resource>("runners");
+      if (!copy) return undefined;
+      const msg = runnerStatusMessage(copy.rows, config.proxmoxSettings.runnerPrefix, Date.now() - copy.at);
+      return { ...msg, footer: `As of ${formatTime(copy.at, config.timeZone)} (read every 5 min)` };
+    },
+  };
   const gitops = createGitopsRuntime({ config, log, redis: producer, notifier: notifiers, actions, jobs: queue, alertChannels: opts.alertChannels ?? alertChannels(config) });
   let workerRedis: Redis | undefined;
   let timerWorker: Worker | undefined;

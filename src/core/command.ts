@@ -75,6 +75,16 @@ export function defineCommand<S extends z.ZodObject>(def: CommandDefinition<S>):
   return def;
 }
 
+/**
+ * A read-only command's answer at acknowledgement: one private message from `deps.views[name]` (Redis or a
+ * background copy, never a backend); the command's job when there is no view or it has nothing yet.
+ */
+export async function answerFromView<A>(ctx: AckContext<A>, name: string): Promise<Message> {
+  const view = ctx.deps.views?.[name];
+  const msg = view ? await view() : undefined;
+  return msg ? { ...msg, ephemeral: true } : ctx.enqueue();
+}
+
 /** Whether an alert may relaunch what this command launched: it must say so, and not be destructive (admin-only or confirmed). */
 export function allowsRelaunch(def: Pick<CommandDefinition, "relaunchFromAlert" | "requires" | "confirm">): boolean {
   return def.relaunchFromAlert === true && def.requires !== "admin" && !def.confirm;

@@ -40,6 +40,12 @@ export interface AckDeps {
   lookups?: LookupCache | undefined;
   /** app_list as last read in the background, so /labops app list and show answer in one private message. */
   catalog?: CatalogCache | undefined;
+  /**
+   * Read-only answers by command name (`alerts list`, `runner status`…), from Redis or the background copies,
+   * never a backend: the command answers in one private message. Undefined (or an undefined answer, before a
+   * copy has loaded): the command's job answers instead.
+   */
+  views?: Partial<Record<string, () => Promise<Message | undefined>>> | undefined;
   /** The role `/alerts mute|unmute` needs for a scope (from the settings' template names); the worker checks again. */
   muteRole?: ((scope: string) => Role) | undefined;
 }

@@ -7,8 +7,11 @@ export const LOOKUP_NOUNS: Record<LookupSource, string> = {
   apps: "app in app_list", hosts: "host in Nautobot", nodes: "Proxmox node", runners: "runner in Proxmox",
 };
 
-/** Reads one source from its backend (in the background, never on the acknowledgement path). */
-export type LookupReader = (signal: AbortSignal) => Promise<string[]>;
+/**
+ * Reads one source from its backend (in the background, never on the acknowledgement path): its names, or
+ * its names with the rows they came from (the runners' containers, so /runner status answers from the copy).
+ */
+export type LookupReader = (signal: AbortSignal) => Promise<string[] | { names: string[]; rows: readonly unknown[] }>;
 
 /**
  * Names of apps, hosts, Proxmox nodes and runners, refreshed in the background for every front end: the
@@ -16,7 +19,7 @@ export type LookupReader = (signal: AbortSignal) => Promise<string[]>;
  * never loaded (not configured, or its backend down since start) answers undefined, and the worker checks.
  */
 export class LookupCache {
-  readonly #names = new Map<LookupSource, { names: string[]; at: number }>();
+  readonly #names = new Map<LookupSource, { names: string[]; at: number; rows?: readonly unknown[] | undefined }>();
   #timer: NodeJS.Timeout | undefined;
   #soon: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> | undefined;
@@ -31,6 +34,12 @@ export class LookupCache {
   /** The names of a source as last read, or undefined when it has not loaded. */
   names(source: LookupSource): string[] | undefined {
     return this.#names.get(source)?.names;
+  }
+
+  /** The rows a source was last read with, and when; undefined when it has not loaded or has no rows. */
+  rows<T>(source: LookupSource): { rows: readonly T[]; at: number } | undefined {
+    const e = this.#names.get(source);
+    return e?.rows ? { rows: e.rows as readonly T[], at: e.at } : undefined;
   }
 
   /** When a source was last read (ms since the epoch). */
@@ -91,8 +100,9 @@ export class LookupCache {
     const signal = AbortSignal.timeout(this.opts.timeoutMs ?? 15_000);
     await Promise.all(Object.entries(this.readers).map(async ([source, read]) => {
       try {
-        const names = [...new Set(await read!(signal))].sort();
-        this.#names.set(source as LookupSource, { names, at: Date.now() });
+        const got = await read!(signal);
+        const names = [...new Set(Array.isArray(got) ? got : got.names)].sort();
+        this.#names.set(source as LookupSource, { names, at: Date.now(), ...(Array.isArray(got) ? {} : { rows: got.rows }) });
       } catch (err) {
         this.log.warn({ what: source, err: err instanceof Error ? err.message : String(err) }, "lookup cache refresh failed");
       }

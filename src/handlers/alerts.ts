@@ -1,6 +1,6 @@
 import { MUTE_SCOPE } from "../alerts/mutes.ts";
 import { actorKey } from "../core/actor.ts";
-import { defineCommand, type AckContext, type CommandDefinition } from "../core/command.ts";
+import { answerFromView, defineCommand, type AckContext, type CommandDefinition } from "../core/command.ts";
 import type { Message } from "../core/message.ts";
 import { UserError } from "../errors.ts";
 import { alertsListArgs, alertsMuteArgs, alertsUnmuteArgs } from "../jobs/alert-args.ts";
@@ -18,7 +18,8 @@ async function checkScope(ctx: AckContext<unknown>, scope: string, what: "mute" 
   return ctx.enqueue();
 }
 
-const list = defineCommand({ name: "alerts list", description: "Muted alerts with their expiry, and the maintenance windows", requires: "viewer", args: alertsListArgs, job: "alerts.list" });
+const list = defineCommand({ name: "alerts list", description: "Muted alerts with their expiry, and the maintenance windows", requires: "viewer", args: alertsListArgs, job: "alerts.list",
+  run: (ctx) => answerFromView(ctx, "alerts list") });
 const mute = defineCommand({
   name: "alerts mute", description: "Silence alerts for an app, host or template during planned work", requires: "operator",
   args: alertsMuteArgs, positional: ["scope", "window"], rest: "window", job: "alerts.mute", mutating: true,

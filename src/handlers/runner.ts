@@ -1,4 +1,4 @@
-import { defineCommand, type CommandDefinition } from "../core/command.ts";
+import { answerFromView, defineCommand, type CommandDefinition } from "../core/command.ts";
 import { runnerCreateArgs, runnerDestroyArgs, runnerStatusArgs } from "../runner/runner-args.ts";
 
 const create = defineCommand({
@@ -25,6 +25,8 @@ const status = defineCommand({
   job: "proxmox.runner-status",
   shortcut: true,
   examples: [""],
+  // From the containers as last read in the background (every 5 min); the job reads Proxmox before that.
+  run: (ctx) => answerFromView(ctx, "runner status"),
 });
 
 const destroy = defineCommand({

@@ -1,4 +1,4 @@
-import { defineCommand, type CommandDefinition } from "../core/command.ts";
+import { answerFromView, defineCommand, type CommandDefinition } from "../core/command.ts";
 import { scheduleAddArgs, scheduleListArgs, scheduleRemoveArgs } from "../jobs/schedule-args.ts";
 import { checkSchedule } from "../schedules/schedule-check.ts";
 
@@ -19,7 +19,8 @@ const add = defineCommand({
     return ctx.enqueue(undefined, { tz });
   },
 });
-const list = defineCommand({ name: "schedule list", description: "List the schedules", requires: "viewer", args: scheduleListArgs, job: "schedule.list" });
+const list = defineCommand({ name: "schedule list", description: "List the schedules", requires: "viewer", args: scheduleListArgs, job: "schedule.list",
+  run: (ctx) => answerFromView(ctx, "schedule list") });
 const remove = defineCommand({ name: "schedule remove", description: "Remove a schedule (yours, or any as an admin)", requires: "operator", args: scheduleRemoveArgs, positional: ["schedule"], job: "schedule.remove", mutating: true });
 
 /** /schedule add | list | remove */

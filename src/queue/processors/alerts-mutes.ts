@@ -1,4 +1,7 @@
 import { PLATFORM_GRANTS } from "../../config.ts";
+import type { Redis } from "ioredis";
+import type { Config } from "../../config.ts";
+import type { Message } from "../../core/message.ts";
 import { formatWindow } from "../../alerts/alert-message.ts";
 import { AlertStore } from "../../alerts/alert-store.ts";
 import { muteScopeRole } from "../../alerts/mute-role.ts";
@@ -14,8 +17,11 @@ import { defineProcessor, type ProcessorContext } from "../processor.ts";
 const untilIn = (tz: string) => (ms: number) => formatTime(ms, tz, { minutes: true });
 
 function store(ctx: ProcessorContext<unknown>): AlertStore {
-  const c = ctx.deps.config;
-  return new AlertStore(ctx.deps.redis, c.redis.prefix, { dedupeTtlMs: 7 * 86_400_000, staleClaimMs: 300_000, maintenance: c.alerts.maintenance });
+  return alertStore(ctx.deps.redis, ctx.deps.config);
+}
+
+function alertStore(redis: Redis, c: Config): AlertStore {
+  return new AlertStore(redis, c.redis.prefix, { dedupeTtlMs: 7 * 86_400_000, staleClaimMs: 300_000, maintenance: c.alerts.maintenance });
 }
 
 /**
@@ -39,20 +45,24 @@ const line = (m: Mute, until: (ms: number) => string) =>
     ? `\`${m.scope}\` · maintenance window \`${m.window}\` · until ${until(m.until)}`
     : `\`${m.id ?? "button"}\` · \`${m.scope}\` · by ${m.by} · until ${until(m.until)} (${formatWindow(Math.max(0, m.until - Date.now()))} left)`;
 
-/** alerts.list (viewer): mutes in force with their expiry, and the maintenance windows from the settings. */
+/** The answer of /alerts list: mutes in force (Redis) and the settings' maintenance windows. Reads Redis only. */
+export async function alertsListMessage(redis: Redis, config: Config): Promise<Message> {
+  const until = untilIn(config.timeZone);
+  const mutes = await alertStore(redis, config).mutes();
+  const lines = [
+    ...(mutes.length ? mutes.map((m) => line(m, until)) : ["No alerts are muted now."]),
+    ...config.alerts.maintenance.map((w) => `window \`${w.scope}\`: ${formatWindow(w.duration)} from each \`${w.cron}\` (${w.tz}); next ${until(nextRuns(w.cron, w.tz, 1)[0]!.getTime())}`),
+  ];
+  return { title: `Alert mutes (${mutes.length})`, state: "success", lines };
+}
+
+/** alerts.list (viewer): mutes in force with their expiry, and the maintenance windows from the settings (before the ack path could answer it). */
 export const alertsList = defineProcessor({
   name: "alerts.list",
   needs: [],
   title: () => "Alert mutes",
   async run(ctx) {
-    const until = untilIn(ctx.deps.config.timeZone);
-    const mutes = await store(ctx).mutes();
-    const windows = ctx.deps.config.alerts.maintenance;
-    const lines = [
-      ...(mutes.length ? mutes.map((m) => line(m, until)) : ["No alerts are muted now."]),
-      ...windows.map((w) => `window \`${w.scope}\`: ${formatWindow(w.duration)} from each \`${w.cron}\` (${w.tz}); next ${until(nextRuns(w.cron, w.tz, 1)[0]!.getTime())}`),
-    ];
-    return { outcome: "success", message: { title: `Alert mutes (${mutes.length})`, state: "success", lines } };
+    return { outcome: "success", message: await alertsListMessage(ctx.deps.redis, ctx.deps.config) };
   },
 });
 

@@ -23,15 +23,18 @@ export function statusLines(g: GitopsRuntime, s: GitopsStatus, tz = "UTC"): stri
   ];
 }
 
+/** The answer of /gitops status, from the shared state in Redis (times shown in `tz`). */
+export async function gitopsStatusMessage(g: GitopsRuntime, tz: string): Promise<Message> {
+  return { title: "GitOps status", state: "success", lines: statusLines(g, await g.state.get(), tz) };
+}
+
 /** gitops.status (viewer): the last revision seen, when, and the last result. */
 export const gitopsStatus = defineProcessor({
   name: "gitops.status",
   needs: ["gitops"],
   title: () => "GitOps status",
   async run(ctx) {
-    const g = runtime(ctx);
-    const s = await g.state.get();
-    return { outcome: "success", message: { title: "GitOps status", state: "success", lines: statusLines(g, s, ctx.deps.config.timeZone) } };
+    return { outcome: "success", message: await gitopsStatusMessage(runtime(ctx), ctx.deps.config.timeZone) };
   },
 });
 

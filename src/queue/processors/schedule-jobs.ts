@@ -1,4 +1,5 @@
 import { formatTime } from "../../core/format.ts";
+import type { Message } from "../../core/message.ts";
 import { UserError } from "../../errors.ts";
 import type { ScheduleService } from "../../schedules/schedule-service.ts";
 import { defineProcessor, type ProcessorContext } from "../processor.ts";
@@ -39,11 +40,16 @@ export const scheduleList = defineProcessor({
   needs: ["schedules"],
   title: () => "Schedules",
   async run(ctx) {
-    const all = await service(ctx).list();
-    const lines = all.map((s) => `\`${s.id}\` · \`${s.cron}\` ${s.tz} · \`/${s.text.slice(0, 80)}\` · by ${s.owner.name} · in ${where(s.channel)} · next ${when(s.next, ctx.deps.config.timeZone)}`);
-    return { outcome: "success", message: { title: `Schedules (${all.length})`, state: "success", lines: lines.length ? lines : ["No schedules. Add one with `/labops schedule add \"0 3 * * *\" sync all`."] } };
+    return { outcome: "success", message: await scheduleListMessage(service(ctx), ctx.deps.config.timeZone) };
   },
 });
+
+/** The answer of /schedule list: every schedule with its zone, owner, channel and next run (shown in `tz`). Reads Redis only. */
+export async function scheduleListMessage(schedules: ScheduleService, tz: string): Promise<Message> {
+  const all = await schedules.list();
+  const lines = all.map((s) => `\`${s.id}\` · \`${s.cron}\` ${s.tz} · \`/${s.text.slice(0, 80)}\` · by ${s.owner.name} · in ${where(s.channel)} · next ${when(s.next, tz)}`);
+  return { title: `Schedules (${all.length})`, state: "success", lines: lines.length ? lines : ["No schedules. Add one with `/labops schedule add \"0 3 * * *\" sync all`."] };
+}
 
 /** schedule.remove (operator, and the schedule's owner or an admin, checked here against the grants in force): removes the schedule and its job scheduler. */
 export const scheduleRemove = defineProcessor({
