@@ -28,6 +28,20 @@ describe("Slack: /labops and the shortcuts", () => {
     expect(h.slack.messages().length).toBe(before);
   });
 
+  it("/runner status, /labops runner status, /labops alerts list and /labops schedule list answer in one private message each", async () => {
+    await h.labops.lookups.refresh(); // the background read a front end starts (the runner containers for /runner status)
+    const before = h.slack.messages().length;
+    for (const [cmd, args, header] of [["/runner", "status", "Runners: 1 (1 running)"], ["/labops", "runner status", "Runners: 1 (1 running)"],
+      ["/labops", "alerts list", "Alert mutes (0)"], ["/labops", "schedule list", "Schedules (0)"]] as const) {
+      const ack = await h.slack.slash(cmd, args, { user: "U0ALICE" });
+      expect(ack.payload.response_type).toBe("ephemeral");
+      expect(headerOf(ack.payload.blocks as unknown[]), `${cmd} ${args}`).toContain(header);
+      expect(text(ack)).not.toContain("queued as job");
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    expect(h.slack.messages().length).toBe(before); // nothing in the channel
+  });
+
   it("/labops deploy traefik runs the same job as /deploy traefik", async () => {
     const ack = await h.slack.slash("/labops", "deploy traefik", { user: "U0ALICE" });
     const jobId = /queued as job `([0-9a-f]{12})`/.exec(text(ack))?.[1];
