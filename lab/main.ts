@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     `Nautobot  ${e.NAUTOBOT_URL}/api/             Authorization: Token ${e.NAUTOBOT_TOKEN}`,
     `Proxmox   ${e.PROXMOX_URL}/api2/json/       Authorization: PVEAPIToken=${e.PROXMOX_TOKEN}   (HTTPS only)`,
     `TrueNAS   ${e.TRUENAS_URL}   JSON-RPC 2.0 over WebSocket, auth.login_ex API_KEY_PLAIN ${e.TRUENAS_API_KEY}`,
+    `GitHub    ${e.GITHUB_API_URL}/repos/${e.GITHUB_RUNNER_URL!.replace("https://github.com/", "")}/actions/runners   Authorization: Bearer ${e.GITHUB_TOKEN}`,
     `Git       ${e.GIT_REMOTE}   (the repository Nautobot syncs config_contexts/ from)`,
     `CA        ${e.CA_BUNDLE}   (the lab's certificate authority: CA_BUNDLE for labops, REQUESTS_CA_BUNDLE for Python clients)`,
     `Mattermost ${mattermost.url}/api/v4/   Authorization: Bearer ${mattermost.botToken}   (slash commands post to ${labopsUrl}/mattermost/command)`,

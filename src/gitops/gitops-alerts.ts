@@ -1,5 +1,6 @@
 import type { ActionStore } from "../core/action-store.ts";
 import type { ChannelRef } from "../core/actor.ts";
+import { formatTime } from "../core/format.ts";
 import type { Notifier } from "../core/notifier.ts";
 import type { Logger } from "../logger.ts";
 import { muteButton } from "../alerts/alert-actions.ts";
@@ -17,15 +18,17 @@ const DAY = 86_400_000;
 export class GitopsAlerts {
   readonly #service: AlertService;
   readonly #branch: string;
+  readonly #tz: string;
 
-  constructor(o: { redis: import("ioredis").Redis; prefix: string; log: Logger; notifier: Notifier; actions: ActionStore; channels: ChannelRef[]; branch: string; maintenance?: readonly MaintenanceWindow[] | undefined }) {
+  constructor(o: { redis: import("ioredis").Redis; prefix: string; log: Logger; notifier: Notifier; actions: ActionStore; channels: ChannelRef[]; branch: string; maintenance?: readonly MaintenanceWindow[] | undefined; timeZone?: string | undefined }) {
     const store = new AlertStore(o.redis, o.prefix, { dedupeTtlMs: 7 * DAY, staleClaimMs: 5 * 60_000, maintenance: o.maintenance });
     this.#service = new AlertService({ log: o.log, notifier: o.notifier, actions: o.actions, store, channels: o.channels, groupWindowMs: 0 });
     this.#branch = o.branch;
+    this.#tz = o.timeZone ?? "UTC";
   }
 
   unreachable(outageId: string, reason: string): Promise<AlertOutcome> {
-    return this.#raise(`gitops:unreachable:${outageId}`, `remote unreachable since ${new Date(Number(outageId)).toISOString().slice(0, 19)}Z`, {
+    return this.#raise(`gitops:unreachable:${outageId}`, `remote unreachable since ${formatTime(Number(outageId), this.#tz)}`, {
       title: `GitOps: the Git remote is unreachable (${this.#branch})`,
       lines: [`git says: ${reason.slice(0, 300)}`, "labops keeps checking at every interval and says nothing more until it answers again; nothing is synced meanwhile."],
     });

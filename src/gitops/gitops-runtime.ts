@@ -50,7 +50,7 @@ export function createGitopsRuntime(o: {
   const state = new GitopsState(o.redis, config.redis.prefix);
   const alerts = new GitopsAlerts({
     redis: o.redis, prefix: config.redis.prefix, log, notifier: o.notifier, actions: o.actions,
-    channels: o.alertChannels.length ? o.alertChannels : [channel], branch, maintenance: config.alerts.maintenance,
+    channels: o.alertChannels.length ? o.alertChannels : [channel], branch, maintenance: config.alerts.maintenance, timeZone: config.timeZone,
   });
   const watcher = new GitopsWatcher({ branch, channel, mirror, state, alerts, jobs: o.jobs, log });
   return {
