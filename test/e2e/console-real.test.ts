@@ -16,7 +16,7 @@ import { waitUntil } from "../helpers/fault-timing.ts";
  * Ctrl-C ends it at once. Either way the console's Redis keys and temporary files are gone afterwards, and
  * log lines never appear in the chat view.
  */
-describe("npm start -- --console on the configured systems", () => {
+describe.concurrent("npm start -- --console on the configured systems (the three sessions run side by side)", () => {
   let lab: Lab;
   let redis: Redis;
   const runs: { prefix: string; tmp: string }[] = [];
