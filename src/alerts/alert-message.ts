@@ -1,4 +1,5 @@
 import type { Role } from "../core/actor.ts";
+import { formatTime } from "../core/format.ts";
 import type { Button, Message } from "../core/message.ts";
 import type { AapFailure } from "./aap-failure.ts";
 import type { AlertGroup } from "./alert-store.ts";
@@ -34,7 +35,8 @@ const STATUS_WORD: Record<string, string> = { failed: "failed", error: "ended in
 export type RunAgain = { kind: "relaunch" } | { kind: "rerun"; command: string } | undefined;
 
 /** The alert of one failed AAP job: what, who, where, what failed, the last output, and what to do next. */
-export function renderAapFailure(f: AapFailure, link: { label: string; url: string } | undefined, again?: RunAgain): Message {
+export function renderAapFailure(f: AapFailure, link: { label: string; url: string } | undefined, again?: RunAgain, tz = "UTC"): Message {
+  const finished = f.finished ? Date.parse(f.finished) : Number.NaN;
   const lines: string[] = [];
   for (const t of f.failedTasks.slice(0, 5)) lines.push(`failed: ${t.task} on ${t.host}${t.msg ? `: ${t.msg}` : ""}`);
   if (f.failedTasks.length > 5) lines.push(`…and ${f.failedTasks.length - 5} more failed task(s)`);
@@ -52,6 +54,7 @@ export function renderAapFailure(f: AapFailure, link: { label: string; url: stri
       { label: "Status", value: f.status },
       { label: "Launched by", value: f.createdBy ?? "unknown" },
       { label: "Limit", value: f.limit || "(none: all hosts of the template)" },
+      ...(Number.isFinite(finished) ? [{ label: "Finished", value: formatTime(finished, tz) }] : []),
     ],
     lines,
     link,
@@ -94,7 +97,7 @@ export function renderGroup(item: AlertItem, group: AlertGroup, windowMs: number
 }
 
 /** The alert of a labops job that failed for good: the reference id is the one in the worker's "job failed" log line. */
-export function renderWorkerFailure(f: { jobId: string; command: string; ref: string; text: string; actor?: string | undefined; args?: string | undefined }): Message {
+export function renderWorkerFailure(f: { jobId: string; command: string; ref: string; text: string; actor?: string | undefined; args?: string | undefined; at?: string | undefined }): Message {
   return {
     title: `labops job ${f.jobId} failed: /${f.command}`,
     state: "failure",
@@ -104,6 +107,7 @@ export function renderWorkerFailure(f: { jobId: string; command: string; ref: st
       { label: "Reference", value: f.ref },
       { label: "Started by", value: f.actor ?? "unknown" },
       ...(f.args ? [{ label: "Arguments", value: f.args }] : []),
+      ...(f.at ? [{ label: "Failed at", value: f.at }] : []),
     ],
     lines: [
       f.text,

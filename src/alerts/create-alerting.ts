@@ -8,6 +8,7 @@ import type { CommandRegistry } from "../core/command-registry.ts";
 import { correlationOf, LaunchRecords } from "../core/launch-records.ts";
 import type { Notifier } from "../core/notifier.ts";
 import { describeForUser } from "../errors.ts";
+import { formatTime } from "../core/format.ts";
 import type { HttpServer } from "../http/http-server.ts";
 import type { Logger } from "../logger.ts";
 import { jobPayloadSchema } from "../core/job-payload.ts";
@@ -150,7 +151,7 @@ export function createAlerting(o: AlertingOptions): Alerting {
       const link = url ? { label: `AAP job ${f.id}`, url } : undefined;
       const buttons = await aapButtons(f);
       const again = buttons.find((b) => b.kind === "alert-relaunch" || b.kind === "alert-rerun");
-      const message = renderAapFailure(f, link, again?.kind === "alert-relaunch" ? { kind: "relaunch" } : again ? { kind: "rerun", command: String(again.payload.command) } : undefined);
+      const message = renderAapFailure(f, link, again?.kind === "alert-relaunch" ? { kind: "relaunch" } : again ? { kind: "rerun", command: String(again.payload.command) } : undefined, o.config.timeZone);
       const scopes = aapScopes(o.config, f);
       const target = cardTarget(scopes, deployLock(o.config, f) !== undefined);
       const item: AlertItem = { group: `aap:${f.template}`, card: target ? `aap:${f.template}|${target}` : undefined, subject: f.template, target: target?.replace(/^[a-z]+:/, ""),
@@ -174,6 +175,7 @@ export function createAlerting(o: AlertingOptions): Alerting {
     const message = renderWorkerFailure({
       jobId: info.jobId, command: info.command, ref: info.ref, text: describeForUser(info.error, info.ref),
       actor: p.success ? p.data.actor.name : undefined, args: args && args !== "{}" ? args.slice(0, 200) : undefined,
+      at: formatTime(Date.now(), o.config.timeZone),
     });
     const scopes = p.success ? argScopes(p.data.args) : [];
     const target = cardTarget(scopes, scopes.some((s) => s.startsWith("app:")));

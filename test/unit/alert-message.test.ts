@@ -20,6 +20,8 @@ describe("alert rendering", () => {
       { label: "Template", value: "Master Deploy" }, { label: "Job", value: "104" }, { label: "Status", value: "failed" },
       { label: "Launched by", value: "admin" }, { label: "Limit", value: "docker02" },
     ]);
+    expect(renderAapFailure({ ...base, finished: "2026-12-04T02:10:33.119995Z" }, undefined, undefined, "Europe/Berlin").fields)
+      .toContainEqual({ label: "Finished", value: "2026-12-04 03:10:33 Europe/Berlin" }); // in the timeZone setting, named
     const text = renderText(msg);
     expect(text).toContain("failed: docker_app : Wait for healthcheck on docker02: Status code was 503");
     expect(text).toContain("  docker02 : ok=5 failed=1");
