@@ -137,8 +137,11 @@ export function createLabops(opts: LabopsOptions): Labops {
     ...(clients.proxmox ? {
       nodes: async (signal: AbortSignal) => (await clients.proxmox!.nodes({ signal })).map((n) => n.node),
       runners: async (signal: AbortSignal) => {
-        const rows = (await clients.proxmox!.resources({ signal })).filter((r) => isRunner(r, config.proxmoxSettings.runnerPrefix));
-        return { names: rows.map((r) => r.name ?? "").filter(Boolean), rows };
+        const prefix = config.proxmoxSettings.runnerPrefix;
+        const rows = (await clients.proxmox!.resources({ signal })).filter((r) => isRunner(r, prefix));
+        // Runner-named registrations left on GitHub without a container can still be destroyed (deregistered).
+        const orphans = clients.github ? (await clients.github.listRunners({ signal }).catch(() => [])).map((r) => r.name).filter((n) => new RegExp(`^${prefix}\\d+$`).test(n)) : [];
+        return { names: [...rows.map((r) => r.name ?? "").filter(Boolean), ...orphans], rows };
       },
     } : {}),
   };

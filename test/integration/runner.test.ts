@@ -201,4 +201,18 @@ describe("/runner end to end (Proxmox LXC → Nautobot VM → AAP Deploy GitHub 
     expect(renderText(gone.final)).toContain(`Not registered on GitHub ${LAB_GITHUB_SCOPE}: nothing to remove there`);
     expect(guest("runner02")).toHaveLength(0);
   });
+
+  it("deregisters a runner whose container was deleted before, so it no longer lingers offline on GitHub", async () => {
+    h.lab.github.register(LAB_GITHUB_SCOPE, "runner42");
+    h.lab.github.setOffline(LAB_GITHUB_SCOPE, "runner42");
+    await h.labops.lookups.refresh();
+    expect(h.labops.lookups.runners()).toContain("runner42"); // so the acknowledgement does not refuse the name
+    const { final } = await destroy("runner42");
+    expect(final.state).toBe("success");
+    const text = renderText(final);
+    expect(text).toContain(`Removed from GitHub ${LAB_GITHUB_SCOPE}`);
+    expect(text).toContain("was offline");
+    expect(text).toContain("No container in Proxmox (deleted before): only the registration on GitHub was left");
+    expect(h.lab.github.runners(LAB_GITHUB_SCOPE).some((r) => r.name === "runner42")).toBe(false);
+  });
 });

@@ -39,6 +39,8 @@ export default defineProcessor({
         show();
         await deleteOnce(ctx, px, ct);
         steps.done(`CT ${ct.vmid} deleted with its volumes`);
+      } else if (ctx.state.githubOnly) {
+        steps.done("No container in Proxmox (deleted before): only the registration on GitHub was left");
       } else {
         steps.done(`CT ${String(ctx.state.vmid)} already deleted`);
       }
@@ -60,7 +62,13 @@ async function findRunner(ctx: ProcessorContext<{ name: string }>, px: ProxmoxCl
     throw new UserError("not_a_runner", `\`${name}\` is a ${hit.type} but not a runner (no \`runner\` tag); labops will not destroy it.`);
   }
   if (hit) return hit;
-  if (ctx.state.vmid !== undefined) return undefined; // deleted by an earlier attempt
+  if (ctx.state.vmid !== undefined || ctx.state.githubOnly) return undefined; // deleted by an earlier attempt
+  // A container deleted before labops deregistered runners: its runner lingers offline on GitHub. A runner-named one may be removed there alone.
+  const prefix = ctx.deps.config.proxmoxSettings.runnerPrefix;
+  if (ctx.deps.github && new RegExp(`^${prefix}\\d+$`).test(name) && (await ctx.deps.github.findRunner(name, { signal: ctx.signal }))) {
+    await ctx.save({ githubOnly: true });
+    return undefined;
+  }
   const runners = all.filter((r) => isRunner(r, ctx.deps.config.proxmoxSettings.runnerPrefix)).map((r) => r.name ?? "");
   const near = closeMatches(name, runners);
   const hint = near.length ? ` Did you mean ${near.map((n) => `\`${n}\``).join(" or ")}?` : runners.length ? ` Runners: ${runners.join(", ")}.` : "";
@@ -99,7 +107,7 @@ async function markDecommissioned(ctx: ProcessorContext<{ name: string }>, steps
     objectType: "virtualization.virtualmachine",
     objectId: vm.id,
     kind: "warning",
-    comments: `labops: /runner destroy by ${ctx.payload.actor.name} (${ctx.payload.actor.platform}): LXC ${String(ctx.state.vmid)} deleted from Proxmox; decommissioned. labops job ${ctx.jobId}`,
+    comments: `labops: /runner destroy by ${ctx.payload.actor.name} (${ctx.payload.actor.platform}): ${ctx.state.vmid !== undefined ? `LXC ${String(ctx.state.vmid)} deleted from Proxmox` : "no container was left in Proxmox; removed from GitHub"}; decommissioned. labops job ${ctx.jobId}`,
   }, { signal: ctx.signal });
   await ctx.save({ journaled: true });
   steps.done(`Nautobot VM ${ctx.args.name}: journal entry "decommissioned" written (record kept)`);
