@@ -130,7 +130,8 @@ export function createLabops(opts: LabopsOptions): Labops {
   const audit = new AuditLog(producer, prefix, config.audit.maxEntries, new RedisScript(AUDIT_RECORD_LUA));
   const commands = new CommandRegistry(COMMANDS);
   const versions = new VersionStore(producer, prefix);
-  const versionDetector = new VersionDetector({ sources: clients, store: versions, log, timeoutMs: config.limits.backendTimeout });
+  // The four versioned systems only (GitHub is a service, not a version labops supports or refuses).
+  const versionDetector = new VersionDetector({ sources: { aap: clients.aap, nautobot: clients.nautobot, proxmox: clients.proxmox, truenas: clients.truenas }, store: versions, log, timeoutMs: config.limits.backendTimeout });
   const readers: Partial<Record<LookupSource, LookupReader>> = {
     apps: async (signal) => Object.keys(await catalog.apps({ signal, fresh: true })),
     ...(clients.nautobot ? { hosts: async (signal: AbortSignal) => (await clients.nautobot!.listHosts({ signal })).map((h) => h.name) } : {}),

@@ -13,7 +13,9 @@ export interface HostTally {
  * A running job's progress, folded from its events.
  *
  * - `tasksDone`: tasks that have finished. A task counts as finished once the next task starts or the
- *   play recap (`playbook_on_stats`) arrives, so while the job runs it is "task starts minus one".
+ *   play recap (`playbook_on_stats`) arrives, so while the job runs it is "task starts minus one". A task
+ *   every host skipped (its `when` was false) does not count, and is not shown as `task`: a deploy does not
+ *   say "Remove container" because the role lists it for another action.
  * - `tasksTotal`: AWX does not announce the number of tasks up front; left to the caller (kept as given).
  * - `hosts`: how many hosts are in each state, each host counted once by its worst outcome, as AWX's
  *   `host_status_counts` does: failed > unreachable > changed > ok > skipped. Built from `runner_on_*`
@@ -36,6 +38,12 @@ export interface JobProgress {
   recapped?: boolean | undefined;
   /** Per-host tallies (internal to the fold). */
   perHost?: Record<string, HostTally> | undefined;
+  /** Tasks every host skipped (internal to the fold). */
+  tasksSkipped?: number | undefined;
+  /** The task started last, and whether a host ran it or skipped it (internal to the fold). */
+  current?: { name: string; ran: boolean; skipped: boolean } | undefined;
+  /** The last task a host ran (internal to the fold). */
+  lastRan?: string | undefined;
 }
 
 const MAX_MSG = 500;
@@ -48,21 +56,43 @@ export function foldEvents(prev: JobProgress | undefined, events: JobEvent[]): J
     perHost: Object.fromEntries(Object.entries(prev?.perHost ?? {}).map(([h, t]) => [h, { ...t }])),
   };
   let started = prev?.tasksStarted ?? 0;
+  let skippedTasks = prev?.tasksSkipped ?? 0;
+  let current = prev?.current ? { ...prev.current } : undefined;
+  const finish = () => {
+    if (current?.skipped && !current.ran) skippedTasks++;
+  };
   const sorted = [...events].sort((a, b) => a.counter - b.counter);
   for (const e of sorted) {
     if (e.counter <= p.lastCounter) continue;
     p.lastCounter = e.counter;
     if (e.event === "playbook_on_play_start") p.play = str(e.event_data.name) ?? e.play;
     else if (e.event === "playbook_on_task_start") {
+      finish();
       started++;
-      p.task = taskName(e);
+      current = { name: taskName(e), ran: false, skipped: false };
+      p.task = current.name;
     } else if (e.event === "playbook_on_stats") {
+      finish();
+      current = undefined;
       p.perHost = fromStats(e.event_data);
       p.recapped = true;
-    } else applyRunner(p, e);
+    } else {
+      applyRunner(p, e);
+      if (current && e.event === "runner_on_skipped") {
+        current.skipped = true;
+        if (!current.ran) p.task = p.lastRan;
+      } else if (current && ["runner_on_ok", "runner_on_failed", "runner_on_unreachable"].includes(e.event)) {
+        current.ran = true;
+        p.lastRan = current.name;
+        p.task = current.name;
+      }
+    }
   }
   p.tasksStarted = started;
-  p.tasksDone = p.recapped ? started : Math.max(0, started - 1);
+  p.tasksSkipped = skippedTasks;
+  p.current = current;
+  // A task every host skipped is not work done; while one runs, the skipped-so-far ones are left out too.
+  p.tasksDone = Math.max(0, (p.recapped ? started : started - 1) - skippedTasks);
   p.hosts = countHosts(p.perHost ?? {});
   return p;
 }

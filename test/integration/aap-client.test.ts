@@ -69,8 +69,10 @@ describe("AapClient against FakeAap (/api/v2/)", () => {
     const events = await client.jobEvents(jobId);
     expect(events.map((e) => e.counter)).toEqual(events.map((_, i) => i + 1));
     const p = foldEvents(undefined, events);
-    // Master Deploy's five checks (pre_tasks), then the docker_app role's five tasks.
-    expect(p).toMatchObject({ play: "Deploy traefik", task: "docker_app : Wait for healthcheck", tasksDone: 10, failedTasks: [] });
+    // Master Deploy's six checks (pre_tasks), then the docker_app role's five deploy tasks; its restart, logs and
+    // remove tasks are skipped on a deploy and neither counted nor shown.
+    expect(p).toMatchObject({ play: "Deploy traefik", task: "docker_app : Wait for healthcheck", tasksDone: 11, failedTasks: [] });
+    expect(events.filter((e) => e.event === "runner_on_skipped").length).toBe(5);
     expect(p.hosts).toEqual({ ok: 0, changed: 1, failed: 0, unreachable: 0, skipped: 0 });
     expect(client.jobUrl(jobId)).toBe(`${fake.url}/#/jobs/playbook/${jobId}/output`);
   });
@@ -101,7 +103,7 @@ describe("AapClient against FakeAap (/api/v2/)", () => {
     const lines = tail.split("\n");
     expect(lines).toHaveLength(3);
     expect(lines[1]).toMatch(/^PLAY RECAP \*+$/);
-    expect(lines[2]).toMatch(/^docker02\s+: ok=10\s+changed=3\s+unreachable=0\s+failed=0/);
+    expect(lines[2]).toMatch(/^docker02\s+: ok=11\s+changed=3\s+unreachable=0\s+failed=0/);
     expect(tail).not.toMatch(/\u001b/);
   });
 
