@@ -6,7 +6,7 @@ import { MUTE_SCOPE } from "./alerts/mutes.ts";
 import { PLATFORMS } from "./core/actor.ts";
 import type { GrantLookup } from "./core/permissions.ts";
 import { closeMatches } from "./suggest.ts";
-import { rootProblem } from "./appcatalog/app-policy.ts";
+import { rootProblem } from "./host-paths.ts";
 import { ConfigError } from "./errors.ts";
 import { cronProblem, isTimeZone } from "./schedules/cron.ts";
 

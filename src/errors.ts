@@ -104,6 +104,14 @@ export class QueueUnavailableError extends UserError {
   }
 }
 
+/** Thrown by a platform notifier on HTTP 429: the bucket pauses for `retryAfterMs`, and the call is retried. */
+export class RateLimitedError extends Error {
+  override name = "RateLimitedError";
+  constructor(readonly retryAfterMs: number) {
+    super(`rate limited for ${retryAfterMs} ms`);
+  }
+}
+
 export class ConfigError extends Error {
   override name = "ConfigError";
   constructor(readonly problems: string[]) {

@@ -12,7 +12,7 @@ import { formatTime } from "../core/format.ts";
 import type { HttpServer } from "../http/http-server.ts";
 import type { Logger } from "../logger.ts";
 import { jobPayloadSchema } from "../core/job-payload.ts";
-import type { WorkerDeps } from "../queue/worker-deps.ts";
+import type { JobFailure } from "../core/job-run.ts";
 import { failureFromJob, loadAapFailure, type AapFailure } from "./aap-failure.ts";
 import { AapPoller } from "./aap-poller.ts";
 import { addAapWebhookRoute, type AapNotification } from "./aap-webhook-route.ts";
@@ -62,7 +62,7 @@ export interface Alerting {
   /** Mounts POST /hooks/aap (AAP's webhook notification). */
   addRoutes(server: HttpServer): void;
   /** Pass as `onJobFailed` to the worker (createLabops option): a labops job that failed for good. */
-  onJobFailed: NonNullable<WorkerDeps["onJobFailed"]>;
+  onJobFailed: (info: JobFailure) => void;
   /** Starts the reconciliation poller (polls at once, then every interval). No-op without an AAP client. */
   start(): void;
   /** Stops the poller and waits for alerts still being posted. */

@@ -1,13 +1,17 @@
 import type { JobOutcome, NautobotClient } from "../clients/nautobot.ts";
 import type { AppEntry, ConfigContext } from "../clients/nautobot-schemas.ts";
 import { UserError } from "../errors.ts";
-import type { ProcessorContext } from "../queue/processor.ts";
+import type { JobRun } from "../core/job-run.ts";
 import { sleep } from "../sleep.ts";
 import type { StepLines } from "../runner/steps.ts";
 import { commitAppChange, type AppChange } from "./app-git-commit.ts";
+import type { Config } from "../config.ts";
+import type { AuditLog } from "../core/audit-log.ts";
+import type { AppCatalog } from "./app-catalog.ts";
 
 export type { AppChange };
-type Ctx = ProcessorContext<unknown>;
+/** The job this runs in, and what it takes from the worker. */
+type Ctx = JobRun<unknown, { config: Config; catalog: AppCatalog; audit: AuditLog }>;
 const GIT_OWNER = "extras.gitrepository";
 
 export interface AppChangeResult {

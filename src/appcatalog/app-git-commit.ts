@@ -1,8 +1,10 @@
 import type { AppEntry } from "../clients/nautobot-schemas.ts";
 import { UserError } from "../errors.ts";
-import type { ProcessorContext } from "../queue/processor.ts";
+import type { JobRun } from "../core/job-run.ts";
 import { addAppToYaml, removeAppFromYaml, setAppInYaml } from "./app-list-yaml.ts";
 import { GitWorkspace } from "./git-app-list.ts";
+import type { Config } from "../config.ts";
+import type { AuditLog } from "../core/audit-log.ts";
 
 /** One change to app_list. */
 export type AppChange =
@@ -10,7 +12,8 @@ export type AppChange =
   | { kind: "set"; app: string; entry: AppEntry; changed: readonly string[] }
   | { kind: "remove"; app: string };
 
-type Ctx = ProcessorContext<unknown>;
+/** The job this runs in, and what it takes from the worker. */
+type Ctx = JobRun<unknown, { config: Config; audit: AuditLog }>;
 
 /** The line in every labops commit that ties it to its job, so a retry can find it on the remote. */
 export const jobMarker = (jobId: string) => `Labops-Job: ${jobId}`;

@@ -4,16 +4,13 @@
  * Pure functions: no I/O, used at `/app add` (before anything is committed) and at `/deploy` (before launch).
  */
 
+import { isSystemPath, rootProblem, SYSTEM_DIRS } from "../host-paths.ts";
+
+export { isSystemPath, rootProblem, SYSTEM_DIRS };
+
 /** Jinja markers: a string holding one would be evaluated by Ansible if it ever reached a template. */
 export const TEMPLATE_MARKER_RE = /\{[{%#]/;
 
-/** Directories nothing is ever mounted from, nor below, whatever the configured roots say. */
-export const SYSTEM_DIRS = [
-  "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/root", "/run", "/sbin", "/snap", "/sys", "/usr",
-  "/var/run", "/var/lib/docker", "/var/lib/containerd", "/var/lib/kubelet",
-] as const;
-/** Directories that are never mounted (or used as a root) themselves: they hold the system's other trees. */
-const SYSTEM_PARENTS = ["/", "/home", "/var", "/var/lib"];
 
 /** A Unix socket, such as a container runtime's API (docker.sock, containerd.sock, podman.sock, crio.sock): root on the host. */
 export const RUNTIME_SOCKET_RE = /\.sock$/;
@@ -45,19 +42,6 @@ export function* stringsIn(value: unknown, path = ""): Generator<{ path: string;
 /** Where the first Jinja marker is (`env.A`), or undefined. */
 export function templatedField(value: unknown): string | undefined {
   for (const s of stringsIn(value)) if (TEMPLATE_MARKER_RE.test(s.value)) return s.path || "(value)";
-  return undefined;
-}
-
-/** True for `/`, a system directory, or anything below one. */
-export function isSystemPath(path: string): boolean {
-  return SYSTEM_PARENTS.includes(path) || SYSTEM_DIRS.some((d) => path === d || path.startsWith(`${d}/`));
-}
-
-/** Problems with a configured root (loadConfig refuses these): absolute, normalised, not a system directory. */
-export function rootProblem(root: string): string | undefined {
-  if (!root.startsWith("/") || root.length < 2 || root.endsWith("/")) return `"${root}" must be an absolute directory without a trailing slash`;
-  if (root.split("/").slice(1).some((s) => s === "" || s === "." || s === "..")) return `"${root}" must not contain empty, . or .. segments`;
-  if (isSystemPath(root)) return `"${root}" is a system directory`;
   return undefined;
 }
 

@@ -2,14 +2,9 @@ import type { ChannelRef, MessageRef } from "../core/actor.ts";
 import { isFinalState, type Message } from "../core/message.ts";
 import type { Notifier, PostOptions } from "../core/notifier.ts";
 import type { RateBudget } from "../core/rate-budget.ts";
+import { RateLimitedError } from "../errors.ts";
 
-/** Thrown by a platform notifier on HTTP 429: the bucket pauses for `retryAfterMs`, and the call is retried. */
-export class RateLimitedError extends Error {
-  override name = "RateLimitedError";
-  constructor(readonly retryAfterMs: number) {
-    super(`rate limited for ${retryAfterMs} ms`);
-  }
-}
+export { RateLimitedError };
 
 export interface ThrottleOptions {
   /** At most one edit per message in this interval. */

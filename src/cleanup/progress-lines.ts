@@ -1,12 +1,12 @@
 import type { Message } from "../core/message.ts";
-import type { ProgressMessage } from "../queue/progress-message.ts";
+import type { ProgressSink } from "../core/job-run.ts";
 
 /** The lines of one job's progress message: each step adds or rewrites its own line, all in the same message. */
 export class ProgressLines {
   readonly #lines = new Map<string, string>();
 
   constructor(
-    private readonly progress: ProgressMessage,
+    private readonly progress: ProgressSink,
     readonly title: string,
   ) {}
 

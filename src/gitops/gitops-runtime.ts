@@ -4,7 +4,7 @@ import type { ActionStore } from "../core/action-store.ts";
 import type { ChannelRef } from "../core/actor.ts";
 import type { Notifier } from "../core/notifier.ts";
 import type { Logger } from "../logger.ts";
-import type { JobQueue } from "../queue/job-queue.ts";
+import type { JobSink } from "../core/job-sink.ts";
 import { GitMirror } from "./git-mirror.ts";
 import { GitopsAlerts } from "./gitops-alerts.ts";
 import { GitopsState } from "./gitops-state.ts";
@@ -17,7 +17,7 @@ export interface GitopsRuntime {
   state: GitopsState;
   alerts: GitopsAlerts;
   /** The producer queue: sync jobs, and deploys when `gitops.autoDeploy` is on. */
-  jobs: JobQueue;
+  jobs: JobSink;
   settings: { remote: string; branch: string; appListPath: string; intervalMs: number; autoDeploy: boolean; channel: ChannelRef };
   close(): Promise<void>;
 }
@@ -34,7 +34,7 @@ export function gitopsChannel(config: Config, alertChannels: readonly ChannelRef
 
 /** Undefined when GIT_REMOTE is unset, `gitops.enabled` is false, or there is no channel to report in. */
 export function createGitopsRuntime(o: {
-  config: Config; log: Logger; redis: Redis; notifier: Notifier; actions: ActionStore; jobs: JobQueue; alertChannels: ChannelRef[];
+  config: Config; log: Logger; redis: Redis; notifier: Notifier; actions: ActionStore; jobs: JobSink; alertChannels: ChannelRef[];
 }): GitopsRuntime | undefined {
   const { config } = o;
   const remote = config.git.remote;

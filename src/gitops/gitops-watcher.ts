@@ -1,7 +1,7 @@
 import type { Actor, ChannelRef } from "../core/actor.ts";
 import { ApiError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
-import type { JobQueue } from "../queue/job-queue.ts";
+import type { JobSink } from "../core/job-sink.ts";
 import type { GitMirror } from "./git-mirror.ts";
 import type { GitopsAlerts } from "./gitops-alerts.ts";
 import type { GitopsState } from "./gitops-state.ts";
@@ -23,7 +23,7 @@ export interface GitopsWatcherOptions {
   mirror: GitMirror;
   state: GitopsState;
   alerts: GitopsAlerts;
-  jobs: JobQueue;
+  jobs: JobSink;
   log: Logger;
 }
 

@@ -1,7 +1,7 @@
 import type { ChannelRef, MessageRef } from "../core/actor.ts";
 import type { Message } from "../core/message.ts";
 import type { Notifier } from "../core/notifier.ts";
-import { RateLimitedError } from "../bot/throttled-notifier.ts";
+import { RateLimitedError } from "../errors.ts";
 import type { Metrics } from "./metrics.ts";
 
 /**

@@ -1,39 +1,18 @@
 import type { JobName } from "../core/job-names.ts";
 import type { Message } from "../core/message.ts";
 import type { JobArgs } from "../jobs/job-table.ts";
-import type { Logger } from "../logger.ts";
-import type { JobPayload } from "../core/job-payload.ts";
+import type { JobRun } from "../core/job-run.ts";
 import type { ProgressMessage } from "./progress-message.ts";
 import type { ProcessorDeps, System } from "./systems.ts";
 import type { WorkerDeps } from "./worker-deps.ts";
 
-export interface ProcessorContext<A, D = WorkerDeps> {
-  args: A;
-  payload: JobPayload;
-  jobId: string;
-  /** 1 on the first try; a retry or a re-pickup after a crash sees its earlier `state`. */
-  attempt: number;
-  log: Logger;
-  /** Aborted when the worker shuts down (the job is handed back with its remote ids) or the job is canceled. */
-  signal: AbortSignal;
-  /** The worker's dependencies, with only the systems the processor declared (`needs`, `uses`). */
-  deps: D;
-  /** What earlier attempts persisted: remote ids, the launch intent. */
-  state: Record<string, unknown>;
-  /** Persists into the job's data before returning; checks that this worker still owns the job. */
-  save(patch: Record<string, unknown>): Promise<void>;
-  /** Throws LostOwnershipError when another worker has taken the job over (after a pause past the lock). */
-  ensureOwner(): Promise<void>;
+/**
+ * What a processor's `run` gets: core's JobRun (what the domain uses) over the worker's dependencies, with
+ * the full progress message (`start`, `finish`) that only queue/ uses. Errors: `ensureOwner` throws
+ * LostOwnershipError, `holdRemote` TargetLockLostError.
+ */
+export interface ProcessorContext<A, D = WorkerDeps> extends JobRun<A, D> {
   progress: ProgressMessage;
-  /**
-   * Records remote work that may outlive this attempt (`aap:intent` just before a launch POST, then
-   * `aap:<id>`): the job's target stays taken until the job ends AND the remote work is known finished, through
-   * retry backoff and worker crashes. Throws TargetLockLostError when the job no longer holds its target
-   * (nothing may be launched then). A job without a target lock ignores it.
-   */
-  holdRemote(remote: string): Promise<void>;
-  /** The remote work recorded with holdRemote has finished (seen terminal): the target may be freed with the job. */
-  remoteDone(): void;
 }
 
 export interface ProcessorResult {

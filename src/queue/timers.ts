@@ -1,18 +1,11 @@
 import { Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
+import type { TimerFiring, TimerRepeat, TimerStore } from "../core/timer-store.ts";
 import type { Logger } from "../logger.ts";
 
 export const TIMER_QUEUE = "timers";
 
-/** When a timer fires: every `everyMs`, or on a cron pattern in an explicit zone. */
-export type TimerRepeat = { everyMs: number } | { pattern: string; tz: string };
-
-/** One firing: the scheduler's id, its data, and the time it was due (the same on every worker). */
-export interface TimerFiring {
-  schedulerId: string;
-  dueAt: number;
-  data: Record<string, unknown>;
-}
+export type { TimerFiring, TimerRepeat };
 
 export type TimerHandler = (firing: TimerFiring, job: Job) => Promise<unknown>;
 
@@ -21,7 +14,7 @@ export type TimerHandler = (firing: TimerFiring, job: Job) => Promise<unknown>;
  * itself: the handler decides. BullMQ makes one job per scheduler and due time, in Redis, whatever the number
  * of workers, and a job is processed by one worker; the schedule survives any process restart.
  */
-export class Timers {
+export class Timers implements TimerStore {
   readonly queue: Queue;
 
   constructor(connection: Redis, prefix: string) {

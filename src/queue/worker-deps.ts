@@ -7,6 +7,7 @@ import type { ProxmoxClient } from "../clients/proxmox.ts";
 import type { TrueNasClient } from "../clients/truenas.ts";
 import type { Config } from "../config.ts";
 import type { Notifier } from "../core/notifier.ts";
+import type { JobFailure } from "../core/job-run.ts";
 import type { ActionStore } from "../core/action-store.ts";
 import type { AuditLog } from "../core/audit-log.ts";
 import type { CommandRegistry } from "../core/command-registry.ts";
@@ -50,5 +51,5 @@ export interface WorkerDeps {
   /** /schedule: schedules in Redis, timed by BullMQ job schedulers (the `timers` queue). */
   schedules?: ScheduleService | undefined;
   /** Called when a job fails for good (after its retries), with the reference id shown to the person. */
-  onJobFailed?: ((info: { jobId: string; command: string; ref: string; error: unknown; payload: unknown }) => void) | undefined;
+  onJobFailed?: ((info: JobFailure) => void) | undefined;
 }

@@ -1,9 +1,11 @@
 import type { GitHubClient } from "../clients/github.ts";
 import { ApiError, UserError } from "../errors.ts";
-import type { ProcessorContext } from "../queue/processor.ts";
+import type { AuditLog } from "../core/audit-log.ts";
+import type { JobRun } from "../core/job-run.ts";
 import type { StepLines } from "./steps.ts";
 
-type Ctx = ProcessorContext<unknown>;
+/** The job this runs in, and what it takes from the worker. */
+type Ctx = JobRun<unknown, { audit: AuditLog }>;
 
 /** Said when a busy runner is refused: GitHub would cut its job off mid-run. */
 function busy(name: string, scope: string): UserError {

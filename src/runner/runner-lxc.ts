@@ -2,9 +2,10 @@ import { isVmidTaken, type LxcSpec, type ProxmoxClient, type Resource } from "..
 import type { Config } from "../config.ts";
 import { closeMatches } from "../suggest.ts";
 import { UserError } from "../errors.ts";
-import type { ProcessorContext } from "../queue/processor.ts";
+import type { JobRun } from "../core/job-run.ts";
 import { sleep } from "../sleep.ts";
 import { nextRunnerName, RUNNER_TAGS } from "./runner-names.ts";
+import type { AuditLog } from "../core/audit-log.ts";
 
 /** Where a new runner goes, fixed on the first attempt and kept across retries. */
 export interface RunnerPlan {
@@ -15,7 +16,8 @@ export interface RunnerPlan {
 /** How many VMIDs to try when `cluster/nextid` keeps racing with other creates. */
 const MAX_VMID_TRIES = 5;
 
-type Ctx = ProcessorContext<unknown>;
+/** The job this runs in, and what it takes from the worker. */
+type Ctx = JobRun<unknown, { config: Config; audit: AuditLog }>;
 
 /** Picks the name (next free `<prefix>NN` unless given) and the node (given, checked, or the least loaded). */
 export async function planRunner(ctx: Ctx, px: ProxmoxClient, want: { name?: string | undefined; node?: string | undefined }): Promise<RunnerPlan> {

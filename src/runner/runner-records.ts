@@ -1,11 +1,13 @@
 import { TERMINAL_JOB_STATUSES, type AapClient } from "../clients/aap.ts";
 import type { NautobotClient } from "../clients/nautobot.ts";
 import { UserError } from "../errors.ts";
-import type { ProcessorContext } from "../queue/processor.ts";
+import type { JobRun } from "../core/job-run.ts";
 import { sleep } from "../sleep.ts";
 import type { RunnerPlan } from "./runner-lxc.ts";
+import type { Config } from "../config.ts";
 
-type Ctx = ProcessorContext<unknown>;
+/** The job this runs in, and what it takes from the worker. */
+type Ctx = JobRun<unknown, { config: Config }>;
 
 /**
  * Records the runner in Nautobot as a virtual machine of `nautobotSettings.vmCluster`, with the runner role

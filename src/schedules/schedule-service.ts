@@ -6,7 +6,7 @@ import type { Message } from "../core/message.ts";
 import type { Notifier } from "../core/notifier.ts";
 import { UserError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
-import type { TimerFiring, Timers } from "../queue/timers.ts";
+import type { TimerFiring, TimerStore } from "../core/timer-store.ts";
 import { checkSchedule, ownerForRuns } from "./schedule-check.ts";
 import { ScheduleStore, type ScheduleRecord } from "./schedule-store.ts";
 
@@ -21,7 +21,7 @@ export type RunOutcome =
   | { kind: "gone" };
 
 export interface ScheduleServiceOptions {
-  timers: Timers;
+  timers: TimerStore;
   redis: Redis;
   prefix: string;
   /** The acknowledgement-path deps: the command registry, the current grants, the queue, the audit trail. */
