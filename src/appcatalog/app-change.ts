@@ -3,7 +3,7 @@ import type { AppEntry, ConfigContext } from "../clients/nautobot-schemas.ts";
 import { UserError } from "../errors.ts";
 import type { JobRun } from "../core/job-run.ts";
 import { sleep } from "../sleep.ts";
-import type { StepLines } from "../runner/steps.ts";
+import type { Steps } from "../core/steps.ts";
 import { commitAppChange, type AppChange } from "./app-git-commit.ts";
 import type { Config } from "../config.ts";
 import type { AuditLog } from "../core/audit-log.ts";
@@ -25,7 +25,7 @@ export interface AppChangeResult {
  * Applies one app_list change where Nautobot takes it from: a Git-owned context gets a commit, a push and a
  * repository sync; any other context a PATCH. Done only once Nautobot's app_list shows the change.
  */
-export async function applyAppChange(ctx: Ctx, nb: NautobotClient, context: ConfigContext, c: AppChange, steps: StepLines, show: () => void): Promise<AppChangeResult> {
+export async function applyAppChange(ctx: Ctx, nb: NautobotClient, context: ConfigContext, c: AppChange, steps: Steps, show: () => void): Promise<AppChangeResult> {
   await ctx.save({ changeStarted: true });
   let result: AppChangeResult;
   if (context.owner_content_type === GIT_OWNER) {

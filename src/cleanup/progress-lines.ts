@@ -1,26 +1,23 @@
-import type { Message } from "../core/message.ts";
 import type { ProgressSink } from "../core/job-run.ts";
+import type { Message } from "../core/message.ts";
+import { Steps, type StepState } from "../core/steps.ts";
 
-/** The lines of one job's progress message: each step adds or rewrites its own line, all in the same message. */
+/** One job's keyed steps, shown in its progress message as they change: each step adds or rewrites its own entry. */
 export class ProgressLines {
-  readonly #lines = new Map<string, string>();
+  readonly #steps = new Steps();
 
   constructor(
     private readonly progress: ProgressSink,
     readonly title: string,
   ) {}
 
-  /** Sets the line of `step` (kept in first-seen order) and shows the message. */
-  set(step: string, line: string): void {
-    this.#lines.set(step, line);
-    this.progress.update({ title: this.title, state: "running", lines: this.lines() });
-  }
-
-  lines(): string[] {
-    return [...this.#lines.values()];
+  /** Sets step `key` (kept in first-seen order) and shows the message. */
+  set(key: string, state: StepState, label: string): void {
+    this.#steps.set(key, state, undefined, label);
+    this.progress.update(this.#steps.message(this.title, "running"));
   }
 
   final(state: Message["state"], extra: string[] = [], more: Partial<Message> = {}): Message {
-    return { title: this.title, state, lines: [...this.lines(), ...extra], ...more };
+    return { ...this.#steps.message(this.title, state), ...(extra.length ? { lines: extra } : {}), ...more };
   }
 }

@@ -1,3 +1,5 @@
+import { stepText, type Step } from "./steps.ts";
+
 /**
  * A reply is data. Front ends render it: Block Kit on Slack, an embed on Discord, lines in the terminal.
  * The outbound port stays narrow: post, edit.
@@ -14,6 +16,8 @@ export interface Button {
 export interface Message {
   title: string;
   state: MessageState;
+  /** A multi-step job's steps, drawn before the lines (see steps.ts). */
+  steps?: Step[] | undefined;
   /** Lines of text (markdown-light: `code` and *bold* are rendered where the platform can). */
   lines?: string[] | undefined;
   fields?: { label: string; value: string }[] | undefined;
@@ -47,6 +51,7 @@ export const STATE_ICONS: Record<MessageState, string> = {
 /** Plain-text rendering shared by the terminal and by every platform's notification fallback text. */
 export function renderText(msg: Message): string {
   const out = [`${STATE_ICONS[msg.state]} ${msg.title}`];
+  for (const step of msg.steps ?? []) out.push(`  ${stepText(step)}`);
   for (const line of msg.lines ?? []) out.push(`  ${line}`);
   for (const f of msg.fields ?? []) out.push(`  ${f.label}: ${f.value}`);
   if (msg.link) out.push(`  ${msg.link.label}: ${msg.link.url}`);

@@ -2,7 +2,7 @@ import type { GitHubClient } from "../clients/github.ts";
 import { ApiError, UserError } from "../errors.ts";
 import type { AuditLog } from "../core/audit-log.ts";
 import type { JobRun } from "../core/job-run.ts";
-import type { StepLines } from "./steps.ts";
+import type { Steps } from "../core/steps.ts";
 
 /** The job this runs in, and what it takes from the worker. */
 type Ctx = JobRun<unknown, { audit: AuditLog }>;
@@ -19,7 +19,7 @@ function busy(name: string, scope: string): UserError {
  * running a job is refused with nothing touched. Retry-safe: the removal is saved once done, and a runner
  * already gone (404, or not listed) counts as removed.
  */
-export async function deregisterRunner(ctx: Ctx, gh: GitHubClient | undefined, name: string, steps: StepLines): Promise<void> {
+export async function deregisterRunner(ctx: Ctx, gh: GitHubClient | undefined, name: string, steps: Steps): Promise<void> {
   if (!gh) {
     steps.warn("GitHub is not configured (GITHUB_RUNNER_URL, GITHUB_TOKEN): remove the runner in Settings › Actions › Runners by hand");
     return;

@@ -2,6 +2,7 @@ import type { Writable } from "node:stream";
 import type { ChannelRef, MessageRef } from "../../core/actor.ts";
 import { isFinalState, renderText, STATE_ICONS, type Button, type Message } from "../../core/message.ts";
 import type { Notifier } from "../../core/notifier.ts";
+import { stepText } from "../../core/steps.ts";
 
 /**
  * The terminal "channel": each message gets an id (`m3`); edits print the new state on one line,
@@ -25,7 +26,7 @@ export class ConsoleNotifier implements Notifier {
   async edit(ref: MessageRef, msg: Message): Promise<void> {
     this.#messages.set(ref.messageId, msg);
     if (isFinalState(msg.state) || msg.buttons?.length) this.print(msg, ref.messageId);
-    else this.out.write(`[${ref.messageId}] ${STATE_ICONS[msg.state]} ${msg.title} | ${(msg.lines ?? []).join(" | ")}\n`);
+    else this.out.write(`[${ref.messageId}] ${STATE_ICONS[msg.state]} ${msg.title} | ${[...(msg.steps ?? []).map(stepText), ...(msg.lines ?? [])].join(" | ")}\n`);
   }
 
   /** Prints a message in full, with its buttons. `messageId` is absent for ephemeral replies. */

@@ -7,6 +7,7 @@ import {
   type APIEmbed,
 } from "discord-api-types/v10";
 import { STATE_ICONS, type Button, type Message, type MessageState } from "../../core/message.ts";
+import { STEP_ICONS } from "../../core/steps.ts";
 
 /** Embed colour per state: success green, failure red, running blue, queued/waiting grey, warning amber. */
 export const STATE_COLOURS: Record<MessageState, number> = {
@@ -42,7 +43,8 @@ export function renderMessage(msg: Message): DiscordMessageBody {
 export function renderEmbed(msg: Message): APIEmbed {
   const embed: APIEmbed = { title: cut(`${STATE_ICONS[msg.state]} ${msg.title}`, LIMITS.title), color: STATE_COLOURS[msg.state] };
   let budget = LIMITS.embedTotal - embed.title!.length;
-  const lines = [...renderLines(msg.lines ?? [])];
+  // Steps first (the label in bold), then the lines.
+  const lines = [...(msg.steps ?? []).map((st) => `${STEP_ICONS[st.state]} **${st.label.replace(/\*/g, "")}**${st.detail ? ` — ${st.detail}` : ""}`), ...renderLines(msg.lines ?? [])];
   if (msg.link) lines.push(`🔗 [${msg.link.label.replace(/[[\]]/g, "")}](${msg.link.url})`);
   if (lines.length) {
     embed.description = cutMarkdown(lines.join("\n"), Math.min(LIMITS.description, budget - 200));

@@ -1,5 +1,6 @@
 import type { types } from "@slack/bolt";
 import { renderText, STATE_ICONS, type Button, type Message } from "../../core/message.ts";
+import { stepText } from "../../core/steps.ts";
 
 type KnownBlock = types.KnownBlock;
 type SlackButton = types.Button;
@@ -30,7 +31,7 @@ export function toSlackMessage(msg: Message): SlackMessage {
 }
 
 /**
- * Renders a Message as Block Kit: a header with the state emoji, the lines as mrkdwn sections (split at
+ * Renders a Message as Block Kit: a header with the state emoji, the steps and lines as mrkdwn sections (split at
  * 3000 characters), fields (10 per section), the link, a context footer and an actions block. Never more
  * than 50 blocks: surplus lines are cut with a "more lines" note, buttons and footer always survive.
  */
@@ -43,7 +44,8 @@ export function renderBlocks(msg: Message): KnownBlock[] {
   if (buttons.length) tail.push({ type: "actions", block_id: "labops-actions", elements: buttons.map(renderButton) });
 
   const fields = fieldSections(msg.fields ?? []);
-  const lines = lineSections(msg.lines ?? []);
+  // Steps first, one line each, then the lines: both as mrkdwn sections.
+  const lines = lineSections([...(msg.steps ?? []).map(stepText), ...(msg.lines ?? [])]);
   const budget = LIMITS.blocks - head.length - tail.length;
   const body = [...lines, ...fields];
   if (body.length <= budget) return [...head, ...body, ...tail];

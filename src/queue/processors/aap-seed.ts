@@ -2,7 +2,7 @@ import { defineProcessor } from "../processor.ts";
 import { launchOnce } from "./aap-follow.ts";
 import { runAapUpdate } from "./aap-update.ts";
 import { aapResultLines, aapStatusLine } from "./aap-view.ts";
-import { StepList } from "./steps.ts";
+import { Steps } from "../../core/steps.ts";
 
 /**
  * aap.seed: sync the project (wait), run the Seeder (it declares templates, credentials, the inventory
@@ -15,8 +15,8 @@ export default defineProcessor({
   async run(ctx) {
     const aap = ctx.deps.aap;
     const s = ctx.deps.config.aapSettings;
-    const steps = StepList.of([`Sync project "${s.project}"`, `Run "${s.templates.seeder}"`, `Update inventory source "${s.inventorySource}"`]);
-    const [projectStep, seederStep, inventoryStep] = steps.steps.map((x) => x.name) as [string, string, string];
+    const [projectStep, seederStep, inventoryStep] = [`Sync project "${s.project}"`, `Run "${s.templates.seeder}"`, `Update inventory source "${s.inventorySource}"`] as const;
+    const steps = Steps.of([projectStep, seederStep, inventoryStep]);
     const show = () => ctx.progress.update(steps.message("Seed AAP", "running"));
     const fail = (lines: string[] = []) => ({ outcome: "failure" as const, message: steps.message("Seed AAP: failed", "failure", { lines }) });
 

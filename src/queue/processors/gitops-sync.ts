@@ -7,7 +7,7 @@ import { GITOPS_SYNC_JOB, watcherActor } from "../../gitops/gitops-watcher.ts";
 import { defineProcessor, type ProcessorContext } from "../processor.ts";
 import { runAapUpdate } from "./aap-update.ts";
 import { syncNautobotRepository } from "./nautobot-sync.ts";
-import { StepList } from "./steps.ts";
+import { Steps } from "../../core/steps.ts";
 import { gitopsSyncArgs } from "../../jobs/gitops-args.ts";
 
 
@@ -37,7 +37,7 @@ export default defineProcessor({
       ...(commits.length > 10 ? [`  …and ${commits.length - 10} more`] : []),
     ];
     const diff = diffAppList(await g.mirror.show(from, g.settings.appListPath), await g.mirror.show(to, g.settings.appListPath), ctx.deps.config.nautobotSettings.appListContext);
-    const steps = StepList.of([STEP.nautobot, STEP.project, STEP.inventory]);
+    const steps = Steps.of([STEP.nautobot, STEP.project, STEP.inventory]);
     const show = () => ctx.progress.update(steps.message(head, "running", { lines: intro }));
     show();
     const { worst, notes } = await syncChain(ctx, steps, show);
@@ -66,7 +66,7 @@ export default defineProcessor({
 type Ctx = ProcessorContext<z.output<typeof gitopsSyncArgs>>;
 
 /** Nautobot first (AAP's inventory comes from it), then the AAP project and inventory source. */
-async function syncChain(ctx: Ctx, steps: StepList, show: () => void): Promise<{ worst: "success" | "warning" | "failure"; notes: string[] }> {
+async function syncChain(ctx: Ctx, steps: Steps, show: () => void): Promise<{ worst: "success" | "warning" | "failure"; notes: string[] }> {
   const notes: string[] = [];
   let worst: "success" | "warning" | "failure" = "success";
   steps.set(STEP.nautobot, "running");

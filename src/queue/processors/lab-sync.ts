@@ -2,7 +2,7 @@ import { UserError } from "../../errors.ts";
 import { defineProcessor } from "../processor.ts";
 import { runAapUpdate } from "./aap-update.ts";
 import { syncNautobotRepository } from "./nautobot-sync.ts";
-import { StepList } from "./steps.ts";
+import { Steps } from "../../core/steps.ts";
 
 const NAMES = { project: "AAP project", inventory: "AAP inventory source", nautobot: "Nautobot Git repository" } as const;
 
@@ -14,7 +14,7 @@ export default defineProcessor({
   title: (a) => `Sync ${a.target}`,
   async run(ctx) {
     const targets = ctx.args.target === "all" ? (["project", "inventory", "nautobot"] as const) : [ctx.args.target];
-    const steps = StepList.of(targets.map((t) => NAMES[t]));
+    const steps = Steps.of(targets.map((t) => NAMES[t]));
     const title = `Sync ${ctx.args.target}`;
     const show = () => ctx.progress.update(steps.message(title, "running"));
     const notes: string[] = [];

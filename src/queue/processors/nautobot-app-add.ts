@@ -3,7 +3,7 @@ import { appFields } from "../../appcatalog/app-view.ts";
 import { serviceStep } from "../../appcatalog/app-service.ts";
 import { buildNewApp } from "../../appcatalog/app-validate.ts";
 import type { Message } from "../../core/message.ts";
-import { StepLines } from "../../runner/steps.ts";
+import { Steps } from "../../core/steps.ts";
 import { defineProcessor } from "../processor.ts";
 
 /** app.add: validate a new app_list entry, commit it to Git (or PATCH), sync Nautobot, wait until it shows. */
@@ -14,8 +14,8 @@ export default defineProcessor({
   async run(ctx) {
     const nb = ctx.deps.nautobot;
     const title = `Add app ${ctx.args.app}`;
-    const steps = new StepLines();
-    const show = (extra: Partial<Message> = {}) => ctx.progress.update({ title, state: "running", lines: steps.lines(), ...extra });
+    const steps = new Steps();
+    const show = (extra: Partial<Message> = {}) => ctx.progress.update({ title, state: "running", steps: steps.list(), ...extra });
     steps.running("Checking the entry against Nautobot…");
     show();
     const { context, apps } = await nb.appList({ signal: ctx.signal });
@@ -28,10 +28,11 @@ export default defineProcessor({
     const svc = await serviceStep(nb, ctx.args.app, entry.host, entry, ctx.signal);
     if (svc.ok) steps.done(svc.line);
     else steps.warn(svc.line);
-    const lines = [...steps.lines(), ...r.syncErrors.map((e) => `⚠️ sync: ${e}`), `Deploy it with \`/deploy ${ctx.args.app}\`.`];
+    for (const e of r.syncErrors) steps.warn(`sync: ${e}`);
+    const lines = [`Deploy it with \`/deploy ${ctx.args.app}\`.`];
     return {
       outcome: "success",
-      message: { title: `${title}: done${r.syncErrors.length ? " (sync reported errors)" : ""}`, state: "success", lines, fields: appFields(entry) },
+      message: { title: `${title}: done${r.syncErrors.length ? " (sync reported errors)" : ""}`, state: "success", steps: steps.list(), lines, fields: appFields(entry) },
       details: { via: r.via, commit: r.sha, syncErrors: r.syncErrors.length },
     };
   },

@@ -1,8 +1,8 @@
 import { applyAppChange } from "../../appcatalog/app-change.ts";
 import { serviceStep } from "../../appcatalog/app-service.ts";
 import { requireApp, type AppEntry } from "../../appcatalog/app-catalog.ts";
+import { Steps } from "../../core/steps.ts";
 import { UserError } from "../../errors.ts";
-import { StepLines } from "../../runner/steps.ts";
 import { defineProcessor } from "../processor.ts";
 import { aapResultLines } from "./aap-view.ts";
 import { runAppAction } from "./master-deploy-action.ts";
@@ -21,8 +21,8 @@ export default defineProcessor({
   async run(ctx) {
     const nb = ctx.deps.nautobot;
     const title = `Remove app ${ctx.args.app}`;
-    const steps = new StepLines();
-    const show = () => ctx.progress.update({ title, state: "running", lines: steps.lines() });
+    const steps = new Steps();
+    const show = () => ctx.progress.update({ title, state: "running", steps: steps.list() });
     const { context } = await nb.appList({ signal: ctx.signal });
     // On a retry the app may already be gone because of this very job: what it removes was saved first.
     let app = ctx.state.removed as AppEntry | undefined;
@@ -45,11 +45,10 @@ export default defineProcessor({
     const svc = await serviceStep(nb, ctx.args.app, app.host, undefined, ctx.signal);
     if (svc.ok) steps.done(svc.line);
     else steps.warn(svc.line);
+    for (const e of r.syncErrors) steps.warn(`sync: ${e}`);
     const lines = [
-      ...steps.lines(),
-      ...r.syncErrors.map((e) => `⚠️ sync: ${e}`),
       ...(ctx.args.keepContainer ? [`The container on ${app.host} was left running (--keep-container).`] : []),
     ];
-    return { outcome: "success", message: { title: `${title}: done`, state: "success", lines }, details: { via: r.via, commit: r.sha, container: ctx.args.keepContainer ? "kept" : "removed" } };
+    return { outcome: "success", message: { title: `${title}: done`, state: "success", steps: steps.list(), lines }, details: { via: r.via, commit: r.sha, container: ctx.args.keepContainer ? "kept" : "removed" } };
   },
 });

@@ -10,7 +10,7 @@ import type { Message } from "../../core/message.ts";
 import { Permissions } from "../../core/permissions.ts";
 import { UserError } from "../../errors.ts";
 import { deployButtonRecord } from "../../gitops/deploy-button.ts";
-import { StepLines } from "../../runner/steps.ts";
+import { Steps } from "../../core/steps.ts";
 import { defineProcessor } from "../processor.ts";
 
 const DAY = 86_400_000;
@@ -26,8 +26,8 @@ export default defineProcessor({
   async run(ctx) {
     const nb = ctx.deps.nautobot;
     const title = `Change app ${ctx.args.app}`;
-    const steps = new StepLines();
-    const show = (extra: Partial<Message> = {}) => ctx.progress.update({ title, state: "running", lines: steps.lines(), ...extra });
+    const steps = new Steps();
+    const show = (extra: Partial<Message> = {}) => ctx.progress.update({ title, state: "running", steps: steps.list(), ...extra });
     steps.running("Checking the change against Nautobot…");
     show();
     const { context, apps } = await nb.appList({ signal: ctx.signal });
@@ -57,16 +57,15 @@ export default defineProcessor({
     // One Deploy per change: the click runs /deploy for whoever clicks, with /deploy's role.
     const rev = r.sha ?? createHash("sha1").update(ctx.jobId).digest("hex");
     const deployId = await ctx.deps.actions.create(deployButtonRecord(ctx.args.app, rev, DAY));
+    for (const e of r.syncErrors) steps.warn(`sync: ${e}`);
     const lines = [
-      ...steps.lines(),
-      ...r.syncErrors.map((e) => `⚠️ sync: ${e}`),
       ...changeLines(saved.before, saved.entry, saved.changed),
       `The running container is unchanged until it is deployed: **Deploy** below, or \`/deploy ${ctx.args.app}\`.`,
     ];
     return {
       outcome: "success",
       message: {
-        title: `${title}: done${r.syncErrors.length ? " (sync reported errors)" : ""}`, state: "success", lines, fields: appFields(saved.entry),
+        title: `${title}: done${r.syncErrors.length ? " (sync reported errors)" : ""}`, state: "success", steps: steps.list(), lines, fields: appFields(saved.entry),
         buttons: [{ id: deployId, label: `Deploy ${ctx.args.app}`, style: "primary" }],
       },
       details: { via: r.via, commit: r.sha, changed: saved.changed },

@@ -2,7 +2,7 @@ import { ProxmoxTaskError } from "../../clients/proxmox.ts";
 import type { Message } from "../../core/message.ts";
 import { createLxcOnce, planRunner, startOnce, taskWait, waitUnlocked } from "../../runner/runner-lxc.ts";
 import { ensureRunnerVm, syncAapInventory } from "../../runner/runner-records.ts";
-import { StepLines } from "../../runner/steps.ts";
+import { Steps } from "../../core/steps.ts";
 import { defineProcessor, type ProcessorContext } from "../processor.ts";
 import { launchOnce } from "./aap-follow.ts";
 import { aapResultLines, aapStatusLine } from "./aap-view.ts";
@@ -19,9 +19,9 @@ export default defineProcessor({
   title: (a) => `Create runner${a.name ? ` ${a.name}` : ""}`,
   async run(ctx) {
     const { proxmox: px, nautobot: nb, aap } = ctx.deps;
-    const steps = new StepLines();
+    const steps = new Steps();
     let title = "Create runner";
-    const show = (extra: Partial<Message> = {}) => ctx.progress.update({ title, state: "running", lines: steps.lines(), ...extra });
+    const show = (extra: Partial<Message> = {}) => ctx.progress.update({ title, state: "running", steps: steps.list(), ...extra });
 
     steps.running("Choosing name, node and VMID…");
     show();
@@ -59,7 +59,7 @@ export default defineProcessor({
 
     if (!aap) {
       steps.warn("AAP is not configured: the runner software was not installed");
-      return { outcome: "success", message: { title: `${title}: container ready`, state: "success", lines: steps.lines() }, details: { vmid, node: plan.node } };
+      return { outcome: "success", message: { title: `${title}: container ready`, state: "success", steps: steps.list() }, details: { vmid, node: plan.node } };
     }
     return installRunner(ctx, { title, steps, name: plan.name, node: plan.node, vmid });
   },
@@ -67,13 +67,13 @@ export default defineProcessor({
 
 async function installRunner(
   ctx: ProcessorContext<unknown>,
-  o: { title: string; steps: StepLines; name: string; node: string; vmid: number },
+  o: { title: string; steps: Steps; name: string; node: string; vmid: number },
 ) {
   const aap = ctx.deps.aap!;
   const { steps, title } = o;
   if (ctx.state.runnerLaunch === undefined) {
     steps.running("Refreshing AAP's inventory from Nautobot…");
-    ctx.progress.update({ title, state: "running", lines: steps.lines() });
+    ctx.progress.update({ title, state: "running", steps: steps.list() });
     const problem = await syncAapInventory(ctx, aap);
     if (problem) steps.warn(`${problem}; launching anyway`);
   }
@@ -89,7 +89,7 @@ async function installRunner(
     timeoutMs: ctx.deps.config.aapSettings.jobTimeout,
     onProgress: (job, p) => {
       steps.detail(aapStatusLine(job, p));
-      ctx.progress.update({ title, state: "running", lines: steps.lines(), link: link(job.id) });
+      ctx.progress.update({ title, state: "running", steps: steps.list(), link: link(job.id) });
     },
   });
   const ok = f.job.status === "successful";
@@ -99,18 +99,18 @@ async function installRunner(
   if (ok && !f.progress.perHost?.[o.name]) steps.warn(`AAP's inventory has no host \`${o.name}\` yet: the play matched no host, so the runner software is not installed`);
   return {
     outcome: ok ? ("success" as const) : ("failure" as const),
-    message: { title: `${title}: ${ok ? "ready" : f.job.status}`, state: ok ? ("success" as const) : ("failure" as const), lines: [...steps.lines(), ...aapResultLines(f)], link: link(f.job.id) },
+    message: { title: `${title}: ${ok ? "ready" : f.job.status}`, state: ok ? ("success" as const) : ("failure" as const), steps: steps.list(), lines: [...aapResultLines(f)], link: link(f.job.id) },
     details: { vmid: o.vmid, node: o.node, aapJob: f.job.id, reattached: f.reattached },
   };
 }
 
 /** A Proxmox task that ended in error: its exit status and the last lines of its log, for the person to act on. */
-function taskFailed(title: string, steps: StepLines, err: ProxmoxTaskError, what: string) {
+function taskFailed(title: string, steps: Steps, err: ProxmoxTaskError, what: string) {
   steps.failed(`Proxmox task failed: ${what} — ${err.exitstatus}`);
   const log = err.logTail.slice(-6).map((l) => `  ${l}`);
   return {
     outcome: "failure" as const,
-    message: { title: `${title}: failed`, state: "failure" as const, lines: [...steps.lines(), `Task ${err.upid}`, "last lines of the task log:", ...log] },
+    message: { title: `${title}: failed`, state: "failure" as const, steps: steps.list(), lines: [`Task ${err.upid}`, "last lines of the task log:", ...log] },
     details: { upid: err.upid, exitstatus: err.exitstatus },
   };
 }

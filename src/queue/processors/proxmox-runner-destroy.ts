@@ -5,7 +5,7 @@ import { UserError } from "../../errors.ts";
 import { deregisterRunner } from "../../runner/runner-github.ts";
 import { taskWait } from "../../runner/runner-lxc.ts";
 import { isRunner } from "../../runner/runner-names.ts";
-import { StepLines } from "../../runner/steps.ts";
+import { Steps } from "../../core/steps.ts";
 import { defineProcessor, type ProcessorContext } from "../processor.ts";
 
 /**
@@ -23,8 +23,8 @@ export default defineProcessor({
   async run(ctx) {
     const px = ctx.deps.proxmox;
     const title = `Destroy runner ${ctx.args.name}`;
-    const steps = new StepLines();
-    const show = () => ctx.progress.update({ title, state: "running", lines: steps.lines() });
+    const steps = new Steps();
+    const show = () => ctx.progress.update({ title, state: "running", steps: steps.list() });
     const ct = await findRunner(ctx, px, ctx.args.name);
     steps.running("Removing the runner from GitHub…");
     show();
@@ -47,10 +47,10 @@ export default defineProcessor({
     } catch (err) {
       if (!(err instanceof ProxmoxTaskError)) throw err;
       steps.failed(`Proxmox task ${err.task.type} failed: ${err.exitstatus}`);
-      return { outcome: "failure", message: { title: `${title}: failed`, state: "failure", lines: [...steps.lines(), ...err.logTail.slice(-6).map((l) => `  ${l}`)] } };
+      return { outcome: "failure", message: { title: `${title}: failed`, state: "failure", steps: steps.list(), lines: [...err.logTail.slice(-6).map((l) => `  ${l}`)] } };
     }
     await markDecommissioned(ctx, steps);
-    return { outcome: "success", message: { title: `${title}: done`, state: "success", lines: steps.lines() }, details: { vmid: ctx.state.vmid } };
+    return { outcome: "success", message: { title: `${title}: done`, state: "success", steps: steps.list() }, details: { vmid: ctx.state.vmid } };
   },
 });
 
@@ -97,7 +97,7 @@ async function deleteOnce(ctx: ProcessorContext<unknown>, px: ProxmoxClient, ct:
 }
 
 /** A journal entry on the runner's Nautobot VM, once per job; a missing record is only noted. */
-async function markDecommissioned(ctx: ProcessorContext<{ name: string }>, steps: StepLines): Promise<void> {
+async function markDecommissioned(ctx: ProcessorContext<{ name: string }>, steps: Steps): Promise<void> {
   const nb = ctx.deps.nautobot;
   if (!nb) return void steps.warn("Nautobot is not configured: no record to update");
   if (ctx.state.journaled) return void steps.done("Nautobot journal entry written");

@@ -40,7 +40,7 @@ export default defineProcessor({
     const held = await holdDatasets(ctx, s, p);
     const plain = await deletePlain(ctx, s, p);
 
-    p.set("verify", "🔄 Verifying with filesystem.stat…");
+    p.set("verify", "running", "Verifying with filesystem.stat…");
     const still: string[] = [];
     for (const name of [...held.moved.map((m) => m.name), ...plain.launched]) {
       if (await deps.truenas.stat(`${s.share}/${name}`, { signal: ctx.signal })) still.push(name);
@@ -50,7 +50,8 @@ export default defineProcessor({
     }
     const removedPlain = plain.launched.filter((n) => !still.includes(n));
     const removed = removedPlain.length + held.moved.length;
-    p.set("verify", still.length ? `❌ Still present: ${still.join(", ")}` : `✅ Verified gone: ${removed} folder${removed === 1 ? "" : "s"}`);
+    if (still.length) p.set("verify", "failed", `Still present: ${still.join(", ")}`);
+    else p.set("verify", "done", `Verified gone: ${removed} folder${removed === 1 ? "" : "s"}`);
 
     const restore: RestoreArgs = {
       share: s.share, dataset: s.dataset, pattern: s.patternSource, snapshot, originJobId: ctx.jobId,
@@ -73,11 +74,11 @@ export default defineProcessor({
 async function deletePlain(ctx: Ctx, s: CleanupSettings, p: ProgressLines): Promise<{ launched: string[]; skipped: Skip[]; aapOk: boolean; aapLines: string[]; link?: { label: string; url: string } | undefined }> {
   if (!ctx.args.folders.some((f) => f.kind === "folder")) return { launched: [], skipped: [], aapOk: true, aapLines: [] };
   const list = await plainFolderList(ctx, s, "aapDelete");
-  for (const x of list.skipped) p.set(`plain:${x.name}`, `⏭️ ${x.name}: ${x.reason}`);
+  for (const x of list.skipped) p.set(`plain:${x.name}`, "skipped", `${x.name}: ${x.reason}`);
   if (list.folders.length === 0) return { launched: [], skipped: list.skipped, aapOk: true, aapLines: [] };
   const aap = ctx.deps.aap!;
   const template = ctx.deps.config.aapSettings.templates.cleanup;
-  p.set("aap", `🔄 Removing ${list.folders.join(", ")} with "${template}" on ${s.host}…`);
+  p.set("aap", "running", `Removing ${list.folders.join(", ")} with "${template}" on ${s.host}…`);
   const f = await launchOnce(ctx, {
     aap, key: "aapDelete", template,
     body: {
@@ -86,10 +87,10 @@ async function deletePlain(ctx: Ctx, s: CleanupSettings, p: ProgressLines): Prom
     },
     pollMs: ctx.deps.config.aapSettings.pollInterval,
     timeoutMs: ctx.deps.config.aapSettings.jobTimeout,
-    onProgress: (job, pr) => p.set("aap", `🔄 Removing ${list.folders.join(", ")}: ${aapStatusLine(job, pr)}`),
+    onProgress: (job, pr) => p.set("aap", "running", `Removing ${list.folders.join(", ")}: ${aapStatusLine(job, pr)}`),
   });
   const ok = f.job.status === "successful";
-  p.set("aap", `${ok ? "✅" : "❌"} Removed ${list.folders.join(", ")} with "${template}": AAP job ${f.job.id} ${f.job.status}`);
+  p.set("aap", ok ? "done" : "failed", `Removed ${list.folders.join(", ")} with "${template}": AAP job ${f.job.id} ${f.job.status}`);
   return { launched: list.folders, skipped: list.skipped, aapOk: ok, aapLines: ok ? [] : aapResultLines(f), link: { label: `AAP job ${f.job.id}`, url: aap.jobUrl(f.job.id) } };
 }
 

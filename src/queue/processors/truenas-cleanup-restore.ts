@@ -43,7 +43,8 @@ export default defineProcessor({
       const st = await deps.truenas.stat(`${s.share}/${name}`, { signal: ctx.signal });
       if (!st || entryProblem(s.share, name, st)) missing.push(name);
     }
-    p.set("verify", missing.length ? `❌ Not back: ${missing.join(", ")}` : "✅ Verified: every folder is back in the share");
+    if (missing.length) p.set("verify", "failed", `Not back: ${missing.join(", ")}`);
+    else p.set("verify", "done", "Verified: every folder is back in the share");
     const ok = missing.length === 0 && aap.ok;
     return {
       outcome: ok ? "success" : "failure",
@@ -64,19 +65,19 @@ async function renameBack(ctx: Ctx, s: CleanupSettings, p: ProgressLines, h: { n
   const held = await truenas.datasetQuery(h.heldId, { signal: ctx.signal });
   if (r?.done || (r && there && !held)) {
     if (!r.done) await ctx.save({ restoreRenames: { ...renames, [h.name]: { to, done: true } } });
-    p.set(`held:${h.name}`, `✅ Renamed ${h.heldId} back to ${to}`);
+    p.set(`held:${h.name}`, "done", `Renamed ${h.heldId} back to ${to}`);
     return;
   }
   // Re-validate: the held dataset exists and nothing (no folder, no symlink) sits where it goes back.
   const inTheWay = await truenas.stat(`${s.share}/${h.name}`, { signal: ctx.signal });
   if (!held || there || inTheWay) {
-    p.set(`held:${h.name}`, `⏭️ ${h.name}: ${!held ? `${h.heldId} no longer exists` : "something is already at that name; left alone"}`);
+    p.set(`held:${h.name}`, "skipped", `${h.name}: ${!held ? `${h.heldId} no longer exists` : "something is already at that name; left alone"}`);
     return;
   }
   await ctx.save({ restoreRenames: { ...renames, [h.name]: { to } } });
   await truenas.renameDataset(h.heldId, to, { force: true, signal: ctx.signal });
   await ctx.save({ restoreRenames: { ...(ctx.state.restoreRenames as Record<string, RenameState>), [h.name]: { to, done: true } } });
-  p.set(`held:${h.name}`, `✅ Renamed ${h.heldId} back to ${to}`);
+  p.set(`held:${h.name}`, "done", `Renamed ${h.heldId} back to ${to}`);
 }
 
 async function restorePlain(ctx: Ctx, s: CleanupSettings, p: ProgressLines): Promise<{ launched: string[]; ok: boolean; lines: string[]; link?: { label: string; url: string } | undefined }> {
@@ -93,7 +94,7 @@ async function restorePlain(ctx: Ctx, s: CleanupSettings, p: ProgressLines): Pro
     for (const name of args.plain) {
       const st = await truenas.stat(`${s.share}/${name}`, { signal: ctx.signal });
       if (!st) list.push(name);
-      else p.set(`plain:${name}`, `⏭️ ${name}: ${entryProblem(s.share, name, st) ?? "already back"}; left alone`);
+      else p.set(`plain:${name}`, "skipped", `${name}: ${entryProblem(s.share, name, st) ?? "already back"}; left alone`);
     }
     await ctx.save({ restoreList: list });
   }
@@ -101,7 +102,7 @@ async function restorePlain(ctx: Ctx, s: CleanupSettings, p: ProgressLines): Pro
   if (!folders.length) return { launched: [], ok: true, lines: [] };
   const aap = ctx.deps.aap!;
   const template = ctx.deps.config.aapSettings.templates.cleanup;
-  p.set("aap", `🔄 Copying ${folders.join(", ")} back from @${args.snapshot} with "${template}"…`);
+  p.set("aap", "running", `Copying ${folders.join(", ")} back from @${args.snapshot} with "${template}"…`);
   const f = await launchOnce(ctx, {
     aap, key: "aapRestore", template,
     body: {
@@ -110,9 +111,9 @@ async function restorePlain(ctx: Ctx, s: CleanupSettings, p: ProgressLines): Pro
     },
     pollMs: ctx.deps.config.aapSettings.pollInterval,
     timeoutMs: ctx.deps.config.aapSettings.jobTimeout,
-    onProgress: (job, pr) => p.set("aap", `🔄 Copying ${folders.join(", ")} back: ${aapStatusLine(job, pr)}`),
+    onProgress: (job, pr) => p.set("aap", "running", `Copying ${folders.join(", ")} back: ${aapStatusLine(job, pr)}`),
   });
   const ok = f.job.status === "successful";
-  p.set("aap", `${ok ? "✅" : "❌"} Copied ${folders.join(", ")} back from @${args.snapshot}: AAP job ${f.job.id} ${f.job.status}`);
+  p.set("aap", ok ? "done" : "failed", `Copied ${folders.join(", ")} back from @${args.snapshot}: AAP job ${f.job.id} ${f.job.status}`);
   return { launched: folders, ok, lines: ok ? [] : aapResultLines(f), link: { label: `AAP job ${f.job.id}`, url: aap.jobUrl(f.job.id) } };
 }

@@ -28,7 +28,7 @@ export async function ensureSnapshot(ctx: Ctx, s: CleanupSettings, p: ProgressLi
   const saved = ctx.state.snapshot as SnapshotState | undefined;
   const name = saved?.name ?? snapshotNameFor(ctx.jobId);
   if (!saved?.done) {
-    p.set("snapshot", `🔄 Snapshot ${s.dataset}@${name} (recursive)…`);
+    p.set("snapshot", "running", `Snapshot ${s.dataset}@${name} (recursive)…`);
     await checkShare(truenas, s, { signal: ctx.signal });
     if (!saved) await ctx.save({ snapshot: { name, intentAt: Date.now() } satisfies SnapshotState });
     const exists = saved && (await hasSnapshot(truenas, s.dataset, name, ctx.signal));
@@ -46,7 +46,7 @@ export async function ensureSnapshot(ctx: Ctx, s: CleanupSettings, p: ProgressLi
   if (!(await hasSnapshot(truenas, s.dataset, name, ctx.signal))) {
     throw new UserError("cleanup_no_snapshot", `The snapshot ${s.dataset}@${name} is missing, so nothing is deleted.`);
   }
-  p.set("snapshot", `✅ Snapshot ${s.dataset}@${name} (recursive) taken before any deletion`);
+  p.set("snapshot", "done", `Snapshot ${s.dataset}@${name} (recursive) taken before any deletion`);
   return name;
 }
 
@@ -83,24 +83,24 @@ export async function holdDatasets(ctx: Ctx, s: CleanupSettings, p: ProgressLine
     if (r && (r.done || (await truenas.datasetQuery(r.to, { signal: ctx.signal })))) {
       if (!r.done) await ctx.save({ renames: { ...renames, [f.name]: { ...r, done: true } } });
       out.moved.push({ name: f.name, heldId: r.to });
-      p.set(`hold:${f.name}`, `✅ Moved dataset ${from} → ${r.to}`);
+      p.set(`hold:${f.name}`, "done", `Moved dataset ${from} → ${r.to}`);
       continue;
     }
     const check = (await recheckFolders(truenas, s, [f], { signal: ctx.signal })).get(f.name);
     if (check?.state !== "present") {
       const reason = check?.state === "unsafe" ? check.reason : "already gone";
       out.skipped.push({ name: f.name, reason });
-      p.set(`hold:${f.name}`, `⏭️ ${f.name}: ${reason}`);
+      p.set(`hold:${f.name}`, "skipped", `${f.name}: ${reason}`);
       continue;
     }
     const to = r?.to ?? heldDatasetId(s.holdingDataset, f.name, Date.now(), ctx.jobId);
-    p.set(`hold:${f.name}`, `🔄 Moving dataset ${from} → ${to}…`);
+    p.set(`hold:${f.name}`, "running", `Moving dataset ${from} → ${to}…`);
     await ctx.save({ renames: { ...renames, [f.name]: { from, to } } });
     await truenas.renameDataset(from, to, { force: true, signal: ctx.signal });
     await ctx.save({ renames: { ...(ctx.state.renames as Record<string, RenameState>), [f.name]: { from, to, done: true } } });
     await ctx.deps.audit.record({ event: "remote", command: ctx.payload.command, jobId: ctx.jobId, target: `truenas:${from}`, detail: `dataset renamed ${from} -> ${to}` }).catch(() => {});
     out.moved.push({ name: f.name, heldId: to });
-    p.set(`hold:${f.name}`, `✅ Moved dataset ${from} → ${to}`);
+    p.set(`hold:${f.name}`, "done", `Moved dataset ${from} → ${to}`);
   }
   return out;
 }

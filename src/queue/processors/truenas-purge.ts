@@ -26,20 +26,20 @@ export default defineProcessor({
       const age = held ? Date.now() - held.heldAt : 0;
       if (!held || age < s.retentionMs) {
         refused.push(id);
-        p.set(id, `⏭️ ${id}: ${held ? `held only ${formatAge(age)}` : "not a labops-held dataset"}; left alone`);
+        p.set(id, "skipped", `${id}: ${held ? `held only ${formatAge(age)}` : "not a labops-held dataset"}; left alone`);
         continue;
       }
       const ds = await deps.truenas.datasetQuery(id, { signal: ctx.signal });
       if (ds && ds.mountpoint !== null && !ds.mountpoint.startsWith(`/mnt/${s.holdingDataset}/`)) {
         refused.push(id);
-        p.set(id, `⏭️ ${id}: mounted outside the holding dataset; left alone`);
+        p.set(id, "skipped", `${id}: mounted outside the holding dataset; left alone`);
         continue;
       }
-      p.set(id, `🔄 Destroying ${id}…`);
+      p.set(id, "running", `Destroying ${id}…`);
       const existed = await deps.truenas.deleteDataset(id, { recursive: true, signal: ctx.signal });
       await deps.audit.record({ event: "remote", command: ctx.payload.command, jobId: ctx.jobId, target: `truenas:${id}`, detail: `dataset destroyed ${id}` }).catch(() => {});
       destroyed.push(id);
-      p.set(id, `✅ Destroyed ${id}${existed ? "" : " (was already gone)"}`);
+      p.set(id, "done", `Destroyed ${id}${existed ? "" : " (was already gone)"}`);
     }
     for (const id of destroyed) {
       if (await deps.truenas.datasetQuery(id, { signal: ctx.signal })) throw new UserError("cleanup_purge_failed", `${id} still exists after pool.dataset.delete.`);
