@@ -125,3 +125,26 @@ export function describeForUser(err: unknown, ref: string): string {
   if (err instanceof ApiError) return `${err.userMessage} Reference: ${ref}.`;
   return `Something went wrong inside labops. Reference: ${ref}.`;
 }
+
+/** A worker paused past its job lock: another worker has taken the job over (nothing more may be done). */
+export class LostOwnershipError extends Error {
+  override name = "LostOwnershipError";
+  constructor(jobId: string) {
+    super(`job ${jobId} is no longer owned by this worker`);
+  }
+}
+
+/** The job's target lock is held by another job: remote work must not start (the attempt is retried and waits in line). */
+export class TargetLockLostError extends Error {
+  override name = "TargetLockLostError";
+  constructor(target: string) {
+    super(`the lock on ${target} is no longer held by this job`);
+  }
+}
+
+/** What the operator's log gets: class, code and message, never request configs or headers. */
+export function errorFields(err: unknown): Record<string, unknown> {
+  if (err instanceof ApiError) return { type: err.name, service: err.service, status: err.status, method: err.method, path: err.path, reason: err.reason };
+  if (err instanceof Error) return { type: err.name, message: err.message, stack: err.stack?.split("\n").slice(0, 6).join("\n") };
+  return { message: String(err) };
+}

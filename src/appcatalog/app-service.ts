@@ -1,6 +1,6 @@
 import type { NautobotClient } from "../clients/nautobot.ts";
 import type { AppEntry } from "../clients/nautobot-schemas.ts";
-import { LostOwnershipError } from "../queue/processor.ts";
+import { LostOwnershipError } from "../errors.ts";
 import { PORT_RE } from "./app-args.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { DelayedError, UnrecoverableError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
-import { ApiError, describeForUser, UserError } from "../errors.ts";
+import { ApiError, describeForUser, errorFields, UserError } from "../errors.ts";
 import { scrub } from "../logger.ts";
 import type { Message } from "../core/message.ts";
 import type { Notifier } from "../core/notifier.ts";
@@ -284,9 +284,4 @@ function failure(title: string, text: string): Message {
   return { title, state: "failure", lines: [text] };
 }
 
-/** What the operator's log gets: class, code and message, never request configs or headers. */
-export function errorFields(err: unknown): Record<string, unknown> {
-  if (err instanceof ApiError) return { type: err.name, service: err.service, status: err.status, method: err.method, path: err.path, reason: err.reason };
-  if (err instanceof Error) return { type: err.name, message: err.message, stack: err.stack?.split("\n").slice(0, 6).join("\n") };
-  return { message: String(err) };
-}
+export { errorFields };

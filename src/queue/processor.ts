@@ -1,4 +1,5 @@
 import type { JobName } from "../core/job-names.ts";
+import { LostOwnershipError, TargetLockLostError } from "../errors.ts";
 import type { Message } from "../core/message.ts";
 import type { JobArgs } from "../jobs/job-table.ts";
 import type { JobRun } from "../core/job-run.ts";
@@ -42,17 +43,4 @@ export function defineProcessor<N extends JobName, const Need extends System = n
   return p;
 }
 
-export class LostOwnershipError extends Error {
-  override name = "LostOwnershipError";
-  constructor(jobId: string) {
-    super(`job ${jobId} is no longer owned by this worker`);
-  }
-}
-
-/** The job's target lock is held by another job: remote work must not start (the attempt is retried and waits in line). */
-export class TargetLockLostError extends Error {
-  override name = "TargetLockLostError";
-  constructor(target: string) {
-    super(`the lock on ${target} is no longer held by this job`);
-  }
-}
+export { LostOwnershipError, TargetLockLostError };

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { foldEvents } from "../../src/clients/aap-progress.ts";
 import type { Job } from "../../src/clients/aap.ts";
 import type { JobEvent } from "../../src/clients/aap-schemas.ts";
-import { aapStatusLine, hostCountsLine } from "../../src/queue/processors/aap-view.ts";
+import { aapStatusLine, hostCountsLine } from "../../src/deploy/aap-view.ts";
 
 let counter = 0;
 const ev = (event: string, data: Record<string, unknown> = {}, extra: Partial<JobEvent> = {}): JobEvent =>

@@ -68,13 +68,13 @@ describe("dependency rules (docs/ARCHITECTURE.md)", () => {
   });
 
   it("core/ imports no front end, handler, job table, domain folder or composition root", () => {
-    const forbidden = ["bot", "handlers", "jobs", "alerts", "appcatalog", "cleanup", "runner", "gitops", "schedules", "create-labops", "main", "demo", "lab"];
+    const forbidden = ["bot", "handlers", "jobs", "alerts", "appcatalog", "cleanup", "runner", "gitops", "schedules", "deploy", "sync", "create-labops", "main", "demo", "lab"];
     const bad = edges.filter((e) => e.from === "core" && forbidden.includes(e.to));
     expect(bad.map((e) => `${e.file}: ${e.spec}`)).toEqual([]);
   });
 
   it("jobs/ (the job table) imports only core/, errors.ts and the domain's argument schemas; no domain folder imports it", () => {
-    const domain = ["appcatalog", "cleanup", "runner", "gitops", "schedules", "alerts"];
+    const domain = ["appcatalog", "cleanup", "runner", "gitops", "schedules", "alerts", "deploy", "sync"];
     const out = edges.filter((e) => e.from === "jobs" && !e.to.startsWith("npm:") && !["jobs", "core", "errors", ...domain].includes(e.to));
     expect(out.map((e) => `${e.file}: ${e.spec}`)).toEqual([]);
     const into = edges.filter((e) => e.to === "jobs" && domain.includes(e.from));
@@ -82,7 +82,7 @@ describe("dependency rules (docs/ARCHITECTURE.md)", () => {
   });
 
   it("domain folders never import queue/, bot/ or handlers/ (beyond the known exceptions)", () => {
-    const domain = ["appcatalog", "cleanup", "runner", "gitops", "schedules", "alerts"];
+    const domain = ["appcatalog", "cleanup", "runner", "gitops", "schedules", "alerts", "deploy", "sync"];
     const bad = [...pairs].filter((p) => {
       const [from, to] = p.split(" -> ") as [string, string];
       return domain.includes(from) && ["queue", "bot", "handlers"].includes(to) && !KNOWN.has(p);

@@ -6,9 +6,9 @@ import { requireApp, type AppEntry } from "../../appcatalog/app-catalog.ts";
 import { UserError } from "../../errors.ts";
 import { defineProcessor } from "../processor.ts";
 import type { WorkerDeps } from "../worker-deps.ts";
-import { launchOnce } from "./aap-follow.ts";
-import { aapResultLines, aapStatusLine, hostCountsLine } from "./aap-view.ts";
-import { postDeployChecks } from "./post-deploy.ts";
+import { launchOnce } from "../../deploy/aap-follow.ts";
+import { aapResultLines, aapStatusLine, hostCountsLine } from "../../deploy/aap-view.ts";
+import { postDeployChecks } from "../../deploy/post-deploy.ts";
 import { deployArgs } from "../../jobs/deploy-args.ts";
 
 /** aap.deploy: Master Deploy for one app from app_list, limited to its host; then service checks and a journal entry. */

@@ -1,7 +1,7 @@
 import { defineProcessor } from "../processor.ts";
-import { launchOnce } from "./aap-follow.ts";
-import { runAapUpdate } from "./aap-update.ts";
-import { aapResultLines, aapStatusLine } from "./aap-view.ts";
+import { launchOnce } from "../../deploy/aap-follow.ts";
+import { runAapUpdate } from "../../sync/aap-update.ts";
+import { aapResultLines, aapStatusLine } from "../../deploy/aap-view.ts";
 import { Steps } from "../../core/steps.ts";
 
 /**

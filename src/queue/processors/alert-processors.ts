@@ -10,8 +10,8 @@ import { allowsRelaunch, roleFor } from "../../core/command.ts";
 import type { LaunchRecord } from "../../core/launch-records.ts";
 import { ApiError, UserError } from "../../errors.ts";
 import { defineProcessor, type ProcessorContext } from "../processor.ts";
-import { follow } from "./aap-follow.ts";
-import { aapResultLines, aapStatusLine, hostCountsLine } from "./aap-view.ts";
+import { follow } from "../../deploy/aap-follow.ts";
+import { aapResultLines, aapStatusLine, hostCountsLine } from "../../deploy/aap-view.ts";
 
 /** What aap.relaunch persists: the intent before the POST, the new AAP job id right after it. */
 interface RelaunchState {

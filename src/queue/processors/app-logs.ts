@@ -1,6 +1,6 @@
 import type { AapClient } from "../../clients/aap.ts";
 import { defineProcessor } from "../processor.ts";
-import { aapResultLines } from "./aap-view.ts";
+import { aapResultLines } from "../../deploy/aap-view.ts";
 import { runAppAction } from "./master-deploy-action.ts";
 
 /** What the chat shows of the logs: the newest lines that fit, each shortened, as platforms cap a message's text. */

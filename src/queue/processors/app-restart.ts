@@ -1,5 +1,5 @@
 import { defineProcessor } from "../processor.ts";
-import { aapResultLines } from "./aap-view.ts";
+import { aapResultLines } from "../../deploy/aap-view.ts";
 import { runAppAction } from "./master-deploy-action.ts";
 
 /** app.restart: Master Deploy with app_action restart on the app's host (the container must exist there). */

@@ -5,8 +5,8 @@ import { deployButtonRecord } from "../../gitops/deploy-button.ts";
 import type { GitopsRuntime } from "../../gitops/gitops-runtime.ts";
 import { GITOPS_SYNC_JOB, watcherActor } from "../../gitops/gitops-watcher.ts";
 import { defineProcessor, type ProcessorContext } from "../processor.ts";
-import { runAapUpdate } from "./aap-update.ts";
-import { syncNautobotRepository } from "./nautobot-sync.ts";
+import { runAapUpdate } from "../../sync/aap-update.ts";
+import { syncNautobotRepository } from "../../sync/nautobot-sync.ts";
 import { Steps } from "../../core/steps.ts";
 import { gitopsSyncArgs } from "../../jobs/gitops-args.ts";
 

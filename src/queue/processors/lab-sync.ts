@@ -1,7 +1,7 @@
 import { UserError } from "../../errors.ts";
 import { defineProcessor } from "../processor.ts";
-import { runAapUpdate } from "./aap-update.ts";
-import { syncNautobotRepository } from "./nautobot-sync.ts";
+import { runAapUpdate } from "../../sync/aap-update.ts";
+import { syncNautobotRepository } from "../../sync/nautobot-sync.ts";
 import { Steps } from "../../core/steps.ts";
 
 const NAMES = { project: "AAP project", inventory: "AAP inventory source", nautobot: "Nautobot Git repository" } as const;

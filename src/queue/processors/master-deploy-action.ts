@@ -2,8 +2,8 @@ import { requireApp, type AppEntry } from "../../appcatalog/app-catalog.ts";
 import { UserError } from "../../errors.ts";
 import type { ProcessorContext } from "../processor.ts";
 import type { ProcessorDeps } from "../systems.ts";
-import { launchOnce, type FollowedJob } from "./aap-follow.ts";
-import { aapStatusLine, hostCountsLine } from "./aap-view.ts";
+import { launchOnce, type FollowedJob } from "../../deploy/aap-follow.ts";
+import { aapStatusLine, hostCountsLine } from "../../deploy/aap-view.ts";
 
 /** What Master Deploy does besides deploying (playbooks/master_deploy.yml's app_action). */
 export type AppAction = "restart" | "logs" | "remove";

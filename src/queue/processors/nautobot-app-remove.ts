@@ -4,7 +4,7 @@ import { requireApp, type AppEntry } from "../../appcatalog/app-catalog.ts";
 import { Steps } from "../../core/steps.ts";
 import { UserError } from "../../errors.ts";
 import { defineProcessor } from "../processor.ts";
-import { aapResultLines } from "./aap-view.ts";
+import { aapResultLines } from "../../deploy/aap-view.ts";
 import { runAppAction } from "./master-deploy-action.ts";
 
 /**

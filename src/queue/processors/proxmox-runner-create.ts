@@ -4,8 +4,8 @@ import { createLxcOnce, planRunner, startOnce, taskWait, waitUnlocked } from "..
 import { ensureRunnerVm, syncAapInventory } from "../../runner/runner-records.ts";
 import { Steps } from "../../core/steps.ts";
 import { defineProcessor, type ProcessorContext } from "../processor.ts";
-import { launchOnce } from "./aap-follow.ts";
-import { aapResultLines, aapStatusLine } from "./aap-view.ts";
+import { launchOnce } from "../../deploy/aap-follow.ts";
+import { aapResultLines, aapStatusLine } from "../../deploy/aap-view.ts";
 
 /**
  * proxmox.runner-create: a GitHub Actions runner end to end. Plan (name, node) → LXC from the template

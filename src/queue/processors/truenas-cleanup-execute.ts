@@ -6,9 +6,9 @@ import { ProgressLines } from "../../cleanup/progress-lines.ts";
 import type { Message } from "../../core/message.ts";
 import { UserError } from "../../errors.ts";
 import { defineProcessor, type ProcessorContext } from "../processor.ts";
-import { launchOnce } from "./aap-follow.ts";
-import { aapResultLines, aapStatusLine } from "./aap-view.ts";
-import { ensureSnapshot, holdDatasets, plainFolderList, type Skip } from "./truenas-cleanup-steps.ts";
+import { launchOnce } from "../../deploy/aap-follow.ts";
+import { aapResultLines, aapStatusLine } from "../../deploy/aap-view.ts";
+import { ensureSnapshot, holdDatasets, plainFolderList, type Skip } from "../../cleanup/cleanup-steps.ts";
 import type { ProcessorDeps } from "../systems.ts";
 
 type Ctx = ProcessorContext<typeof executeArgs._output, ProcessorDeps<"truenas", "aap">>;

@@ -7,8 +7,8 @@ import { ProgressLines } from "../../cleanup/progress-lines.ts";
 import { entryProblem } from "../../cleanup/share-path.ts";
 import { UserError } from "../../errors.ts";
 import { defineProcessor, type ProcessorContext } from "../processor.ts";
-import { launchOnce } from "./aap-follow.ts";
-import { aapResultLines, aapStatusLine } from "./aap-view.ts";
+import { launchOnce } from "../../deploy/aap-follow.ts";
+import { aapResultLines, aapStatusLine } from "../../deploy/aap-view.ts";
 import type { ProcessorDeps } from "../systems.ts";
 
 type Ctx = ProcessorContext<typeof restoreArgs._output, ProcessorDeps<"truenas", "aap">>;

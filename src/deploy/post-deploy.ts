@@ -1,12 +1,14 @@
-import { LostOwnershipError, type ProcessorContext } from "../processor.ts";
-import { errorFields } from "../create-worker.ts";
+import type { NautobotClient } from "../clients/nautobot.ts";
+import type { JobRun } from "../core/job-run.ts";
+import type { ServiceProbe } from "../core/service-probe.ts";
+import { errorFields, LostOwnershipError } from "../errors.ts";
 
 /**
  * After a deploy: probe the app's services recorded in Nautobot on the target host and write a journal
  * entry on that device or VM (once per job, even across retries). Failures here are reported, not fatal.
  */
 export async function postDeployChecks(
-  ctx: ProcessorContext<unknown>,
+  ctx: JobRun<unknown, { nautobot?: NautobotClient | undefined; probe?: ServiceProbe | undefined }>,
   o: { app: string; host: string; aapJobId: number; journalOnly?: boolean; failed?: boolean },
 ): Promise<string[]> {
   const { nautobot, probe } = ctx.deps;

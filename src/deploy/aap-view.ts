@@ -1,6 +1,6 @@
-import type { Job } from "../../clients/aap.ts";
-import type { JobProgress } from "../../clients/aap-progress.ts";
-import { plural } from "../../core/format.ts";
+import type { Job } from "../clients/aap.ts";
+import type { JobProgress } from "../clients/aap-progress.ts";
+import { plural } from "../core/format.ts";
 import type { FollowedJob } from "./aap-follow.ts";
 
 /** One line per AAP job state: "AAP job 42 running · play Deploy traefik · task Pull image · 3 tasks done". */

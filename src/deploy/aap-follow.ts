@@ -1,8 +1,10 @@
-import { AapIgnoredFieldsError, TERMINAL_JOB_STATUSES, type AapClient, type Job, type LaunchBody } from "../../clients/aap.ts";
-import { foldEvents, type JobProgress } from "../../clients/aap-progress.ts";
-import { ApiError, UserError } from "../../errors.ts";
-import type { ProcessorContext } from "../processor.ts";
-import { sleep } from "../../sleep.ts";
+import { AapIgnoredFieldsError, TERMINAL_JOB_STATUSES, type AapClient, type Job, type JobEvent, type LaunchBody } from "../clients/aap.ts";
+import { foldEvents, type JobProgress } from "../clients/aap-progress.ts";
+import { ApiError, UserError } from "../errors.ts";
+import type { AuditLog } from "../core/audit-log.ts";
+import type { JobRun } from "../core/job-run.ts";
+import type { LaunchRecords } from "../core/launch-records.ts";
+import { sleep } from "../sleep.ts";
 
 /** What a job persists about one AAP launch, under its own key in `state`. */
 interface LaunchState {
@@ -12,6 +14,20 @@ interface LaunchState {
   correlated?: boolean | undefined;
   jobId?: number | undefined;
 }
+
+/** Polls every followed AAP job in one request per interval (`queue/aap-job-watcher.ts`). */
+export interface JobWatcher {
+  next(jobId: number, afterCounter: number, signal: AbortSignal): Promise<{ job: Job; events: JobEvent[] }>;
+}
+
+/** What launching and following an AAP job takes from the worker: AAP (absent: not configured), its watcher, the launch records, the audit. */
+export interface FollowDeps {
+  aap?: AapClient | undefined;
+  aapWatcher?: JobWatcher | undefined;
+  launches: LaunchRecords;
+  audit: AuditLog;
+}
+type Ctx = JobRun<unknown, FollowDeps>;
 
 export interface FollowedJob {
   job: Job;
@@ -49,7 +65,7 @@ const PROMPTS: Record<string, string> = {
  * AAP by correlation and relaunches only if AAP shows none. If AAP cannot be asked, the job fails
  * closed (retried later), never relaunched blindly. Ownership is checked before the POST.
  */
-export async function launchOnce(ctx: ProcessorContext<unknown>, o: LaunchOnceOptions): Promise<FollowedJob> {
+export async function launchOnce(ctx: Ctx, o: LaunchOnceOptions): Promise<FollowedJob> {
   const saved = ctx.state[o.key] as LaunchState | undefined;
   let jobId = saved?.jobId;
   let reattached = jobId !== undefined;
@@ -100,7 +116,7 @@ export async function launchOnce(ctx: ProcessorContext<unknown>, o: LaunchOnceOp
  * Remembers that labops launched `jobId` and for which command, so an alert on it knows what it may offer
  * (see LaunchRecords). Best effort: without the record the alert offers no relaunch, which is the safe side.
  */
-async function recordLaunch(ctx: ProcessorContext<unknown>, jobId: number, template: string, intent: LaunchState): Promise<void> {
+async function recordLaunch(ctx: Ctx, jobId: number, template: string, intent: LaunchState): Promise<void> {
   const { payload } = ctx;
   await ctx.deps.launches.save(jobId, {
     labopsJob: ctx.jobId, command: payload.command, args: payload.args, template,
@@ -143,7 +159,7 @@ async function findByCorrelation(aap: AapClient, templateId: number, saved: Laun
 }
 
 /** Polls AAP job `jobId` to its end (events folded, tail on failure); used by launchOnce and by re-attaching jobs such as aap.relaunch. */
-export async function follow(ctx: ProcessorContext<unknown>, o: LaunchOnceOptions, jobId: number): Promise<Omit<FollowedJob, "reattached">> {
+export async function follow(ctx: Ctx, o: LaunchOnceOptions, jobId: number): Promise<Omit<FollowedJob, "reattached">> {
   let progress: JobProgress | undefined;
   const deadline = Date.now() + o.timeoutMs;
   let terminalPolls = 0;

@@ -1,6 +1,8 @@
-import { TERMINAL_JOB_STATUSES, type AapClient, type UnifiedJob } from "../../clients/aap.ts";
-import type { ProcessorContext } from "../processor.ts";
-import { sleep } from "../../sleep.ts";
+import { TERMINAL_JOB_STATUSES, type AapClient, type UnifiedJob } from "../clients/aap.ts";
+import type { Config } from "../config.ts";
+import type { AuditLog } from "../core/audit-log.ts";
+import type { JobRun } from "../core/job-run.ts";
+import { sleep } from "../sleep.ts";
 
 export type UpdateKind = "project" | "inventory";
 
@@ -9,7 +11,7 @@ export type UpdateKind = "project" | "inventory";
  * right after the POST; a retry re-attaches to it instead of starting another.
  */
 export async function runAapUpdate(
-  ctx: ProcessorContext<unknown>,
+  ctx: JobRun<unknown, { config: Config; audit: AuditLog }>,
   aap: AapClient,
   kind: UpdateKind,
   name: string,

@@ -3,19 +3,19 @@
  * non-idempotent call and the outcome after it, so a retry (or a worker taking over after a crash) checks
  * what already happened and re-attaches instead of repeating. Paths are re-validated before every call.
  */
-import { TrueNasCallError, type TrueNasClient } from "../../clients/truenas.ts";
-import type { CleanupSettings } from "../../cleanup/cleanup-settings.ts";
-import type { ExecuteArgs } from "../../cleanup/cleanup-plan.ts";
-import { heldDatasetId } from "../../cleanup/holding.ts";
-import { checkShare } from "../../cleanup/list-candidates.ts";
-import type { ProgressLines } from "../../cleanup/progress-lines.ts";
-import { recheckFolders } from "../../cleanup/revalidate.ts";
-import { isWithin } from "../../cleanup/share-path.ts";
-import { UserError } from "../../errors.ts";
-import type { ProcessorContext } from "../processor.ts";
-import type { ProcessorDeps } from "../systems.ts";
+import { TrueNasCallError, type TrueNasClient } from "../clients/truenas.ts";
+import type { CleanupSettings } from "./cleanup-settings.ts";
+import type { ExecuteArgs } from "./cleanup-plan.ts";
+import { heldDatasetId } from "./holding.ts";
+import { checkShare } from "./list-candidates.ts";
+import type { ProgressLines } from "./progress-lines.ts";
+import { recheckFolders } from "./revalidate.ts";
+import { isWithin } from "./share-path.ts";
+import { UserError } from "../errors.ts";
+import type { AuditLog } from "../core/audit-log.ts";
+import type { JobRun } from "../core/job-run.ts";
 
-type Ctx = ProcessorContext<ExecuteArgs, ProcessorDeps<"truenas", "aap">>;
+type Ctx = JobRun<ExecuteArgs, { truenas: TrueNasClient; audit: AuditLog }>;
 export interface Skip { name: string; reason: string }
 interface SnapshotState { name: string; intentAt: number; done?: boolean | undefined }
 interface RenameState { from: string; to: string; done?: boolean | undefined }

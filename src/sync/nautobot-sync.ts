@@ -1,12 +1,15 @@
-import type { JobOutcome } from "../../clients/nautobot.ts";
-import { UserError } from "../../errors.ts";
-import type { ProcessorContext } from "../processor.ts";
+import type { JobOutcome } from "../clients/nautobot.ts";
+import { UserError } from "../errors.ts";
+import type { NautobotClient } from "../clients/nautobot.ts";
+import type { Config } from "../config.ts";
+import type { AuditLog } from "../core/audit-log.ts";
+import type { JobRun } from "../core/job-run.ts";
 
 /**
  * Syncs Nautobot's Git repository once (the JobResult id is saved before waiting; a retry re-attaches)
  * and waits for it. A sync can end SUCCESS while logging a bad file: those log errors are returned.
  */
-export async function syncNautobotRepository(ctx: ProcessorContext<unknown>, onPoll?: (status: string) => void): Promise<JobOutcome & { repository: string }> {
+export async function syncNautobotRepository(ctx: JobRun<unknown, { nautobot?: NautobotClient | undefined; config: Config; audit: AuditLog }>, onPoll?: (status: string) => void): Promise<JobOutcome & { repository: string }> {
   const nautobot = ctx.deps.nautobot;
   if (!nautobot) throw new UserError("nautobot_not_configured", "Nautobot is not configured (set NAUTOBOT_URL and NAUTOBOT_TOKEN).");
   const name = ctx.deps.config.nautobotSettings.gitRepository;
