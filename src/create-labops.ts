@@ -5,7 +5,7 @@ import { AapClient } from "./clients/aap.ts";
 import { GitHubClient } from "./clients/github.ts";
 import { NautobotClient } from "./clients/nautobot.ts";
 import { ProxmoxClient } from "./clients/proxmox.ts";
-import { TrueNasClient } from "./clients/truenas.ts";
+import { TrueNasClient } from "./clients/truenas/truenas-client.ts";
 import { PLATFORM_GRANTS, type Config } from "./config.ts";
 import { ActionStore } from "./core/action-store.ts";
 import { FileCatalog, NautobotCatalog, type AppCatalog } from "./appcatalog/app-catalog.ts";

@@ -3,7 +3,7 @@
  * non-idempotent call and the outcome after it, so a retry (or a worker taking over after a crash) checks
  * what already happened and re-attaches instead of repeating. Paths are re-validated before every call.
  */
-import { TrueNasCallError, type TrueNasClient } from "../clients/truenas.ts";
+import { TrueNasCallError, type TrueNasClient } from "../clients/truenas/truenas-client.ts";
 import type { CleanupSettings } from "./cleanup-settings.ts";
 import type { ExecuteArgs } from "./cleanup-plan.ts";
 import { heldDatasetId } from "./holding.ts";

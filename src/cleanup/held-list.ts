@@ -1,4 +1,4 @@
-import type { TrueNasClient } from "../clients/truenas.ts";
+import type { TrueNasClient } from "../clients/truenas/truenas-client.ts";
 import type { CleanupSettings } from "./cleanup-settings.ts";
 import { parseHeldId, type HeldName } from "./holding.ts";
 

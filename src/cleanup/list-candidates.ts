@@ -1,4 +1,4 @@
-import type { DirEntry, TrueNasClient } from "../clients/truenas.ts";
+import type { DirEntry, TrueNasClient } from "../clients/truenas/truenas-client.ts";
 import { UserError } from "../errors.ts";
 import type { CleanupSettings } from "./cleanup-settings.ts";
 import { formatAge } from "./cleanup-view.ts";

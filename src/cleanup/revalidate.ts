@@ -1,4 +1,4 @@
-import type { TrueNasClient } from "../clients/truenas.ts";
+import type { TrueNasClient } from "../clients/truenas/truenas-client.ts";
 import type { CleanupSettings } from "./cleanup-settings.ts";
 import { folderNameProblem } from "./folder-name.ts";
 import { checkShare } from "./list-candidates.ts";

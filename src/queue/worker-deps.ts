@@ -4,7 +4,7 @@ import type { AapJobWatcher } from "./aap-job-watcher.ts";
 import type { GitHubClient } from "../clients/github.ts";
 import type { NautobotClient } from "../clients/nautobot.ts";
 import type { ProxmoxClient } from "../clients/proxmox.ts";
-import type { TrueNasClient } from "../clients/truenas.ts";
+import type { TrueNasClient } from "../clients/truenas/truenas-client.ts";
 import type { Config } from "../config.ts";
 import type { Notifier } from "../core/notifier.ts";
 import type { JobFailure } from "../core/job-run.ts";

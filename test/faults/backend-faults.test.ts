@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AapClient } from "../../src/clients/aap.ts";
 import { NautobotClient } from "../../src/clients/nautobot.ts";
 import { ProxmoxClient } from "../../src/clients/proxmox.ts";
-import { TrueNasClient } from "../../src/clients/truenas.ts";
+import { TrueNasClient } from "../../src/clients/truenas/truenas-client.ts";
 import { renderText, type Message } from "../../src/core/message.ts";
 import { createHarness, type Harness } from "../helpers/harness.ts";
 

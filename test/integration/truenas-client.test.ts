@@ -1,6 +1,6 @@
 import { createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { TrueNasCallError, TrueNasClient } from "../../src/clients/truenas.ts";
+import { TrueNasCallError, TrueNasClient } from "../../src/clients/truenas/truenas-client.ts";
 import { ApiError, ConfigError, UserError } from "../../src/errors.ts";
 import { FakeTrueNas, SEED_APPS, SEED_OCP } from "../../lab/truenas/fake-truenas.ts";
 import { LAB_SHARE } from "../../lab/homelab.ts";
