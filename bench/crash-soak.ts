@@ -8,7 +8,7 @@
  */
 import { execSync } from "node:child_process";
 import { Redis } from "ioredis";
-import { SEED_OCP } from "../lab/truenas/fake-truenas.ts";
+import { SEED_OCP } from "../lab/truenas/zfs-seed.ts";
 import { CrashLab, type CrashLabOptions, type WorkerChild } from "../test/helpers/crash-harness.ts";
 import { REDIS_URL } from "../test/helpers/harness.ts";
 

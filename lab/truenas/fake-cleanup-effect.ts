@@ -4,7 +4,7 @@
  * a bad request fails the job with nothing touched, as the real play would; it never uses labops' own checks.
  */
 import type { FakeAapFailure, PlaybookEffect } from "../aap/fake-aap.ts";
-import type { FakeZfs } from "./fake-truenas.ts";
+import type { FakeZfs } from "./fake-zfs.ts";
 
 const SAFE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const DEFAULT_PATTERN = "^ocp-[a-z0-9]+(-[a-z0-9]+)*-[0-9]{4}-[0-9]{2}-[0-9]{2}$";

@@ -1,6 +1,7 @@
 import WebSocket from "ws";
 import { afterEach, describe, expect, it } from "vitest";
-import { FakeTrueNas, OCP_FOLDER_PATTERN, SEED_OCP } from "../../lab/truenas/fake-truenas.ts";
+import { FakeTrueNas } from "../../lab/truenas/fake-truenas.ts";
+import { OCP_FOLDER_PATTERN, SEED_OCP } from "../../lab/truenas/zfs-seed.ts";
 import { Job } from "../../src/clients/truenas/truenas-schemas.ts";
 import { LAB_SHARE } from "../../lab/homelab.ts";
 import { upstreamJson } from "../helpers/upstream.ts";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderText } from "../../src/core/message.ts";
-import { SEED_OCP } from "../../lab/truenas/fake-truenas.ts";
+import { SEED_OCP } from "../../lab/truenas/zfs-seed.ts";
 import { CrashLab, type Arrival, type WorkerChild } from "../helpers/crash-harness.ts";
 
 /**

@@ -18,7 +18,7 @@ import { isFinalState, type Message } from "../../src/core/message.ts";
 import { createLabops, type Labops } from "../../src/create-labops.ts";
 import { createLab, type Lab, type LabOptions } from "../../lab/create-lab.ts";
 import type { FakeRequest } from "../../lab/fake-http.ts";
-import { seedZfs } from "../../lab/truenas/fake-truenas.ts";
+import { seedZfs } from "../../lab/truenas/zfs-seed.ts";
 import { createLogger } from "../../src/logger.ts";
 import type { ChildEvent, ChildOptions } from "../crash/worker-child.ts";
 import { LogCapture, REDIS_URL } from "./harness.ts";

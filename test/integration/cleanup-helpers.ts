@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { Actor } from "../../src/core/actor.ts";
 import { dispatchAction, type ActionOutcome } from "../../src/core/dispatch.ts";
 import type { Message } from "../../src/core/message.ts";
-import { seedZfs, type FakeZfs, type FsNode } from "../../lab/truenas/fake-truenas.ts";
+import type { FakeZfs, FsNode } from "../../lab/truenas/fake-zfs.ts";
+import { seedZfs } from "../../lab/truenas/zfs-seed.ts";
 import type { Harness } from "../helpers/harness.ts";
 
 export const SHARE = "/mnt/Media/docker-media";

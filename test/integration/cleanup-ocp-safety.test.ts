@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { actorKey } from "../../src/core/actor.ts";
 import { renderText } from "../../src/core/message.ts";
-import { SEED_OCP } from "../../lab/truenas/fake-truenas.ts";
+import { SEED_OCP } from "../../lab/truenas/zfs-seed.ts";
 import { createHarness, type Harness } from "../helpers/harness.ts";
 import { ESCAPE_CORPUS } from "../unit/cleanup-escape-corpus.ts";
 import { button, click, exists, fsImage, mutatingCalls, reseed, runPreview, SHARE, swapForSymlink } from "./cleanup-helpers.ts";

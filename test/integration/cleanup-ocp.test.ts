@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderText } from "../../src/core/message.ts";
-import { SEED_APPS, SEED_OCP } from "../../lab/truenas/fake-truenas.ts";
+import { SEED_APPS, SEED_OCP } from "../../lab/truenas/zfs-seed.ts";
 import { createHarness, type Harness } from "../helpers/harness.ts";
 import { button, click, exists, mutatingCalls, runPreview, SHARE, slackAdmin, slackNobody } from "./cleanup-helpers.ts";
 

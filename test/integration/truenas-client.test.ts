@@ -2,7 +2,8 @@ import { createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { TrueNasCallError, TrueNasClient } from "../../src/clients/truenas/truenas-client.ts";
 import { ApiError, ConfigError, UserError } from "../../src/errors.ts";
-import { FakeTrueNas, SEED_APPS, SEED_OCP } from "../../lab/truenas/fake-truenas.ts";
+import { FakeTrueNas } from "../../lab/truenas/fake-truenas.ts";
+import { SEED_APPS, SEED_OCP } from "../../lab/truenas/zfs-seed.ts";
 import { LAB_SHARE } from "../../lab/homelab.ts";
 
 const SHARE = LAB_SHARE.mountpoint;

@@ -5,7 +5,7 @@ import type { Actor, ChannelRef } from "../../src/core/actor.ts";
 import { dispatchAction } from "../../src/core/dispatch.ts";
 import { renderText, type Message } from "../../src/core/message.ts";
 import { HttpServer } from "../../src/http/http-server.ts";
-import { SEED_OCP } from "../../lab/truenas/fake-truenas.ts";
+import { SEED_OCP } from "../../lab/truenas/zfs-seed.ts";
 import { createLogger } from "../../src/logger.ts";
 import { createHarness, type Harness } from "../helpers/harness.ts";
 import { waitUntil } from "../helpers/fault-timing.ts";
