@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { parseEnv } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { MUTE_SCOPE } from "./alerts/mutes.ts";
+import { MUTE_SCOPE } from "./mute-scope.ts";
 import { PLATFORMS } from "./core/actor.ts";
 import type { GrantLookup } from "./core/permissions.ts";
 import { closeMatches } from "./suggest.ts";

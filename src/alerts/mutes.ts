@@ -1,8 +1,8 @@
 import type { Role } from "../core/actor.ts";
+import { MUTE_SCOPE } from "../mute-scope.ts";
 import { previousRun } from "../schedules/cron.ts";
 
-/** A mute scope as `/alerts mute` takes it: an app, a host, or a template (an AAP job template, or `gitops`). */
-export const MUTE_SCOPE = /^(app|host|template):[A-Za-z0-9][A-Za-z0-9 ._:@/-]{0,99}$/;
+export { MUTE_SCOPE };
 
 /** A maintenance window from the settings (`alerts.maintenance`): `scope` is silenced for `duration` ms from each `cron` occurrence. */
 export interface MaintenanceWindow {
