@@ -1,4 +1,5 @@
 import { STATE_ICONS, type Message, type MessageState } from "../../core/message.ts";
+import { STEP_ICONS, type Step } from "../../core/steps.ts";
 import type { ButtonContext } from "./button-context.ts";
 
 /** Mattermost's limits: a post's message is at most 16383 characters (server 5.0+); labops keeps well inside. */
@@ -40,12 +41,12 @@ export interface RenderOptions {
 }
 
 /**
- * Renders a labops Message as a Mattermost post: a markdown message (title, lines, link) and one attachment
+ * Renders a labops Message as a Mattermost post: a markdown message (title, steps, lines, link) and one attachment
  * with the fields, the footer and the buttons. No text can mention anyone: `@` is followed by a zero-width
  * joiner, so `@channel` in an app name or an error pages nobody.
  */
 export function renderPost(msg: Message, opts: RenderOptions): MattermostPostBody {
-  const parts = [`#### ${STATE_ICONS[msg.state]} ${inline(msg.title)}`, ...renderLines(msg.lines ?? [])];
+  const parts = [`#### ${STATE_ICONS[msg.state]} ${inline(msg.title)}`, ...(msg.steps ?? []).map(renderStep), ...renderLines(msg.lines ?? [])];
   if (msg.link) parts.push(`🔗 [${inline(msg.link.label).replace(/[[\]]/g, "")}](${safeUrl(msg.link.url)})`);
   const message = cut(parts.join("\n"), LIMITS.message);
   const attachment: MattermostAttachment = { fallback: cut(`${STATE_ICONS[msg.state]} ${noMention(msg.title)}`, 300), color: STATE_COLOURS[msg.state] };
@@ -74,6 +75,11 @@ export function renderText(msg: Message): string {
   return renderPost({ ...msg, buttons: undefined }, { actionsUrl: "", context: () => ({ a: "", s: "" }) }).message
     + (msg.fields?.length ? `\n${msg.fields.map((f) => `**${noMention(f.label)}:** ${inline(f.value)}`).join("\n")}` : "")
     + (msg.footer ? `\n_${noMention(msg.footer)}_` : "");
+}
+
+/** One step: its icon, the label in bold, the detail; no mention either. */
+function renderStep(st: Step): string {
+  return `${STEP_ICONS[st.state]} **${noMention(st.label).replace(/\*/g, "")}**${st.detail ? ` — ${inline(st.detail)}` : ""}`;
 }
 
 /** Markdown-light → Mattermost markdown: `*bold*` becomes `**bold**` outside code spans; indented runs (command output) become a code block. */
