@@ -6,7 +6,10 @@ import { aapGuard, registerRoutes } from "./routes.ts";
 import { createAapState, type AapState } from "./state.ts";
 import { productHeaders } from "./ping.ts";
 import { syncTpl } from "./template-writes.ts";
+import { addWorkflow, type FakeWorkflowSpec } from "./workflow-seed.ts";
+import { endApproval } from "./workflows.ts";
 
+export type { FakeWorkflowSpec } from "./workflow-seed.ts";
 export type { FakeAapFailure, FakeAapJobView, FakeAapLaunch, FakeAapOptions, FakeAapTemplatePatch, FakeHostVars, PlaybookEffect } from "./options.ts";
 
 /**
@@ -101,10 +104,61 @@ export class FakeAap {
     this.#s.failNext.set(templateName, queue);
   }
 
+  /** Adds a workflow job template (job nodes by template name, approval nodes with their timeout in seconds); returns its id. */
+  addWorkflow(spec: FakeWorkflowSpec): number {
+    return addWorkflow(this.#s, spec).id;
+  }
+
+  /** Accepts `token` for a user who may read everything but not approve, deny or launch workflows. */
+  addReadOnlyToken(token: string): void {
+    this.#s.tokens.add(token);
+    this.#s.wf.readOnlyTokens.add(token);
+  }
+
+  /** What a test can read about a workflow job and its approvals. */
+  workflowJob(id: number): FakeWorkflowJobView | undefined {
+    const j = this.#s.wf.jobs.get(id);
+    if (!j) return undefined;
+    return {
+      id: j.id, name: String(j.wft.fields.name), status: j.status, extraVars: { ...j.extraVars }, limit: j.limit,
+      nodes: j.nodes.map((n) => ({ identifier: n.spec.identifier, jobId: n.jobId, doNotRun: n.doNotRun })),
+    };
+  }
+
+  /** Every workflow approval, oldest first. */
+  approvals(): FakeApprovalView[] {
+    return [...this.#s.wf.approvals.values()].map((a) => ({ id: a.id, name: a.name, workflowJob: a.wfJob.id, status: a.status, timedOut: a.timedOut, decidedBy: a.decidedBy }));
+  }
+
+  /** Decides an approval as someone in AAP's own UI would (not through labops). */
+  decideInAap(id: number, approve: boolean): void {
+    const a = this.#s.wf.approvals.get(id);
+    if (!a || a.status !== "pending") throw new Error(`approval ${id} is not pending`);
+    endApproval(this.#s, a, approve ? "successful" : "failed", "admin");
+  }
+
   patchTemplate(name: string, patch: FakeAapTemplatePatch): void {
     const t = this.#s.templates.find((x) => x.name === name);
     if (!t) throw new Error(`no template ${name}`);
     for (const [k, v] of Object.entries(patch)) if (v !== undefined) t.fields[k] = v;
     syncTpl(t);
   }
+}
+
+export interface FakeWorkflowJobView {
+  id: number;
+  name: string;
+  status: string;
+  extraVars: Record<string, unknown>;
+  limit: string;
+  nodes: { identifier: string; jobId: number | undefined; doNotRun: boolean }[];
+}
+
+export interface FakeApprovalView {
+  id: number;
+  name: string;
+  workflowJob: number;
+  status: string;
+  timedOut: boolean;
+  decidedBy: string | undefined;
 }

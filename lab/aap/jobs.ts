@@ -70,7 +70,8 @@ export function relaunchJob(s: AapState, j: JobRec, req: FakeRequest): FakeRespo
   return { status: 201, headers: { location: `${s.p}jobs/${job.id}/` }, body: { ...jobBody(s, job), job: job.id } };
 }
 
-function createJob(s: AapState, t: Tpl, o: { extraVars: Obj; limit: string; jobType: "run" | "check"; launchType: JobRec["launchType"] }): JobRec {
+/** Creates and starts a job of `t` (a launch, a relaunch, or a workflow's job node). */
+export function createJob(s: AapState, t: Tpl, o: { extraVars: Obj; limit: string; jobType: "run" | "check"; launchType: JobRec["launchType"] }): JobRec {
   const now = new Date();
   // An inventory source with update_on_launch refreshes the inventory before the job runs.
   if (s.inventorySource && recsOf(s, "inventory_sources").some((r) => r.fields.inventory === t.inventory && r.fields.update_on_launch === true)) {

@@ -44,7 +44,9 @@ export interface JobRec {
   jobType: "run" | "check";
   limit: string;
   extraVars: Obj;
-  launchType: "manual" | "relaunch";
+  launchType: "manual" | "relaunch" | "workflow";
+  /** The workflow job that spawned it (a job node). */
+  workflowJob?: number | undefined;
   status: string;
   created: Date;
   modified: Date;

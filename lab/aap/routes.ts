@@ -11,6 +11,7 @@ import { registerObjectRoutes } from "./object-routes.ts";
 import { apiRootBody, isPublicPath, pingBody, versionRootBody } from "./ping.ts";
 import { startUpdate, updateBody } from "./syncs.ts";
 import { gatewayGuard } from "./gateway.ts";
+import { registerWorkflowRoutes } from "./workflow-routes.ts";
 
 /** The controller's auth and URL rules: APPEND_SLASH redirects first, then the Bearer token. */
 export function aapGuard(s: AapState, req: FakeRequest): FakeResponse | undefined {
@@ -48,6 +49,7 @@ export function registerRoutes(s: AapState): void {
   h.route("GET", `${p}ping/`, () => ({ status: 200, body: pingBody(s) }));
 
   registerObjectRoutes(s);
+  registerWorkflowRoutes(s);
   h.route("GET", `${p}job_templates/:id/launch/`, (_r, a) => {
     const t = byId(s.templates, a.id);
     return t ? { status: 200, body: launchInfo(s, t) } : notFound;

@@ -3,10 +3,12 @@ import { LAB_HOSTS, LAB_TOKENS } from "../homelab.ts";
 import type { FakeAapFailure, FakeAapLaunch, FakeAapOptions, FakeHostVars, PlaybookEffect } from "./options.ts";
 import type { JobRec, Rec, Tpl, UpdateRec } from "./records.ts";
 import { seedController, seedHomelab } from "./seed.ts";
+import { seedWorkflows } from "./workflow-seed.ts";
 import { seededHostVars } from "./hostvars.ts";
 import { normalizePrefix } from "./format.ts";
 import { DEFAULT_PRODUCT, type AapProduct } from "./ping.ts";
 import { FakeDockerHosts } from "../docker/fake-docker.ts";
+import type { WorkflowState } from "./workflow-records.ts";
 
 /** Everything a fake AAP controller holds; the route, job and serializer modules share it. */
 export interface AapState {
@@ -37,6 +39,8 @@ export interface AapState {
   readonly roleUsers: Map<number, number[]>;
   readonly jobs: Map<number, JobRec>;
   readonly updates: Map<number, UpdateRec>;
+  /** Workflow job templates, workflow jobs and approvals. */
+  readonly wf: WorkflowState;
   readonly launches: FakeAapLaunch[];
   /** Most jobs of one template and app (`extra_vars.app`) that were running at once, by `template|app`. */
   readonly concurrent: Map<string, number>;
@@ -75,6 +79,7 @@ export function createAapState(opts: FakeAapOptions): AapState {
     roleUsers: new Map(),
     jobs: new Map(),
     updates: new Map(),
+    wf: { templates: [], jobs: new Map(), approvals: new Map(), nextNodeId: 1, readOnlyTokens: new Set() },
     launches: [],
     concurrent: new Map(),
     timers: new Set(),
@@ -85,7 +90,10 @@ export function createAapState(opts: FakeAapOptions): AapState {
     url: "",
   };
   seedController(s);
-  if (!opts.empty) seedHomelab(s);
+  if (!opts.empty) {
+    seedHomelab(s);
+    seedWorkflows(s);
+  }
   return s;
 }
 

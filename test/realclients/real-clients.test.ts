@@ -32,6 +32,7 @@ describe.concurrent("real clients against the simulated lab", () => {
       "ping and version", "organization create", "organization list", "credential type create", "credential create",
       "credential secret reads back as $encrypted$", "project create", "project update", "inventory create", "inventory source create",
       "inventory source update", "job template create", "job launch", "job wait", "notification template create", "job list",
+      "workflow launch", "workflow approval approve", "workflow node wait",
     ]);
   }, 240_000);
 
