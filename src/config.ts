@@ -244,6 +244,24 @@ const fileSchema = z.strictObject({
       maxPerChannel: z.number().int().min(1).max(500).default(50),
     })
     .prefault({}),
+  approvals: z
+    .strictObject({
+      /** Poll AAP's pending workflow approvals (one request per interval) and post each with Approve / Deny. */
+      enabled: z.boolean().default(true),
+      pollInterval: duration.prefault("30s"),
+      /** Where approval messages go, `platform:channel` (default: every alert channel). */
+      channels: z.array(z.string().regex(/^(slack|discord|mattermost|terminal):\S+$/, "must look like slack:C0123 or discord:123")).default([]),
+      /** The role that may approve or deny, unless the workflow names its own. */
+      role: role.default("operator"),
+      /** Per workflow job template name: a stricter role, and/or only these people (`slack:U0123`, `discord:1234`), who also need the role. */
+      workflows: z
+        .record(z.string().min(1), z.strictObject({
+          role: role.optional(),
+          approvers: z.array(z.string().regex(/^(slack|discord|mattermost|terminal):\S+$/, "must look like slack:U0123 or discord:1234")).default([]),
+        }))
+        .default({}),
+    })
+    .prefault({}),
   alerts: z
     .strictObject({
       /** Maintenance windows: alerts of `scope` are silenced for `duration` from each `cron` occurrence in `tz`. */
@@ -309,6 +327,7 @@ export interface Config {
   /** GitHub, for removing runners (GITHUB_RUNNER_URL and GITHUB_TOKEN). */
   github?: { url: string; token: string; scope: { org: string } | { owner: string; repo: string } } | undefined;
   alerts: { pollIntervalMs: number } & FileConfig["alerts"];
+  approvals: FileConfig["approvals"];
   gitops: FileConfig["gitops"];
   schedules: FileConfig["schedules"];
   permissions: FileConfig["permissions"];
@@ -414,6 +433,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     github: hasGithub ? { ...githubApi(v.GITHUB_RUNNER_URL!, v.GITHUB_API_URL), token: v.GITHUB_TOKEN! } : undefined,
     alerts: { pollIntervalMs: v.ALERT_POLL_INTERVAL, ...file.alerts },
     gitops: file.gitops,
+    approvals: file.approvals,
     schedules: file.schedules,
     permissions: file.permissions,
     limits: file.limits,

@@ -48,6 +48,9 @@ import type { Worker } from "bullmq";
 import { VersionStore } from "./core/version-store.ts";
 import { VersionDetector } from "./versions/version-detector.ts";
 import type { WorkerDeps } from "./queue/worker-deps.ts";
+import { ApprovalPoller } from "./approvals/approval-poller.ts";
+import { ApprovalStore } from "./approvals/approval-store.ts";
+import { approvalChannels } from "./approvals/approval-channels.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
 
@@ -87,6 +90,8 @@ export interface Labops {
   ready(timeoutMs?: number): Promise<boolean>;
   /** Whether the worker's Redis connection is up; undefined when this process runs no worker. */
   workerConnected(): boolean | undefined;
+  /** Posts AAP's pending workflow approvals with Approve / Deny; started with the worker (undefined without AAP or with approvals.enabled false). */
+  approvals?: ApprovalPoller | undefined;
   /** Starts the worker (for role all|worker). */
   startWorker(): LabopsWorker;
   close(): Promise<void>;
@@ -200,8 +205,14 @@ export function createLabops(opts: LabopsOptions): Labops {
       ? new AapJobWatcher(clients.aap, { intervalMs: config.aapSettings.pollInterval, eventBudget: config.aapSettings.eventsPerPoll, log })
       : undefined,
   };
+  const approvals = clients.aap && config.approvals.enabled
+    ? new ApprovalPoller({
+        aap: clients.aap, store: new ApprovalStore(producer, prefix), actions, notifier: notifiers, launches: workerDeps.launches, config, log,
+        channels: approvalChannels(config, opts.alertChannels ?? alertChannels(config)), intervalMs: config.approvals.pollInterval,
+      })
+    : undefined;
   const labops: Labops = {
-    config, log, ack, queue, notifiers, clients, catalog, lookups, workerDeps, metrics, redis: producer, versions, versionDetector,
+    config, log, ack, queue, notifiers, clients, catalog, lookups, workerDeps, metrics, redis: producer, versions, versionDetector, approvals,
     async ready(timeoutMs = 5_000) {
       if (producer.status === "ready") return true;
       return new Promise<boolean>((resolve) => {
@@ -220,11 +231,13 @@ export function createLabops(opts: LabopsOptions): Labops {
       timerWorker = createTimerWorker({ connection: workerRedis, prefix, log, handlers: timerHandlers({ ack, worker: workerDeps }) });
       if (gitops) void upsertWatcherTimer(timers, gitops).catch((err) => log.warn({ err: String(err) }, "gitops watcher schedule not set; retried at the next start"));
       versionDetector.start(); // in the background: nothing waits on it
+      approvals?.start();
       return labops.worker;
     },
     async close() {
       lookups.stop();
       await versionDetector.stop();
+      await approvals?.stop();
       await labops.worker?.close();
       await timerWorker?.close();
       workerDeps.aapWatcher?.stop();

@@ -29,6 +29,19 @@ import {
   type UnifiedJob,
 } from "./aap-schemas.ts";
 
+import {
+  WorkflowApprovalSchema,
+  WorkflowJobNodeSchema,
+  WorkflowJobSchema,
+  WorkflowJobTemplateSchema,
+  WorkflowLaunchResponseSchema,
+  type WorkflowApproval,
+  type WorkflowJob,
+  type WorkflowJobNode,
+  type WorkflowJobTemplate,
+} from "./aap-workflow-schemas.ts";
+
+export type { WorkflowApproval, WorkflowJob, WorkflowJobNode, WorkflowJobTemplate };
 export type { InventorySource, Job, JobEvent, JobListItem, JobTemplate, LaunchRequirements, Project, UnifiedJob };
 
 export interface AapClientOptions {
@@ -242,6 +255,64 @@ export class AapClient {
     const v = aapVersion(header("x-api-product-name") ?? "AWX", version, this.#apiPath);
     this.#gatewayUi = v.gateway;
     return v.version;
+  }
+
+  /** GET workflow_job_templates/?name=: the one workflow job template with this exact name. */
+  findWorkflowJobTemplate(name: string, o: Opts = {}): Promise<WorkflowJobTemplate> {
+    return this.#findOne("workflow_job_templates/", name, WorkflowJobTemplateSchema, "workflow job template", "aap_workflow", o);
+  }
+
+  /**
+   * POST workflow_job_templates/{id}/launch/ (201): starts a workflow job. NOT idempotent: never retried.
+   * A non-empty `ignored_fields` throws AapIgnoredFieldsError (carrying the workflow job's id).
+   */
+  async launchWorkflow(templateId: number, body: Pick<LaunchBody, "extra_vars" | "limit">, o: Opts = {}): Promise<{ workflowJobId: number; job: WorkflowJob }> {
+    const res = await this.#api.call(
+      { method: "POST", path: `workflow_job_templates/${templateId}/launch/`, data: stripUndefined(body), signal: o.signal },
+      WorkflowLaunchResponseSchema,
+    );
+    const { workflow_job: id, ignored_fields: ignored, ...job } = res;
+    if (Object.keys(ignored).length > 0) throw new AapIgnoredFieldsError(id, ignored, ignoredMessage(res.name, id, ignored));
+    return { workflowJobId: id, job };
+  }
+
+  /** GET workflow_jobs/{id}/. */
+  getWorkflowJob(id: number, o: Opts = {}): Promise<WorkflowJob> {
+    return this.#api.call({ method: "GET", path: `workflow_jobs/${id}/`, signal: o.signal }, WorkflowJobSchema);
+  }
+
+  /** GET workflow_jobs/{id}/workflow_nodes/: each node, what it spawned and its edges. */
+  workflowJobNodes(id: number, o: Opts = {}): Promise<WorkflowJobNode[]> {
+    return this.#list(`workflow_jobs/${id}/workflow_nodes/`, {}, WorkflowJobNodeSchema, o.signal);
+  }
+
+  /** GET workflow_approvals/ with filters, e.g. `{status: "pending"}` (every pending approval in one request) or `{id__in: "1,2"}`. */
+  listWorkflowApprovals(filter: Record<string, string | number>, o: Opts = {}): Promise<WorkflowApproval[]> {
+    return this.#list("workflow_approvals/", { order_by: "id", ...filter }, WorkflowApprovalSchema, o.signal);
+  }
+
+  /** GET workflow_approvals/{id}/. */
+  getWorkflowApproval(id: number, o: Opts = {}): Promise<WorkflowApproval> {
+    return this.#api.call({ method: "GET", path: `workflow_approvals/${id}/`, signal: o.signal }, WorkflowApprovalSchema);
+  }
+
+  /**
+   * POST workflow_approvals/{id}/approve/ or deny/ (204). "no-longer-pending" when AAP answers 400 (it was
+   * decided or timed out meanwhile); a 403 (the token's user may not approve this workflow) throws ApiError.
+   */
+  async decideApproval(id: number, decision: "approve" | "deny", o: Opts = {}): Promise<"done" | "no-longer-pending"> {
+    try {
+      await this.#api.send({ method: "POST", path: `workflow_approvals/${id}/${decision}/`, data: {}, signal: o.signal });
+      return "done";
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 400) return "no-longer-pending";
+      throw err;
+    }
+  }
+
+  /** The workflow job's page in the web UI. */
+  workflowUrl(id: number): string {
+    return this.#gatewayUi ? `${this.#origin}/execution/jobs/workflow/${id}/details` : `${this.#origin}/#/jobs/workflow/${id}/output`;
   }
 
   /** GET projects/?name=: the one project with this exact name. */

@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 
 export interface AuditEntry {
   at: number;
-  event: "command" | "refused" | "confirmed" | "canceled" | "remote" | "result" | "action";
+  event: "command" | "refused" | "confirmed" | "canceled" | "remote" | "result" | "action" | "approval";
   actor?: string | undefined;
   command?: string | undefined;
   target?: string | undefined;

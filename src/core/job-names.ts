@@ -7,6 +7,7 @@
 export const JOB_NAMES = [
   "aap.deploy",
   "aap.seed",
+  "aap.approval-decide",
   "aap.relaunch",
   "aap.show-log",
   "alert.mute",

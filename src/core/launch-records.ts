@@ -20,6 +20,8 @@ export const launchRecordSchema = z.object({
   template: z.string(),
   /** `extra_vars.labops_correlation` when the template prompts for variables; the alert checks the job carries it. */
   correlation: z.string().optional(),
+  /** The person who asked, by name (shown on the workflow's approval messages). */
+  requester: z.string().optional(),
   /** Set on a relaunch: the AAP job it relaunched. */
   relaunchOf: z.number().int().positive().optional(),
 });

@@ -1,4 +1,5 @@
 import { alertActions } from "../alerts/alert-actions.ts";
+import { approvalActions } from "../approvals/approval-actions.ts";
 import { UserError } from "../errors.ts";
 import { gitopsDeployAction } from "../gitops/deploy-button.ts";
 import { cleanupActions } from "./cleanup-actions.ts";
@@ -31,4 +32,4 @@ const cancel: ActionHandler = {
   },
 };
 
-export const ACTION_HANDLERS: readonly ActionHandler[] = [confirmCommand, cancel, ...cleanupActions, ...alertActions, gitopsDeployAction];
+export const ACTION_HANDLERS: readonly ActionHandler[] = [confirmCommand, cancel, ...cleanupActions, ...alertActions, ...approvalActions, gitopsDeployAction];

@@ -23,7 +23,7 @@ export default defineCommand({
 });
 
 const VERB: Record<AuditEntry["event"], string> = {
-  command: "ran", refused: "was refused", confirmed: "confirmed", canceled: "canceled", remote: "remote", result: "result", action: "clicked",
+  command: "ran", refused: "was refused", confirmed: "confirmed", canceled: "canceled", remote: "remote", result: "result", action: "clicked", approval: "decided",
 };
 
 /** `2026-12-04 02:10:33 UTC · slack:U0ALICE ran /deploy traefik --check · job 0a1b… · app:traefik` */

@@ -1,5 +1,6 @@
 import type { JobName } from "../../core/job-names.ts";
 import type { Processor } from "../processor.ts";
+import aapApprovalDecide from "./aap-approval-decide.ts";
 import aapDeploy from "./aap-deploy.ts";
 import aapSeed from "./aap-seed.ts";
 import { aapRelaunch, aapShowLog, alertMute } from "./alert-processors.ts";
@@ -27,6 +28,7 @@ import cleanupPurge from "./truenas-purge.ts";
 export const PROCESSOR_TABLE = {
   "aap.deploy": aapDeploy,
   "aap.seed": aapSeed,
+  "aap.approval-decide": aapApprovalDecide,
   "aap.relaunch": aapRelaunch,
   "aap.show-log": aapShowLog,
   "alert.mute": alertMute,
