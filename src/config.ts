@@ -244,6 +244,23 @@ const fileSchema = z.strictObject({
       maxPerChannel: z.number().int().min(1).max(500).default(50),
     })
     .prefault({}),
+  run: z
+    .strictObject({
+      /**
+       * The AAP templates `/labops run` may launch, by exact name; anything else is refused. `kind`: a workflow job
+       * template or a job template; `role`: who may launch it; `vars`: the extra variables a person may pass
+       * (`--var name=value`), nothing else; `limit`: whether `--host` may narrow it to one host.
+       */
+      templates: z
+        .record(z.string().min(1).max(200), z.strictObject({
+          kind: z.enum(["workflow", "job"]).default("workflow"),
+          role: role.default("operator"),
+          vars: z.array(z.string().regex(/^[a-z_][a-z0-9_]{0,39}$/, "must be a variable name (a-z, 0-9, _)")).default([]),
+          limit: z.boolean().default(false),
+        }))
+        .default({}),
+    })
+    .prefault({}),
   approvals: z
     .strictObject({
       /** Poll AAP's pending workflow approvals (one request per interval) and post each with Approve / Deny. */
@@ -328,6 +345,7 @@ export interface Config {
   github?: { url: string; token: string; scope: { org: string } | { owner: string; repo: string } } | undefined;
   alerts: { pollIntervalMs: number } & FileConfig["alerts"];
   approvals: FileConfig["approvals"];
+  run: FileConfig["run"];
   gitops: FileConfig["gitops"];
   schedules: FileConfig["schedules"];
   permissions: FileConfig["permissions"];
@@ -434,6 +452,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     alerts: { pollIntervalMs: v.ALERT_POLL_INTERVAL, ...file.alerts },
     gitops: file.gitops,
     approvals: file.approvals,
+    run: file.run,
     schedules: file.schedules,
     permissions: file.permissions,
     limits: file.limits,

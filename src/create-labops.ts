@@ -165,6 +165,7 @@ export function createLabops(opts: LabopsOptions): Labops {
     confirmTtlMs: config.limits.confirmTtl,
     timeZone: config.timeZone,
     muteRole: (scope) => muteScopeRole(config, commands, scope),
+    runTemplates: config.run.templates,
     actionHandlers: new Map<string, ActionHandler>(ACTION_HANDLERS.map((h) => [h.kind, h])),
     // /cancel frees a removed job's place: the line it frees is woken like a worker's release does.
     locks: new TargetLocks(producer, prefix, config.limits.lockLease, {

@@ -281,6 +281,22 @@ export class AapClient {
     return this.#api.call({ method: "GET", path: `workflow_jobs/${id}/`, signal: o.signal }, WorkflowJobSchema);
   }
 
+  /** GET workflow_jobs/ with filters, e.g. `{workflow_job_template: 12, created__gt: iso}`; every page. */
+  listWorkflowJobs(filter: Record<string, string | number>, o: Opts = {}): Promise<WorkflowJob[]> {
+    return this.#list("workflow_jobs/", filter, WorkflowJobSchema, o.signal);
+  }
+
+  /** POST workflow_jobs/{id}/cancel/: true when AAP accepted (202), false when it had already finished (405). */
+  async cancelWorkflowJob(id: number, o: Opts = {}): Promise<boolean> {
+    try {
+      await this.#api.send({ method: "POST", path: `workflow_jobs/${id}/cancel/`, signal: o.signal });
+      return true;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 405) return false;
+      throw err;
+    }
+  }
+
   /** GET workflow_jobs/{id}/workflow_nodes/: each node, what it spawned and its edges. */
   workflowJobNodes(id: number, o: Opts = {}): Promise<WorkflowJobNode[]> {
     return this.#list(`workflow_jobs/${id}/workflow_nodes/`, {}, WorkflowJobNodeSchema, o.signal);

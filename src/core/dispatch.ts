@@ -15,6 +15,7 @@ import type { Message } from "./message.ts";
 import { checkNames } from "./check-names.ts";
 import type { LookupCache } from "./lookup-cache.ts";
 import { parseText } from "./parse-text.ts";
+import type { RunTemplate } from "./run-policy.ts";
 import type { Permissions } from "./permissions.ts";
 
 /** What the acknowledgement path may touch: the queue, Redis-held state, config. Never a backend. */
@@ -48,6 +49,8 @@ export interface AckDeps {
   views?: Partial<Record<string, () => Promise<Message | undefined>>> | undefined;
   /** The role `/alerts mute|unmute` needs for a scope (from the settings' template names); the worker checks again. */
   muteRole?: ((scope: string) => Role) | undefined;
+  /** The templates `/labops run` may launch (settings `run.templates`); the worker checks again. */
+  runTemplates?: Readonly<Record<string, RunTemplate>> | undefined;
 }
 
 export interface CommandRequest {

@@ -8,6 +8,7 @@ export const JOB_NAMES = [
   "aap.deploy",
   "aap.seed",
   "aap.approval-decide",
+  "aap.run",
   "aap.relaunch",
   "aap.show-log",
   "alert.mute",

@@ -12,6 +12,7 @@ import { scheduleCommands } from "./schedule.ts";
 import { alertsCommands } from "./alerts.ts";
 import seedAap from "./seed-aap.ts";
 import status from "./status.ts";
+import run from "./run.ts";
 import sync from "./sync.ts";
 
 /** Every chat command, listed explicitly. */
@@ -19,6 +20,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   deploy,
   seedAap,
   sync,
+  run,
   ...cleanupCommands,
   ...runnerCommands,
   ...appCommands,

@@ -6,3 +6,10 @@ export const approvalDecideArgs = z.object({
   decision: z.enum(["approve", "deny"]),
   workflow: z.string().min(1),
 });
+
+/** The `aap.run` job (/labops run): the template, its variables (already parsed from name=value), one host. */
+export const runJobArgs = z.object({
+  template: z.string().min(1).max(200),
+  vars: z.record(z.string(), z.string()).default({}),
+  host: z.string().optional(),
+});

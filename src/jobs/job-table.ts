@@ -4,7 +4,7 @@ import { executeArgs, purgeArgs, restoreArgs } from "../cleanup/cleanup-plan.ts"
 import type { JobName } from "../core/job-names.ts";
 import { runnerCreateArgs, runnerDestroyArgs, runnerStatusArgs } from "../runner/runner-args.ts";
 import { alertMuteArgs, alertsListArgs, alertsMuteArgs, alertsUnmuteArgs, relaunchArgs, showLogArgs } from "./alert-args.ts";
-import { approvalDecideArgs } from "./approval-args.ts";
+import { approvalDecideArgs, runJobArgs } from "./approval-args.ts";
 import { cancelJobArgs } from "./cancel-args.ts";
 import { cleanupArgs } from "./cleanup-args.ts";
 import { deployArgs } from "./deploy-args.ts";
@@ -26,6 +26,7 @@ export const JOBS = {
   "aap.deploy": { args: deployArgs },
   "aap.seed": { args: seedArgs },
   "aap.approval-decide": { args: approvalDecideArgs },
+  "aap.run": { args: runJobArgs },
   "aap.relaunch": { args: relaunchArgs },
   "aap.show-log": { args: showLogArgs },
   "alert.mute": { args: alertMuteArgs },

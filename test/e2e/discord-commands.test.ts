@@ -67,7 +67,7 @@ describe("Discord: /labops and the shortcuts", () => {
 
   it("autocompletes the command names for /labops help", async () => {
     const res = await d.fake.autocomplete("labops help", "command", "run", { roles: [d.operators] });
-    expect((res.callback.data?.choices as Obj[]).map((c) => c.value)).toEqual(["runner create", "runner status", "runner destroy"]);
+    expect((res.callback.data?.choices as Obj[]).map((c) => c.value)).toEqual(["run", "runner create", "runner status", "runner destroy"]);
   });
 
   it("/deploy app:traefk is refused privately with did-you-mean, and nothing is queued", async () => {

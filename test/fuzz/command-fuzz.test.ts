@@ -13,7 +13,7 @@ const STATES = new Set(["info", "queued", "waiting", "running", "success", "fail
 /** What a failure reply may say: a usage line, or one of the sentences dispatch and the commands use. */
 const KNOWN_FAILURE = [
   "Usage:", "There is no `/", "needs one of:", "needs the", "Slow down", "No job `", "has already finished",
-  "The job queue is unavailable",
+  "The job queue is unavailable", "is not a template labops may run", "write it as name=value", "was given twice",
 ];
 
 const actors: Actor[] = [

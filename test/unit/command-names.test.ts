@@ -13,7 +13,7 @@ const SAMPLES: Record<string, string> = {
   app: "traefik", host: "docker01", id: "0123456789ab", name: "runner07", node: "pve02", target: "traefik", limit: "5",
   olderThan: "30d", image: "ghcr.io/gethomepage/homepage:v0.9.6", port: "3002:3000", volume: "data:/data", env: "TZ=UTC",
   network: "proxy", command: "deploy", cron: '"0 3 * * *"', tz: "Europe/Berlin", schedule: "s1a2b3c", scope: "app:traefik", window: "for 2h", mute: "m1a2b3c",
-  alternateHost: "docker02", capAdd: "NET_ADMIN", device: "/dev/dri", apps: "homepage", allOn: "docker01",
+  alternateHost: "docker02", capAdd: "NET_ADMIN", device: "/dev/dri", apps: "homepage", allOn: "docker01", template: '"Deploy with Approval"', var: "app=grafana",
 };
 
 /** Every concrete form of a hint alternative: all optional parts left out, and all of them given; `<a|b>` takes each choice. */

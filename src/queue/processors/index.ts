@@ -2,6 +2,7 @@ import type { JobName } from "../../core/job-names.ts";
 import type { Processor } from "../processor.ts";
 import aapApprovalDecide from "./aap-approval-decide.ts";
 import aapDeploy from "./aap-deploy.ts";
+import aapRun from "./aap-run.ts";
 import aapSeed from "./aap-seed.ts";
 import { aapRelaunch, aapShowLog, alertMute } from "./alert-processors.ts";
 import { alertsList, alertsMute, alertsUnmute } from "./alerts-mutes.ts";
@@ -29,6 +30,7 @@ export const PROCESSOR_TABLE = {
   "aap.deploy": aapDeploy,
   "aap.seed": aapSeed,
   "aap.approval-decide": aapApprovalDecide,
+  "aap.run": aapRun,
   "aap.relaunch": aapRelaunch,
   "aap.show-log": aapShowLog,
   "alert.mute": alertMute,
