@@ -67,6 +67,11 @@ async function main(): Promise<number> {
   // The watcher reports in the terminal and checks often, so a commit (e.g. by /app add) is picked up in seconds.
   config.gitops.channel ??= "terminal:terminal";
   config.gitops.interval = Number(process.env.GITOPS_INTERVAL_MS ?? 3_000);
+  // The simulated AAP's workflow that pauses for an approval, runnable with /labops run; approvals are polled every second.
+  if (Object.keys(config.run.templates).length === 0) {
+    config.run.templates = { "Deploy with Approval": { kind: "workflow", role: "operator", vars: ["app"], limit: true } };
+  }
+  config.approvals.pollInterval = 1_000;
   // On a terminal: a prompt with line editing and history, and output drawn above it (as `npm start -- --console`).
   const view = interactive ? new TerminalOutput(out) : out;
   const notifier = new ConsoleNotifier(view);
@@ -92,6 +97,7 @@ async function main(): Promise<number> {
   if (interactive) {
     out.write(`labops demo: a simulated homelab (AAP, Nautobot, Proxmox, TrueNAS) is running, profile ${profile.name}: ${profile.summary}.\n` +
       "Try: /deploy traefik   /deploy nextcloud   /labops app add homepage --image ghcr.io/gethomepage/homepage:v0.9.6 --host docker01\n" +
+      "     /labops run \"Deploy with Approval\" --var app=grafana --host docker01   /click Approve\n" +
       "     /cleanup-ocp   /runner create   /seed-aap   /labops sync all   /labops gitops status   /labops status   /labops help   /deploy help   (Ctrl-D or Ctrl-C to quit)\n");
   }
   // On stderr, so piped output stays the chat alone.

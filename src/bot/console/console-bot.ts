@@ -100,14 +100,24 @@ export async function runConsoleBot(opts: ConsoleBotOptions): Promise<ConsoleRun
       ack = await dispatchCommand(opts.deps, { root: head, text, actor, channel, requestId });
     }
     if (ack) opts.notifier.print(ack);
+    const shown = opts.notifier.buttonsShown;
     const done = ack ? follow(ack) : Promise.resolve();
-    if (opts.sequential) await Promise.race([done, stopped]);
-    else pending.push(done);
+    pending.push(done);
+    // Piped: the next line runs once this job has ended, or once it waits on a button it showed (an approval).
+    if (opts.sequential) {
+      const watch = { stop: false };
+      await Promise.race([done, stopped, buttonsAfter(opts.notifier, shown, opts.pollMs ?? 100, watch)]);
+      watch.stop = true;
+    }
     if (t) rl.prompt();
   }
   opts.signal?.removeEventListener("abort", interrupt);
   if (!summary.interrupted) await Promise.all(pending);
   return summary;
+}
+
+async function buttonsAfter(notifier: ConsoleNotifier, shown: number, pollMs: number, watch: { stop: boolean }): Promise<void> {
+  while (!watch.stop && notifier.buttonsShown === shown) await new Promise((r) => setTimeout(r, pollMs));
 }
 
 /** Polls a job until it completes or fails for good; returns the processor's outcome. */

@@ -52,6 +52,11 @@ export class ConsoleNotifier implements Notifier {
     return all.find((b) => b.button.id === idOrLabel) ?? all.find((b) => b.button.label.toLowerCase() === idOrLabel.toLowerCase());
   }
 
+  /** How many buttons have been printed so far (piped input moves on when a job shows new ones). */
+  get buttonsShown(): number {
+    return this.#nextButton - 1;
+  }
+
   message(messageId: string): Message | undefined {
     return this.#messages.get(messageId);
   }
