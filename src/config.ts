@@ -244,6 +244,13 @@ const fileSchema = z.strictObject({
       maxPerChannel: z.number().int().min(1).max(500).default(50),
     })
     .prefault({}),
+  twoPerson: z
+    .strictObject({
+      /** The two-person rule: these commands' confirmations need someone other than the asker, with the command's role. */
+      enabled: z.boolean().default(false),
+      commands: z.array(z.enum(["cleanup-ocp", "app remove", "runner destroy"])).default(["cleanup-ocp", "app remove", "runner destroy"]),
+    })
+    .prefault({}),
   run: z
     .strictObject({
       /**
@@ -346,6 +353,7 @@ export interface Config {
   alerts: { pollIntervalMs: number } & FileConfig["alerts"];
   approvals: FileConfig["approvals"];
   run: FileConfig["run"];
+  twoPerson: FileConfig["twoPerson"];
   gitops: FileConfig["gitops"];
   schedules: FileConfig["schedules"];
   permissions: FileConfig["permissions"];
@@ -453,6 +461,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     gitops: file.gitops,
     approvals: file.approvals,
     run: file.run,
+    twoPerson: file.twoPerson,
     schedules: file.schedules,
     permissions: file.permissions,
     limits: file.limits,

@@ -49,6 +49,7 @@ import { VersionStore } from "./core/version-store.ts";
 import { VersionDetector } from "./versions/version-detector.ts";
 import type { WorkerDeps } from "./queue/worker-deps.ts";
 import { ApprovalPoller } from "./approvals/approval-poller.ts";
+import { needsSecondPerson } from "./core/two-person.ts";
 import { ApprovalStore } from "./approvals/approval-store.ts";
 import { approvalChannels } from "./approvals/approval-channels.ts";
 
@@ -166,6 +167,7 @@ export function createLabops(opts: LabopsOptions): Labops {
     timeZone: config.timeZone,
     muteRole: (scope) => muteScopeRole(config, commands, scope),
     runTemplates: config.run.templates,
+    twoPerson: (command) => needsSecondPerson(config.twoPerson, command),
     actionHandlers: new Map<string, ActionHandler>(ACTION_HANDLERS.map((h) => [h.kind, h])),
     // /cancel frees a removed job's place: the line it frees is woken like a worker's release does.
     locks: new TargetLocks(producer, prefix, config.limits.lockLease, {

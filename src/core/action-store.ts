@@ -10,6 +10,9 @@ export interface ActionRecord {
   /** `platform:id` of the only person who may click it (confirmations); undefined: anyone with `requires`. */
   boundTo?: string | undefined;
   boundName?: string | undefined;
+  /** `platform:id` of the one person who may NOT click it (the two-person rule: the asker of a confirmation). */
+  notBy?: string | undefined;
+  notByName?: string | undefined;
   requires: Role;
   singleUse: boolean;
   expiresAt: number;
@@ -21,9 +24,15 @@ local v = redis.call('GET', KEYS[1])
 if not v then return {'missing', false} end
 local rec = cjson.decode(v)
 if rec.boundTo and rec.boundTo ~= ARGV[1] then return {'foreign', v} end
+if rec.notBy and rec.notBy == ARGV[1] then return {'self', v} end
 if rec.singleUse then redis.call('DEL', KEYS[1]) end
 return {'ok', v}
 `;
+
+/** The asker clicked a confirmation that needs a second person. */
+export function secondPersonError(rec: Pick<ActionRecord, "notByName" | "requires">): UserError {
+  return new UserError("action_self", `You asked for this, so you cannot confirm it: the two-person rule needs someone else with the ${rec.requires} role.`);
+}
 
 /** Buttons' server-side state in Redis, with expiry. Ids look like `act:<22 url-safe chars>`. */
 export class ActionStore {
@@ -54,6 +63,7 @@ export class ActionStore {
     if (status === "foreign") {
       throw new UserError("action_foreign", `Only ${rec.boundName ?? "the person who asked"} can use this button.`);
     }
+    if (status === "self") throw secondPersonError(rec);
     return rec;
   }
 

@@ -6,7 +6,8 @@ import type { Logger } from "../logger.ts";
 import type { AckMetrics, AdmissionGate, CommandOutcome, LockStore } from "./ack-stores.ts";
 import type { JobSink } from "./job-sink.ts";
 import type { CatalogCache } from "./catalog-cache.ts";
-import type { ActionStore } from "./action-store.ts";
+import { secondPersonError, type ActionStore } from "./action-store.ts";
+import { confirmBinding, confirmWhoLine } from "./two-person.ts";
 import { actorKey, type Actor, type ChannelRef, type MessageRef, type Role } from "./actor.ts";
 import type { AuditLog } from "./audit-log.ts";
 import type { CommandRegistry, RegisteredCommand } from "./command-registry.ts";
@@ -51,6 +52,8 @@ export interface AckDeps {
   muteRole?: ((scope: string) => Role) | undefined;
   /** The templates `/labops run` may launch (settings `run.templates`); the worker checks again. */
   runTemplates?: Readonly<Record<string, RunTemplate>> | undefined;
+  /** The two-person rule (settings `twoPerson`): whether this command's confirmation needs a second person. */
+  twoPerson?: ((command: string) => boolean) | undefined;
 }
 
 export interface CommandRequest {
@@ -155,13 +158,17 @@ export function ackContext(deps: AckDeps, cmd: RegisteredCommand, args: Record<s
 
 async function askConfirmation(deps: AckDeps, cmd: RegisteredCommand, args: Record<string, unknown>, req: CommandRequest): Promise<Message> {
   const policy = cmd.def.confirm!;
-  const common = { boundTo: actorKey(req.actor), boundName: req.actor.name, requires: roleFor(cmd.def, args), singleUse: true, ttlMs: deps.confirmTtlMs };
-  const confirmId = await deps.actions.create({ kind: "confirm-command", payload: { command: cmd.def.name, args, requestId: req.requestId }, ...common });
-  const cancelId = await deps.actions.create({ kind: "cancel", payload: { confirmId }, ...common });
+  const second = deps.twoPerson?.(cmd.def.name) ?? false;
+  const requires = roleFor(cmd.def, args);
+  const common = { requires, singleUse: true, ttlMs: deps.confirmTtlMs };
+  const payload = { command: cmd.def.name, args, requestId: req.requestId, requestedBy: actorKey(req.actor), requestedByName: req.actor.name };
+  const confirmId = await deps.actions.create({ kind: "confirm-command", payload, ...common, ...confirmBinding(second, req.actor) });
+  // Cancel stays the asker's; under the two-person rule anyone who may confirm may also cancel.
+  const cancelId = await deps.actions.create({ kind: "cancel", payload: { confirmId }, ...common, ...(second ? {} : confirmBinding(false, req.actor)) });
   return {
     title: policy.title(args),
     state: "warning",
-    lines: [...policy.lines(args), `Only ${req.actor.name} can confirm; this expires in ${Math.round(deps.confirmTtlMs / 60_000)} min.`],
+    lines: [...policy.lines(args), confirmWhoLine(second, req.actor, requires, `${Math.round(deps.confirmTtlMs / 60_000)} min`)],
     buttons: [{ id: confirmId, label: policy.confirmLabel ?? "Confirm", style: "danger" }, { id: cancelId, label: "Cancel" }],
   };
 }
@@ -174,6 +181,7 @@ export async function dispatchAction(deps: AckDeps, req: { actionId: string; act
     if (seen?.boundTo && seen.boundTo !== actorKey(req.actor)) {
       throw new UserError("action_foreign", `Only ${seen.boundName ?? "the person who asked"} can use this button.`);
     }
+    if (seen?.notBy && seen.notBy === actorKey(req.actor)) throw secondPersonError(seen);
     if (seen && !deps.permissions.allows(req.actor, req.channel, seen.requires)) {
       throw new UserError("forbidden", `This button needs the ${seen.requires} role, which you do not have here.`);
     }

@@ -16,9 +16,12 @@ const confirmCommand: ActionHandler = {
     const args = cmd.def.args.parse(payload.args) as Record<string, unknown>;
     const needed = roleFor(cmd.def, args);
     if (!deps.permissions.allows(actor, channel, needed)) throw new UserError("forbidden", `\`/${cmd.def.name}\` needs the ${needed} role, which you do not have here.`);
-    await deps.audit.record({ event: "confirmed", actor: `${actor.platform}:${actor.id}`, command: cmd.def.name }).catch(() => {});
+    // The audit trail keeps both people: who confirmed (actor) and who asked (detail).
+    const asker = typeof payload.requestedBy === "string" ? payload.requestedBy : undefined;
+    await deps.audit.record({ event: "confirmed", actor: `${actor.platform}:${actor.id}`, command: cmd.def.name, ...(asker ? { detail: `requested by ${asker}` } : {}) }).catch(() => {});
     const reply = await ackContext(deps, cmd, args, { actor, channel, requestId: `confirmed:${String(payload.requestId)}` }).enqueue();
-    return { reply, update: { title: `/${deps.commands.typed(cmd.def.name)}: confirmed by ${actor.name}`, state: "info", lines: [`Queued as job \`${reply.jobId ?? "?"}\`.`] } };
+    const askedBy = typeof payload.requestedByName === "string" && asker !== `${actor.platform}:${actor.id}` ? ` (asked by ${payload.requestedByName})` : "";
+    return { reply, update: { title: `/${deps.commands.typed(cmd.def.name)}: confirmed by ${actor.name}${askedBy}`, state: "info", lines: [`Queued as job \`${reply.jobId ?? "?"}\`.`] } };
   },
 };
 

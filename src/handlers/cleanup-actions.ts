@@ -7,7 +7,7 @@ import type { JobName } from "../core/job-names.ts";
 import type { Message } from "../core/message.ts";
 import { JOBS, type JobArgs } from "../jobs/job-table.ts";
 
-const common = z.object({ lockKey: z.string().regex(/^truenas:[A-Za-z0-9_.:/-]+$/), nonce: z.string().min(1) });
+const common = z.object({ lockKey: z.string().regex(/^truenas:[A-Za-z0-9_.:/-]+$/), nonce: z.string().min(1), requestedBy: z.string().optional() });
 
 type CleanupJob = Extract<JobName, "truenas.cleanup-execute" | "truenas.cleanup-restore" | "truenas.cleanup-purge">;
 
@@ -16,14 +16,18 @@ type CleanupJob = Extract<JobName, "truenas.cleanup-execute" | "truenas.cleanup-
  * race of two deliveries makes one job; the job's arguments are the plan kept server-side, never a new listing,
  * parsed with the job's own schema from the job table.
  */
-async function enqueue<N extends CleanupJob>(deps: AckDeps, o: { job: N; args: JobArgs<N>; lockKey: string; nonce: string; actor: Actor; channel: ChannelRef; what: { noun: string; done: string } }): Promise<{ reply: Message; update: Message }> {
+async function enqueue<N extends CleanupJob>(deps: AckDeps, o: { job: N; args: JobArgs<N>; lockKey: string; nonce: string; actor: Actor; channel: ChannelRef; what: { noun: string; done: string }; requestedBy?: string | undefined }): Promise<{ reply: Message; update: Message }> {
   // The button carries admin; /cleanup-ocp's own role is checked again at click time (it is the ceiling of every cleanup path).
   const requires = strictest("admin", deps.commands.get("cleanup-ocp")?.def.requires);
   if (!deps.permissions.allows(o.actor, o.channel, requires)) throw new UserError("forbidden", `This button needs the ${requires} role, which you do not have here.`);
   const { jobId, duplicate } = await deps.jobs.enqueue(o.job, {
     command: "cleanup-ocp", args: o.args, actor: o.actor, channel: o.channel, requestId: `${o.job}:${o.nonce}`, lockKey: o.lockKey, requires, enqueuedAt: Date.now(),
   });
-  if (!duplicate) await deps.audit.record({ event: "command", actor: actorKey(o.actor), command: "cleanup-ocp", jobId, target: o.lockKey, detail: o.job }).catch(() => {});
+  if (!duplicate) {
+    await deps.audit.record({ event: "command", actor: actorKey(o.actor), command: "cleanup-ocp", jobId, target: o.lockKey, detail: o.job }).catch(() => {});
+    // The audit trail keeps both people: who confirmed (actor) and who asked.
+    if (o.requestedBy) await deps.audit.record({ event: "confirmed", actor: actorKey(o.actor), command: "cleanup-ocp", jobId, target: o.lockKey, detail: `requested by ${o.requestedBy}` }).catch(() => {});
+  }
   return {
     reply: { title: `/cleanup-ocp: ${o.what.noun} queued as job \`${jobId}\``, state: "queued", ephemeral: true, jobId,
       lines: [duplicate ? "This was already queued; no second job was made." : "Progress follows in this channel."] },
@@ -36,7 +40,7 @@ const confirmCleanup: ActionHandler = {
   kind: "cleanup-confirm",
   async run({ payload, actor, channel, deps }) {
     const p = common.extend({ plan: JOBS["truenas.cleanup-execute"].args }).parse(payload);
-    return enqueue(deps, { job: "truenas.cleanup-execute", args: p.plan, lockKey: p.lockKey, nonce: p.nonce, actor, channel, what: { noun: "cleanup", done: "cleanup confirmed" } });
+    return enqueue(deps, { job: "truenas.cleanup-execute", args: p.plan, lockKey: p.lockKey, nonce: p.nonce, actor, channel, what: { noun: "cleanup", done: "cleanup confirmed" }, requestedBy: p.requestedBy });
   },
 };
 
@@ -55,7 +59,7 @@ const confirmPurge: ActionHandler = {
   kind: "cleanup-purge-confirm",
   async run({ payload, actor, channel, deps }) {
     const p = common.extend({ plan: JOBS["truenas.cleanup-purge"].args }).parse(payload);
-    return enqueue(deps, { job: "truenas.cleanup-purge", args: p.plan, lockKey: p.lockKey, nonce: p.nonce, actor, channel, what: { noun: "purge", done: "purge confirmed" } });
+    return enqueue(deps, { job: "truenas.cleanup-purge", args: p.plan, lockKey: p.lockKey, nonce: p.nonce, actor, channel, what: { noun: "purge", done: "purge confirmed" }, requestedBy: p.requestedBy });
   },
 };
 

@@ -41,7 +41,7 @@ async function cleanupPreview(ctx: ProcessorContext<CleanupArgs, ProcessorDeps<"
     folders: listing.candidates.map((c) => ({ name: c.name, kind: c.kind })),
   };
   const ttlMs = ctx.deps.config.limits.confirmTtl;
-  const buttons = await confirmButtons(ctx, "cleanup-confirm", { plan, lockKey: cleanupLockKey(s.dataset) }, ttlMs);
+  const confirm = await confirmButtons(ctx, "cleanup-confirm", { plan, lockKey: cleanupLockKey(s.dataset) }, ttlMs, formatAge(ttlMs));
   const n = listing.candidates.length;
   return {
     title: `Delete ${n} OCP folder${n === 1 ? "" : "s"} from ${s.share}?`,
@@ -50,9 +50,9 @@ async function cleanupPreview(ctx: ProcessorContext<CleanupArgs, ProcessorDeps<"
       ...listing.candidates.map((c) => candidateLine(c)),
       ...info,
       `On Confirm: first a recursive snapshot of ${s.dataset} (\`labops-cleanup-<job id>\`); then plain folders are removed by the AAP template "${ctx.deps.config.aapSettings.templates.cleanup}" on ${s.host}, and folders that are datasets are moved to ${s.holdingDataset} (kept ${formatAge(s.retentionMs)}). A Restore button follows.`,
-      `Only ${ctx.payload.actor.name} can confirm; this expires in ${formatAge(ttlMs)}.`,
+      confirm.who,
     ],
-    buttons,
+    buttons: confirm.buttons,
   };
 }
 

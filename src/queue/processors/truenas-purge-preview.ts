@@ -20,6 +20,7 @@ export async function purgePreview(ctx: ProcessorContext<unknown, ProcessorDeps<
   const plan: PurgeArgs = { holdingDataset: s.holdingDataset, ids: held.expired.map((h) => h.id) };
   const ttlMs = ctx.deps.config.limits.confirmTtl;
   const n = held.expired.length;
+  const confirm = await confirmButtons(ctx, "cleanup-purge-confirm", { plan, lockKey: cleanupLockKey(s.dataset) }, ttlMs, formatAge(ttlMs));
   return {
     title: `Destroy ${n} held OCP folder${n === 1 ? "" : "s"} for good?`,
     state: "warning",
@@ -27,8 +28,8 @@ export async function purgePreview(ctx: ProcessorContext<unknown, ProcessorDeps<
       ...held.expired.map((h) => `• ${showName(h.original)} — \`${h.id}\`, ${formatBytes(h.used)}, held ${formatAge(now - h.heldAt)} (by job \`${h.jobId}\`)`),
       ...keptLines, ...foreign,
       "On Confirm these datasets and their snapshots are destroyed (pool.dataset.delete, recursive). This cannot be undone.",
-      `Only ${ctx.payload.actor.name} can confirm; this expires in ${formatAge(ttlMs)}.`,
+      confirm.who,
     ],
-    buttons: await confirmButtons(ctx, "cleanup-purge-confirm", { plan, lockKey: cleanupLockKey(s.dataset) }, ttlMs),
+    buttons: confirm.buttons,
   };
 }
