@@ -47,7 +47,7 @@ export function jobBody(s: AapState, j: JobRec, list = false, exclude?: string |
     job_explanation: "", execution_node: "aap01", controller_node: "aap01", result_traceback: "",
     event_processing_finished: j.eventsFinished, launched_by: { id: USER.id, name: USER.username, type: "user", url: `${p}users/1/` },
     work_unit_id: null, job_template: t.id, passwords_needed_to_start: [], allow_simultaneous: false, artifacts: {},
-    scm_revision: project?.revision ?? "", instance_group: 1, diff_mode: false, job_slice_number: 0, job_slice_count: 1, webhook_service: "",
+    scm_revision: project?.revision ?? "", instance_group: 1, diff_mode: j.diffMode === true, job_slice_number: 0, job_slice_count: 1, webhook_service: "",
     webhook_credential: null, webhook_guid: "", host_status_counts: j.hostStatusCounts,
     playbook_counts: { play_count: j.playCount, task_count: j.taskCount }, custom_virtualenv: null, execution_environment: 1,
   };

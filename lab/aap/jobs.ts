@@ -42,9 +42,10 @@ export function launchJob(s: AapState, t: Tpl, req: FakeRequest): FakeResponse {
     extraVars,
     limit: typeof accepted.limit === "string" ? accepted.limit : "",
     jobType: accepted.job_type === "check" ? "check" : "run",
+    diffMode: accepted.diff_mode === true,
     launchType: "manual",
   });
-  s.launches.push({ jobId: job.id, templateName: t.name, extraVars: { ...extraVars }, limit: job.limit, jobType: job.jobType });
+  s.launches.push({ jobId: job.id, templateName: t.name, extraVars: { ...extraVars }, limit: job.limit, jobType: job.jobType, diffMode: job.diffMode === true });
   return {
     status: 201,
     headers: { location: `${s.p}jobs/${job.id}/` },
@@ -66,12 +67,12 @@ export function relaunchJob(s: AapState, j: JobRec, req: FakeRequest): FakeRespo
     if (failed.length === 0) return { status: 400, body: { hosts: "Cannot relaunch because previous job had 0 failed hosts." } };
     limit = failed.join(",");
   }
-  const job = createJob(s, j.tpl, { extraVars: { ...j.extraVars }, limit, jobType: j.jobType, launchType: "relaunch" });
+  const job = createJob(s, j.tpl, { extraVars: { ...j.extraVars }, limit, jobType: j.jobType, diffMode: j.diffMode, launchType: "relaunch" });
   return { status: 201, headers: { location: `${s.p}jobs/${job.id}/` }, body: { ...jobBody(s, job), job: job.id } };
 }
 
 /** Creates and starts a job of `t` (a launch, a relaunch, or a workflow's job node). */
-export function createJob(s: AapState, t: Tpl, o: { extraVars: Obj; limit: string; jobType: "run" | "check"; launchType: JobRec["launchType"] }): JobRec {
+export function createJob(s: AapState, t: Tpl, o: { extraVars: Obj; limit: string; jobType: "run" | "check"; diffMode?: boolean | undefined; launchType: JobRec["launchType"] }): JobRec {
   const now = new Date();
   // An inventory source with update_on_launch refreshes the inventory before the job runs.
   if (s.inventorySource && recsOf(s, "inventory_sources").some((r) => r.fields.inventory === t.inventory && r.fields.update_on_launch === true)) {

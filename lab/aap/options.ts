@@ -67,6 +67,7 @@ export interface FakeAapLaunch {
   extraVars: Record<string, unknown>;
   limit: string;
   jobType: string;
+  diffMode: boolean;
 }
 
 /** What a test can read about a job. */
@@ -90,6 +91,7 @@ export interface FakeAapTemplatePatch {
   ask_limit_on_launch?: boolean | undefined;
   ask_job_type_on_launch?: boolean | undefined;
   ask_inventory_on_launch?: boolean | undefined;
+  ask_diff_mode_on_launch?: boolean | undefined;
 }
 
 /** Host vars of one inventory host, as networktocode.nautobot.inventory sets them (plurals: false). */

@@ -71,10 +71,12 @@ function hostResult(job: JobRec, task: TaskSpec, label: string, h: string, taskD
       stdout: `\u001b[0;31mfatal: [${h}]: FAILED! => ${pyJson(res)}\u001b[0m` };
   }
   const ran = task.run?.({ host: h, vars: job.hostVars.get(h) ?? {}, job });
-  const changed = ran ? ran.changed : !!task.changes && job.jobType !== "check";
+  // Check mode reports what would change, as Ansible does; with diff mode a changed task carries its diff.
+  const changed = ran ? ran.changed : !!task.changes;
   t.ok++;
   if (changed) t.changed++;
-  const res = { changed, ...(ran?.res ?? (task.msg ? { msg: task.msg } : {})), _ansible_no_log: false };
+  const diff = changed && job.diffMode ? taskDiff(job, task, h) : undefined;
+  const res = { changed, ...(ran?.res ?? (task.msg ? { msg: task.msg } : {})), ...(diff ? { diff } : {}), _ansible_no_log: false };
   return { ...base, event: "runner_on_ok", changed, data: { ...base.data, res },
     stdout: changed ? `\u001b[0;33mchanged: [${h}]\u001b[0m` : `\u001b[0;32mok: [${h}]\u001b[0m` };
 }
@@ -135,4 +137,16 @@ export function hostStatusCounts(tally: Map<string, Tally>): Record<string, numb
 /** The file name of a template's playbook (`playbooks/master_deploy.yml` → `master_deploy.yml`): PLAYBOOKS and effects are keyed by it. */
 export function playbookFile(playbook: string): string {
   return playbook.slice(playbook.lastIndexOf("/") + 1);
+}
+
+/** The `res.diff` of a changed task under diff mode: before and after, as Ansible's modules report them. */
+function taskDiff(job: JobRec, task: TaskSpec, host: string): Obj[] {
+  const app = typeof job.extraVars.app === "string" ? job.extraVars.app : "app";
+  const entry = ((job.hostVars.get(host)?.config_context?.app_list ?? {}) as Record<string, Obj | undefined>)[app] ?? {};
+  const line = (k: string) => (entry[k] === undefined ? [] : [`${k}: ${JSON.stringify(entry[k])}`]);
+  const fields = task.action.endsWith("docker_volume") ? line("volumes")
+    : task.action.endsWith("docker_image") ? line("image")
+    : task.action.endsWith("docker_container") ? [`name: ${app}`, ...Object.keys(entry).filter((k) => k !== "host").flatMap(line)]
+    : [`${task.name}: done`];
+  return [{ before_header: `${task.name} on ${host} (current)`, after_header: `${task.name} on ${host} (app_list)`, before: "", after: `${fields.join("\n")}\n` }];
 }

@@ -30,7 +30,7 @@ export interface Tpl extends Rec {
   playbook: string;
   description: string;
   inventory: number | null;
-  ask: { variables: boolean; limit: boolean; job_type: boolean; inventory: boolean };
+  ask: { variables: boolean; limit: boolean; job_type: boolean; inventory: boolean; diff_mode?: boolean | undefined };
   lastJob?: JobRec | undefined;
 }
 
@@ -42,6 +42,8 @@ export interface JobRec {
   /** Their host vars, read at launch (the inventory source updates on launch). */
   hostVars: Map<string, FakeHostVars>;
   jobType: "run" | "check";
+  /** `diff_mode` (ask_diff_mode_on_launch): changed tasks carry `res.diff`. */
+  diffMode?: boolean | undefined;
   limit: string;
   extraVars: Obj;
   launchType: "manual" | "relaunch" | "workflow";
@@ -133,5 +135,5 @@ export const USER = { id: 1, username: "admin", first_name: "", last_name: "" };
 export const SEEDED = new Date("2024-11-04T09:12:31.118421Z");
 export const ACTIVE = ["new", "pending", "waiting", "running"];
 export const UNAUTHENTICATED = "Authentication credentials were not provided. To establish a login session, visit /api/login/.";
-export const PROMPTED: Record<string, keyof Tpl["ask"]> = { extra_vars: "variables", limit: "limit", job_type: "job_type", inventory: "inventory" };
-export const OTHER_PROMPTS = ["credentials", "scm_branch", "job_tags", "skip_tags", "verbosity", "diff_mode", "execution_environment", "labels", "forks", "job_slice_count", "timeout", "instance_groups"];
+export const PROMPTED: Record<string, keyof Tpl["ask"]> = { extra_vars: "variables", limit: "limit", job_type: "job_type", inventory: "inventory", diff_mode: "diff_mode" };
+export const OTHER_PROMPTS = ["credentials", "scm_branch", "job_tags", "skip_tags", "verbosity", "execution_environment", "labels", "forks", "job_slice_count", "timeout", "instance_groups"];

@@ -54,7 +54,7 @@ export function seedHomelab(s: AapState): void {
     return syncTpl(t);
   };
   s.templates.push(
-    tpl(7, "Master Deploy", "playbooks/master_deploy.yml", "Deploy any app of Nautobot's app_list", ["variables", "limit", "job_type"]),
+    tpl(7, "Master Deploy", "playbooks/master_deploy.yml", "Deploy any app of Nautobot's app_list", ["variables", "limit", "job_type", "diff_mode"]),
     tpl(8, "Setup AAP (Seeder)", "playbooks/setup_aap.yml", "Seed AAP objects from the repo", []),
     tpl(9, "Deploy GitHub Runner", "playbooks/github_runner.yml", "Install a self-hosted GitHub Actions runner", ["variables", "limit"]),
     tpl(10, "Cleanup OCP Folders", "playbooks/cleanup_ocp.yml", "Remove old OpenShift folders from the docker share", ["variables", "limit"]),

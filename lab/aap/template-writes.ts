@@ -25,7 +25,7 @@ export function syncTpl(t: Tpl): Tpl {
   t.playbook = String(f.playbook);
   t.description = String(f.description ?? "");
   t.inventory = (f.inventory as number | null) ?? null;
-  t.ask = { variables: f.ask_variables_on_launch === true, limit: f.ask_limit_on_launch === true, job_type: f.ask_job_type_on_launch === true, inventory: f.ask_inventory_on_launch === true };
+  t.ask = { variables: f.ask_variables_on_launch === true, limit: f.ask_limit_on_launch === true, job_type: f.ask_job_type_on_launch === true, inventory: f.ask_inventory_on_launch === true, diff_mode: f.ask_diff_mode_on_launch === true };
   return t;
 }
 

@@ -182,6 +182,11 @@ export class AapClient {
     return this.#list(`jobs/${id}/job_events/`, params, JobEventSchema, o.signal);
   }
 
+  /** GET jobs/{id}/job_events/?changed=true: the host results that report changed (with `res.diff` under diff mode), in order. */
+  changedEvents(id: number, o: Opts = {}): Promise<JobEvent[]> {
+    return this.#list(`jobs/${id}/job_events/`, { changed: "true", event__in: "runner_on_ok,runner_item_on_ok", order_by: "counter" }, JobEventSchema, o.signal);
+  }
+
   /** GET jobs/{id}/stdout/?format=txt (text/plain, ANSI stripped): the last `lines` lines. */
   async stdoutTail(id: number, lines: number, o: Opts = {}): Promise<string> {
     const text = await this.#api.call(

@@ -9,6 +9,7 @@ export const JOB_NAMES = [
   "aap.seed",
   "aap.approval-decide",
   "aap.run",
+  "aap.deploy-apply",
   "aap.relaunch",
   "aap.show-log",
   "alert.mute",

@@ -54,6 +54,7 @@ const PROMPTS: Record<string, string> = {
   limit: "ask_limit_on_launch",
   job_type: "ask_job_type_on_launch",
   inventory: "ask_inventory_on_launch",
+  diff_mode: "ask_diff_mode_on_launch",
 };
 
 /**

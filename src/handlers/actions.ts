@@ -3,6 +3,7 @@ import { approvalActions } from "../approvals/approval-actions.ts";
 import { UserError } from "../errors.ts";
 import { gitopsDeployAction } from "../gitops/deploy-button.ts";
 import { cleanupActions } from "./cleanup-actions.ts";
+import { deployApplyAction } from "./deploy-apply.ts";
 import { roleFor } from "../core/command.ts";
 import { ackContext, type ActionHandler } from "../core/dispatch.ts";
 
@@ -35,4 +36,4 @@ const cancel: ActionHandler = {
   },
 };
 
-export const ACTION_HANDLERS: readonly ActionHandler[] = [confirmCommand, cancel, ...cleanupActions, ...alertActions, ...approvalActions, gitopsDeployAction];
+export const ACTION_HANDLERS: readonly ActionHandler[] = [confirmCommand, cancel, ...cleanupActions, ...alertActions, ...approvalActions, gitopsDeployAction, deployApplyAction];

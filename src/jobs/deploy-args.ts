@@ -8,3 +8,12 @@ export const deployArgs = z.object({
   host: hostName.optional().describe("Deploy on this Docker host: the app's own, or one of its alternate_hosts"),
   allowElevated: z.boolean().default(false).describe("Admin only: allow the entry's privileged mode, capabilities, host namespaces or devices"),
 });
+
+/** Apply under a `/deploy --check` plan, and the `aap.deploy-apply` job: the same deploy, with what the check ran against. */
+export const applyArgs = z.object({
+  app: deployArgs.shape.app,
+  host: deployArgs.shape.host,
+  allowElevated: z.boolean().default(false),
+  basis: z.object({ entry: z.string(), revision: z.string() }),
+  checkJob: z.number().int().positive(),
+});

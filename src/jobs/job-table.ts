@@ -7,7 +7,7 @@ import { alertMuteArgs, alertsListArgs, alertsMuteArgs, alertsUnmuteArgs, relaun
 import { approvalDecideArgs, runJobArgs } from "./approval-args.ts";
 import { cancelJobArgs } from "./cancel-args.ts";
 import { cleanupArgs } from "./cleanup-args.ts";
-import { deployArgs } from "./deploy-args.ts";
+import { applyArgs, deployArgs } from "./deploy-args.ts";
 import { gitopsSyncArgs, noArgs } from "./gitops-args.ts";
 import { scheduleAddArgs, scheduleListArgs, scheduleRemoveArgs } from "./schedule-args.ts";
 import { seedArgs, syncArgs } from "./sync-args.ts";
@@ -27,6 +27,7 @@ export const JOBS = {
   "aap.seed": { args: seedArgs },
   "aap.approval-decide": { args: approvalDecideArgs },
   "aap.run": { args: runJobArgs },
+  "aap.deploy-apply": { args: applyArgs },
   "aap.relaunch": { args: relaunchArgs },
   "aap.show-log": { args: showLogArgs },
   "alert.mute": { args: alertMuteArgs },

@@ -60,7 +60,7 @@ describe("AapClient against FakeAap (/api/v2/)", () => {
     const before = fake.launches().length;
     const { jobId, job } = await client.launch(masterId, { extra_vars: { app: "traefik" }, limit: "edge01" });
     expect(job.status).toBe("pending");
-    expect(fake.launches().slice(before)).toEqual([{ jobId, templateName: "Master Deploy", extraVars: { app: "traefik" }, limit: "edge01", jobType: "run" }]);
+    expect(fake.launches().slice(before)).toEqual([{ jobId, templateName: "Master Deploy", extraVars: { app: "traefik" }, limit: "edge01", jobType: "run", diffMode: false }]);
     const done = await settle(client, jobId);
     expect(done).toMatchObject({ status: "successful", failed: false, limit: "edge01", extra_vars: '{"app": "traefik"}' });
     expect(done.elapsed).toBeGreaterThan(0);
@@ -119,11 +119,18 @@ describe("AapClient against FakeAap (/api/v2/)", () => {
     expect(await client.stdoutTail(jobId, 20)).toContain('fatal: [docker02]: FAILED! => {"changed": false, "msg": "manifest for grafana/grafana:99 not found"');
   });
 
-  it("runs check mode without reporting changes", async () => {
+  it("runs check mode reporting what would change, as Ansible does; with diff mode each changed task carries its diff", async () => {
     const { jobId } = await client.launch(masterId, { extra_vars: { app: "traefik" }, limit: "edge01", job_type: "check" });
     const done = await settle(client, jobId);
-    expect(done).toMatchObject({ job_type: "check", status: "successful", host_status_counts: { ok: 1 } });
-    expect((await client.jobEvents(jobId)).some((e) => e.changed)).toBe(false);
+    expect(done).toMatchObject({ job_type: "check", status: "successful", diff_mode: false, host_status_counts: { changed: 1 } });
+    const plain = await client.changedEvents(jobId);
+    expect(plain.length).toBeGreaterThan(0);
+    expect(plain.every((e) => (e.event_data.res as { diff?: unknown }).diff === undefined)).toBe(true);
+    const diffed = await client.launch(masterId, { extra_vars: { app: "traefik" }, limit: "edge01", job_type: "check", diff_mode: true });
+    expect(await settle(client, diffed.jobId)).toMatchObject({ diff_mode: true });
+    const events = await client.changedEvents(diffed.jobId);
+    expect(events.map((e) => e.task)).toEqual(["Ensure volumes", "Pull image", "Run container"]);
+    expect((events[1]!.event_data.res as { diff: { after: string }[] }).diff[0]!.after).toMatch(/^image: "traefik:/);
   });
 
   it("throws aap_ignored_fields with the created job id when the template does not prompt", async () => {

@@ -3,6 +3,7 @@ import type { Processor } from "../processor.ts";
 import aapApprovalDecide from "./aap-approval-decide.ts";
 import aapDeploy from "./aap-deploy.ts";
 import aapRun from "./aap-run.ts";
+import aapDeployApply from "./aap-deploy-apply.ts";
 import aapSeed from "./aap-seed.ts";
 import { aapRelaunch, aapShowLog, alertMute } from "./alert-processors.ts";
 import { alertsList, alertsMute, alertsUnmute } from "./alerts-mutes.ts";
@@ -31,6 +32,7 @@ export const PROCESSOR_TABLE = {
   "aap.seed": aapSeed,
   "aap.approval-decide": aapApprovalDecide,
   "aap.run": aapRun,
+  "aap.deploy-apply": aapDeployApply,
   "aap.relaunch": aapRelaunch,
   "aap.show-log": aapShowLog,
   "alert.mute": alertMute,
