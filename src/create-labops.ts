@@ -208,12 +208,15 @@ export function createLabops(opts: LabopsOptions): Labops {
       ? new AapJobWatcher(clients.aap, { intervalMs: config.aapSettings.pollInterval, eventBudget: config.aapSettings.eventsPerPoll, log })
       : undefined,
   };
-  const approvals = clients.aap && config.approvals.enabled
+  // Approvals go where approvals.channels says, else to the alert channels; with neither, nothing is polled.
+  const approvalTargets = approvalChannels(config, opts.alertChannels ?? alertChannels(config));
+  const approvals = clients.aap && config.approvals.enabled && approvalTargets.length
     ? new ApprovalPoller({
         aap: clients.aap, store: new ApprovalStore(producer, prefix), actions, notifier: notifiers, launches: workerDeps.launches, config, log,
-        channels: approvalChannels(config, opts.alertChannels ?? alertChannels(config)), intervalMs: config.approvals.pollInterval,
+        channels: approvalTargets, intervalMs: config.approvals.pollInterval,
       })
     : undefined;
+  if (clients.aap && config.approvals.enabled && !approvalTargets.length) log.info("no approval channel (approvals.channels or an alert channel): AAP workflow approvals are not posted");
   const labops: Labops = {
     config, log, ack, queue, notifiers, clients, catalog, lookups, workerDeps, metrics, redis: producer, versions, versionDetector, approvals,
     async ready(timeoutMs = 5_000) {

@@ -3,6 +3,7 @@ import { STATE_COLOURS } from "../../src/bot/discord/embeds.ts";
 import { registerCommandsMain } from "../../src/bot/discord/register-commands.ts";
 import type { Obj } from "../../lab/discord/objects.ts";
 import { createDiscordHarness, type DiscordHarness } from "../helpers/discord-harness.ts";
+import { approvalPollerFor, launchApproval } from "../helpers/approval-helpers.ts";
 
 /**
  * The Discord front end end to end: the real discord.js against the fake Discord (REST + gateway), with
@@ -175,6 +176,23 @@ describe("Discord front end through discord.js and the fake Discord", () => {
     const queued = await until(() => d.fake.messages(ops).find((m) => m.via === "followup" && text(m.object).includes(`queued as job \`${jobId}\``)));
     expect(Number(queued.object.flags) & 64).toBe(64);
     expect(embed((await finalOf(jobId!)).object).color).toBe(STATE_COLOURS.success);
+  });
+
+  it("an AAP workflow approval: Approve / Deny posted; a member without the role is refused, an operator denies and the message says so", async () => {
+    const { approval } = await launchApproval(d.h.labops, d.h.lab);
+    expect((await approvalPollerFor(d.h.labops, { platform: "discord", channel: ops }).pollOnce({ force: true })).posted).toBe(1);
+    const posted = await until(() => d.fake.messages(ops).find((m) => text(m.object).includes("Approval needed: Deploy with Approval")));
+    const [approve, deny] = buttons(posted.object);
+    expect([approve!.label, deny!.label]).toEqual(["Approve", "Deny"]);
+    const id = String(posted.object.id);
+    await d.fake.click(String(deny!.custom_id), id, { user: "bob", roles: [] });
+    await until(() => d.fake.messages(ops).find((m) => m.via === "followup" && text(m.object).includes("needs the operator role")));
+    const own = await d.fake.click(String(deny!.custom_id), id, { user: "alice", roles: [d.operators] });
+    expect(own.latencyMs).toBeLessThan(3_000);
+    const edited = await until(() => (text(d.fake.message(id)?.object).includes("Denied: Deploy with Approval") ? d.fake.message(id)!.object : undefined), 10_000);
+    expect(buttons(edited)).toHaveLength(0);
+    expect(text(edited)).toMatch(/Denied by alice at \d\d:\d\d UTC/);
+    expect(d.h.lab.aap.approvals().find((a) => a.id === approval)!.status).toBe("failed");
   });
 
   it("survives a gateway drop (close 4000) mid-job: resumes, replays a missed interaction, delivers the final", async () => {
