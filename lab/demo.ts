@@ -72,6 +72,8 @@ async function main(): Promise<number> {
     config.run.templates = { "Deploy with Approval": { kind: "workflow", role: "operator", vars: ["app"], limit: true } };
   }
   config.approvals.pollInterval = 1_000;
+  // The terminal is one person: let them approve what they launched (in chat, someone else must).
+  config.approvals.selfApproval = true;
   // On a terminal: a prompt with line editing and history, and output drawn above it (as `npm start -- --console`).
   const view = interactive ? new TerminalOutput(out) : out;
   const notifier = new ConsoleNotifier(view);

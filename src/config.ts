@@ -275,6 +275,8 @@ const fileSchema = z.strictObject({
       pollInterval: duration.prefault("30s"),
       /** Where approval messages go, `platform:channel` (default: every alert channel). */
       channels: z.array(z.string().regex(/^(slack|discord|mattermost|terminal):\S+$/, "must look like slack:C0123 or discord:123")).default([]),
+      /** false (default): the person who launched a workflow with /labops run may not decide its approvals. */
+      selfApproval: z.boolean().default(false),
       /** The role that may approve or deny, unless the workflow names its own. */
       role: role.default("operator"),
       /** Per workflow job template name: a stricter role, and/or only these people (`slack:U0123`, `discord:1234`), who also need the role. */

@@ -17,6 +17,7 @@ const payloadSchema = z.object({
   workflow: z.string().min(1),
   workflowJob: z.number().int().nonnegative(),
   approvers: z.array(z.string()),
+  launcherKey: z.string().optional(),
   /** The button's role (dispatchAction checked the clicker has it): the job carries it for the worker's check. */
   role: z.enum(["viewer", "operator", "admin"]),
 });
@@ -24,7 +25,7 @@ const payloadSchema = z.object({
 /** Approve and Deny: reusable buttons (a second click is told why nothing more happens), needing the approval's role. */
 export async function approveButtons(actions: ActionStore, v: ApprovalView, ttlMs: number): Promise<Button[]> {
   const make = (decision: "approve" | "deny") => actions.create({
-    kind: APPROVAL_DECIDE, payload: { approval: v.id, decision, workflow: v.workflow, workflowJob: v.workflowJob, approvers: v.approvers, role: v.role },
+    kind: APPROVAL_DECIDE, payload: { approval: v.id, decision, workflow: v.workflow, workflowJob: v.workflowJob, approvers: v.approvers, role: v.role, ...(v.launcherKey ? { launcherKey: v.launcherKey } : {}) },
     requires: v.role, singleUse: false, ttlMs,
   });
   return [
@@ -47,7 +48,7 @@ const decide: ActionHandler = {
     const p = parsed.data;
     const why = notAnApprover(p, actor);
     if (why) {
-      await deps.audit.record({ event: "refused", actor: actorKey(actor), command: "approval", target: `workflow:${p.workflow}`, detail: `${p.decision} approval ${p.approval}: not an approver` }).catch(() => {});
+      await deps.audit.record({ event: "refused", actor: actorKey(actor), command: "approval", target: `workflow:${p.workflow}`, detail: `${p.decision} approval ${p.approval}: ${p.launcherKey === actorKey(actor) ? "launched it" : "not an approver"}` }).catch(() => {});
       throw new UserError("forbidden", why);
     }
     const { jobId, duplicate } = await deps.jobs.enqueue(APPROVAL_JOB, {

@@ -10,6 +10,8 @@ export interface ApprovalView {
   workflowJob: number;
   /** Who launched the workflow: the person in labops (/labops run), else AAP's user. */
   launchedBy: string;
+  /** `platform:id` of the person who launched it with /labops run, who may not decide it (unless approvals.selfApproval). */
+  launcherKey?: string | undefined;
   /** The job templates that run once it is approved (the success path's next nodes). */
   next: string[];
   /** The workflow's variables, shortened (`app=grafana`). */
@@ -39,10 +41,11 @@ export function expiryLine(v: Pick<ApprovalView, "expiresAt">, now = Date.now())
   return `Expires at ${hhmm(v.expiresAt)} (in ${min < 1 ? "under a minute" : `${min} min`}); AAP fails it then.`;
 }
 
-export function whoLine(v: Pick<ApprovalView, "role" | "approvers">): string {
-  return v.approvers.length
-    ? `Only ${v.approvers.join(", ")} may decide (with the ${v.role} role).`
-    : `Anyone with the ${v.role} role may decide.`;
+export function whoLine(v: Pick<ApprovalView, "role" | "approvers" | "launcherKey" | "launchedBy">): string {
+  const who = v.approvers.length
+    ? `Only ${v.approvers.join(", ")} may decide (with the ${v.role} role)`
+    : `Anyone with the ${v.role} role may decide`;
+  return v.launcherKey ? `${who}, except ${v.launchedBy.replace(/ \(via labops\)$/, "")}, who launched it.` : `${who}.`;
 }
 
 function facts(v: ApprovalView): string[] {

@@ -9,8 +9,12 @@ export function approvalPolicy(config: Pick<Config, "approvals">, workflow: stri
   return { role: strictest(config.approvals.role, own?.role), approvers: own?.approvers ?? [] };
 }
 
-/** Why `actor` may not decide (the list of people), or undefined when the list allows them. The role is checked by the button. */
-export function notAnApprover(policy: { approvers: string[] }, actor: Pick<Actor, "platform" | "id">): string | undefined {
+/**
+ * Why `actor` may not decide: not on the workflow's list of people, or the one who launched it (`launcherKey`,
+ * unless approvals.selfApproval). Undefined when they may; the role is checked by the button.
+ */
+export function notAnApprover(policy: { approvers: string[]; launcherKey?: string | undefined }, actor: Pick<Actor, "platform" | "id">): string | undefined {
+  if (policy.launcherKey && policy.launcherKey === actorKey(actor)) return "You launched this workflow, so someone else must decide its approval.";
   if (!policy.approvers.length || policy.approvers.includes(actorKey(actor))) return undefined;
   return `Only ${policy.approvers.join(", ")} may decide this approval.`;
 }

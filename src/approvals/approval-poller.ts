@@ -142,6 +142,7 @@ export class ApprovalPoller {
     return {
       id: a.id, name: a.name, description: a.description ?? "", workflow, workflowJob: wfJob ?? 0,
       launchedBy: record?.requester ? `${record.requester} (via labops)` : aapUser ? `${aapUser} (in AAP)` : "someone in AAP",
+      ...(record?.requesterKey && !this.o.config.approvals.selfApproval ? { launcherKey: record.requesterKey } : {}),
       next, vars: shortVars(job?.extra_vars), limit: job?.limit ?? "",
       ...(a.approval_expiration ? { expiresAt: Date.parse(a.approval_expiration) } : {}),
       role: policy.role, approvers: policy.approvers,

@@ -22,6 +22,8 @@ export const launchRecordSchema = z.object({
   correlation: z.string().optional(),
   /** The person who asked, by name (shown on the workflow's approval messages). */
   requester: z.string().optional(),
+  /** Their `platform:id`: an approval of the workflow may not be decided by them (approvals.selfApproval). */
+  requesterKey: z.string().optional(),
   /** Set on a relaunch: the AAP job it relaunched. */
   relaunchOf: z.number().int().positive().optional(),
 });

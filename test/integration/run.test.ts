@@ -39,7 +39,10 @@ describe("/labops run <template>", () => {
     const progress = await h.notifier.waitFor((m) => (m.history.at(-1)!.lines ?? []).some((l) => l.startsWith("Waiting for approval: Approve the deploy")), 10_000);
     expect(progress.history.at(-1)!.title).toBe("Run Deploy with Approval");
     expect(renderText(approvalMsg.history[0]!)).toContain("With app=grafana limit=docker01");
+    expect(renderText(approvalMsg.history[0]!)).toContain("Anyone with the operator role may decide, except otto, who launched it.");
     const approve = approvalMsg.history[0]!.buttons!.find((b) => b.label === "Approve")!;
+    const own = await dispatchAction(h.labops.ack, { actionId: approve.id, actor: OPERATOR, channel: APPROVALS, requestId: randomUUID() });
+    expect(own.reply?.lines).toEqual(["You launched this workflow, so someone else must decide its approval."]);
     await dispatchAction(h.labops.ack, { actionId: approve.id, actor: APPROVER, channel: APPROVALS, requestId: randomUUID() });
     const done = await h.notifier.final(ack.jobId!, 20_000);
     expect(done).toMatchObject({ state: "success", title: "Run Deploy with Approval: successful" });

@@ -41,6 +41,10 @@ export default defineProcessor({
       throw err;
     });
     if (workflowOf(before) !== a.workflow) await refuse(`Approval ${a.approval} belongs to ${workflowOf(before)}, not ${a.workflow}.`);
+    const wfJob = before.summary_fields.workflow_job?.id;
+    const launcherKey = wfJob !== undefined && !deps.config.approvals.selfApproval ? (await deps.launches.get(wfJob))?.requesterKey : undefined;
+    const self = notAnApprover({ approvers: [], launcherKey }, payload.actor);
+    if (self) await refuse(self);
     const link = before.summary_fields.workflow_job ? { label: `AAP workflow job ${before.summary_fields.workflow_job.id}`, url: aap.workflowUrl(before.summary_fields.workflow_job.id) } : undefined;
     const ended = outcomeOf(before);
     if (ended) return already(ctx, title, a.approval, ended, link);

@@ -1,5 +1,5 @@
 import { AapIgnoredFieldsError, TERMINAL_JOB_STATUSES, type AapClient, type WorkflowJob } from "../../clients/aap.ts";
-import { ROLE_RANK } from "../../core/actor.ts";
+import { actorKey, ROLE_RANK } from "../../core/actor.ts";
 import type { Message } from "../../core/message.ts";
 import { checkRun } from "../../core/run-policy.ts";
 import { ApiError, UserError } from "../../errors.ts";
@@ -100,7 +100,7 @@ async function launchWorkflowOnce(ctx: ProcessorContext<unknown>, aap: AapClient
 /** The launch record names the person, so the workflow's approval messages say who launched it. */
 async function record(ctx: ProcessorContext<unknown>, id: number, template: string): Promise<void> {
   const p = ctx.payload;
-  await ctx.deps.launches.save(id, { labopsJob: ctx.jobId, command: p.command, args: p.args, template, requester: p.actor.name, ...(p.lockKey ? { lockKey: p.lockKey } : {}) })
+  await ctx.deps.launches.save(id, { labopsJob: ctx.jobId, command: p.command, args: p.args, template, requester: p.actor.name, requesterKey: actorKey(p.actor), ...(p.lockKey ? { lockKey: p.lockKey } : {}) })
     .catch((err: unknown) => ctx.log.warn({ workflowJob: id, err: String(err) }, "launch record not saved; its approvals will not name who launched it"));
 }
 
