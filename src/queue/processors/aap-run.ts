@@ -106,7 +106,10 @@ async function record(ctx: ProcessorContext<unknown>, id: number, template: stri
 
 async function findWorkflowJob(aap: AapClient, templateId: number, saved: WorkflowLaunch, signal: AbortSignal): Promise<number | undefined> {
   const since = new Date(saved.intentAt - 120_000).toISOString();
-  const jobs = await aap.listWorkflowJobs({ workflow_job_template: templateId, created__gt: since, order_by: "id" }, { signal });
+  const rows = await aap.listWorkflowJobs({ workflow_job_template: templateId, created__gt: since, order_by: "id" }, { signal });
+  // Newer AWX-family servers may leave extra_vars out of lists: the details carry them.
+  const jobs = [];
+  for (const r of rows) jobs.push(r.extra_vars === undefined ? await aap.getWorkflowJob(r.id, { signal }) : r);
   return jobs.find((j) => {
     try {
       return (JSON.parse(j.extra_vars || "{}") as Record<string, unknown>).labops_correlation === saved.correlation;
