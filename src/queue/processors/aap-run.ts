@@ -5,8 +5,8 @@ import { checkRun } from "../../core/run-policy.ts";
 import { ApiError, UserError } from "../../errors.ts";
 import { sleep } from "../../sleep.ts";
 import { defineProcessor, type ProcessorContext } from "../processor.ts";
-import { launchOnce } from "./aap-follow.ts";
-import { aapResultLines, aapStatusLine, hostCountsLine } from "./aap-view.ts";
+import { launchOnce } from "../../deploy/aap-follow.ts";
+import { aapResultLines, aapStatusLine, hostCountsLine } from "../../deploy/aap-view.ts";
 
 interface WorkflowLaunch {
   correlation: string;
