@@ -80,12 +80,16 @@ describe("Discord front end through discord.js and the fake Discord", () => {
     const put = d.fake.calls.find((c) => c.method === "PUT" && /\/guilds\/\d+\/commands$/.test(c.path));
     expect(put).toMatchObject({ status: 200, auth: `Bot ${d.fake.token}` });
     const deploy = d.fake.commands.find((c) => c.name === "deploy")!;
-    expect(deploy.options).toEqual([
-      { type: 3, name: "app", description: "App name from app_list", required: true, autocomplete: true },
+    // The app is optional: `--all-on <host>` may name the apps instead (a /deploy with neither is refused at acknowledgement).
+    expect(deploy.options).toMatchObject([
+      { type: 3, name: "app", description: "App name from app_list", required: false, autocomplete: true },
+      { type: 3, name: "apps", required: false },
       { type: 5, name: "check", description: "Dry run (Ansible check mode)", required: false },
       { type: 3, name: "host", description: "Deploy on this Docker host: the app's own, or one of its alternate_hosts", required: false, autocomplete: true },
       { type: 5, name: "allow-elevated", description: "Admin only: allow the entry's privileged mode, capabilities, host namespaces or devices", required: false },
+      { type: 3, name: "all-on", required: false, autocomplete: true },
     ]);
+    expect((deploy.options as Obj[]).map((o) => o.name)).toEqual(["app", "apps", "check", "host", "allow-elevated", "all-on"]);
     const labtest = d.fake.commands.find((c) => c.name === "labtest")!;
     const [create, status] = labtest.options as Obj[];
     expect(create).toMatchObject({ type: 1, name: "create" });
