@@ -54,7 +54,7 @@ describe.concurrent("npm start -- --console on the configured systems (the three
     c.child.stdin.end("/labops status\n/runner status\n/deploy traefik --check\n/runner destroy nope\n");
     const code = await c.exited;
     expect(c.out.stdout).toContain("Runners: 1 (1 running)");
-    expect(c.out.stdout).toMatch(/✅ Deploy traefik.*: (success|done|deployed)/i);
+    expect(c.out.stdout).toMatch(/✅ Deploy traefik.*: (success|done|deployed|plan ready)/i);
     expect(c.out.stdout).toContain("No runner in Proxmox is called `nope`");
     expect(c.out.stdout).toContain("4 command(s), 1 failed.");
     expect(code).toBe(1); // the unknown runner counts as a failed command

@@ -14,6 +14,7 @@ const STATES = new Set(["info", "queued", "waiting", "running", "success", "fail
 const KNOWN_FAILURE = [
   "Usage:", "There is no `/", "needs one of:", "needs the", "Slow down", "No job `", "has already finished",
   "The job queue is unavailable", "is not a template labops may run", "write it as name=value", "was given twice",
+  "Nothing to change", "not both", "named twice", "has not read app_list yet", "picks one app's host",
 ];
 
 const actors: Actor[] = [
@@ -51,8 +52,8 @@ describe("fuzz: generated command texts through dispatchCommand", () => {
     await h?.close();
   });
 
-  /** Checks one reply; returns the job id when it was queued. */
-  const check = (reply: Message, input: string): string | undefined => {
+  /** Checks one reply; returns the ids of the jobs it queued (several for a /deploy of several apps). */
+  const check = (reply: Message, input: string): string[] => {
     const what = `${input.slice(0, 200)} → ${JSON.stringify(reply).slice(0, 300)}`;
     expect(typeof reply.title, what).toBe("string");
     expect(reply.title.length, what).toBeGreaterThan(0);
@@ -60,7 +61,7 @@ describe("fuzz: generated command texts through dispatchCommand", () => {
     const text = renderText(reply);
     expect(text, what).not.toContain("Something went wrong inside labops");
     if (reply.state === "failure") expect(KNOWN_FAILURE.some((s) => text.includes(s)), what).toBe(true);
-    return reply.jobId;
+    return reply.jobIds ?? (reply.jobId ? [reply.jobId] : []);
   };
 
   it(`≥ ${PER_ROOT} generated texts for every root: no throw, no unhandled rejection, a clear reply, only well-formed commands queued`, async () => {
@@ -79,8 +80,7 @@ describe("fuzz: generated command texts through dispatchCommand", () => {
           await Promise.all(samples.slice(i, i + BATCH).map(async ([r, tokens, sep, who], j) => {
             const text = tokens.join(sep);
             const reply = await dispatchCommand(h.labops.ack, { root: r, text, actor: actors[who]!, channel, requestId: `fuzz-${root}-${i + j}` });
-            const id = check(reply, `/${r} ${text}`);
-            if (id) queued.set(id, { root: r, text });
+            for (const id of check(reply, `/${r} ${text}`)) queued.set(id, { root: r, text });
           }));
         }
         total += samples.length;
@@ -91,8 +91,7 @@ describe("fuzz: generated command texts through dispatchCommand", () => {
       for (let i = 0; i < structured.length; i += BATCH) {
         await Promise.all(structured.slice(i, i + BATCH).map(async ([name, options], j) => {
           const reply = await dispatchCommand(h.labops.ack, { root: name.split(" ")[0]!, name, options, actor: actors[0]!, channel, requestId: `fuzz-opt-${i + j}` });
-          const id = check(reply, `${name} ${JSON.stringify(options)}`);
-          if (id) queued.set(id, { root: name, text: JSON.stringify(options) });
+          for (const id of check(reply, `${name} ${JSON.stringify(options)}`)) queued.set(id, { root: name, text: JSON.stringify(options) });
         }));
       }
       total += structured.length;
