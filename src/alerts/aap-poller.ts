@@ -1,6 +1,7 @@
 import type { AapClient, Job } from "../clients/aap.ts";
 import { ApiError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
+import { IntervalLoop } from "../interval-loop.ts";
 import type { AlertStore } from "./alert-store.ts";
 
 export interface AapPollerOptions {
@@ -30,27 +31,18 @@ export interface PollResult {
  * processes, one of them polls per interval (`pollIfMine`).
  */
 export class AapPoller {
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<unknown> | undefined;
-  #stopped = true;
+  readonly #loop: IntervalLoop;
 
-  constructor(private readonly o: AapPollerOptions) {}
-
-  start(): void {
-    if (!this.#stopped) return;
-    this.#stopped = false;
-    const tick = async () => {
-      this.#running = this.pollIfMine();
-      await this.#running;
-      if (!this.#stopped) this.#schedule(tick, this.o.intervalMs);
-    };
-    this.#schedule(tick, 0);
+  constructor(private readonly o: AapPollerOptions) {
+    this.#loop = new IntervalLoop(() => this.pollIfMine(), o.intervalMs);
   }
 
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    await this.#running;
+  start(): void {
+    this.#loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   /**
@@ -93,10 +85,6 @@ export class AapPoller {
     }
   }
 
-  #schedule(fn: () => Promise<void>, ms: number): void {
-    this.#timer = setTimeout(() => void fn(), ms);
-    this.#timer.unref?.();
-  }
 }
 
 /** Microseconds since the epoch of an ISO timestamp (`…123456Z`, `…123Z`, `+00:00`), so any precision compares. */

@@ -6,6 +6,7 @@ import type { LaunchRecords } from "../core/launch-records.ts";
 import type { Notifier } from "../core/notifier.ts";
 import { ApiError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
+import { IntervalLoop } from "../interval-loop.ts";
 import { approveButtons } from "./approval-actions.ts";
 import { closeApproval } from "./approval-close.ts";
 import { renderPending, shortVars, type ApprovalView } from "./approval-message.ts";
@@ -41,27 +42,18 @@ export interface ApprovalPollResult {
  * (`?id__in=`) and edits their messages to say how they ended (decided in AAP, timed out, canceled).
  */
 export class ApprovalPoller {
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<unknown> | undefined;
-  #stopped = true;
+  readonly #loop: IntervalLoop;
 
-  constructor(private readonly o: ApprovalPollerOptions) {}
-
-  start(): void {
-    if (!this.#stopped) return;
-    this.#stopped = false;
-    const tick = async () => {
-      this.#running = this.pollOnce();
-      await this.#running;
-      if (!this.#stopped) this.#schedule(tick, this.o.intervalMs);
-    };
-    this.#schedule(tick, 0);
+  constructor(private readonly o: ApprovalPollerOptions) {
+    this.#loop = new IntervalLoop(() => this.pollOnce(), o.intervalMs);
   }
 
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    await this.#running;
+  start(): void {
+    this.#loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   /** One pass. Never throws: a failure is logged and the next interval tries again. */
@@ -150,8 +142,4 @@ export class ApprovalPoller {
     };
   }
 
-  #schedule(fn: () => Promise<void>, ms: number): void {
-    this.#timer = setTimeout(() => void fn(), ms);
-    this.#timer.unref?.();
-  }
 }

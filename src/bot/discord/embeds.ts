@@ -6,6 +6,7 @@ import {
   type APIComponentInMessageActionRow,
   type APIEmbed,
 } from "discord-api-types/v10";
+import { markdownLines } from "../markdown-lines.ts";
 import { STATE_ICONS, type Button, type Message, type MessageState } from "../../core/message.ts";
 import { STEP_ICONS } from "../../core/steps.ts";
 
@@ -89,22 +90,7 @@ export function renderButtons(buttons: readonly Button[]): APIActionRowComponent
  * of indented lines (command output) become a code block.
  */
 export function renderLines(lines: readonly string[]): string[] {
-  const out: string[] = [];
-  let block: string[] = [];
-  const flush = () => {
-    if (block.length) out.push("```", ...block.map((l) => l.slice(2).replace(/```/g, "ˋˋˋ")), "```");
-    block = [];
-  };
-  for (const line of lines) {
-    if (line.startsWith("  ")) {
-      block.push(line);
-      continue;
-    }
-    flush();
-    out.push(boldify(line));
-  }
-  flush();
-  return out;
+  return markdownLines(lines, { inline: boldify });
 }
 
 function boldify(line: string): string {

@@ -1,4 +1,5 @@
 import { STATE_ICONS, type Message, type MessageState } from "../../core/message.ts";
+import { markdownLines } from "../markdown-lines.ts";
 import { STEP_ICONS, type Step } from "../../core/steps.ts";
 import type { ButtonContext } from "./button-context.ts";
 
@@ -84,22 +85,7 @@ function renderStep(st: Step): string {
 
 /** Markdown-light → Mattermost markdown: `*bold*` becomes `**bold**` outside code spans; indented runs (command output) become a code block. */
 function renderLines(lines: readonly string[]): string[] {
-  const out: string[] = [];
-  let block: string[] = [];
-  const flush = () => {
-    if (block.length) out.push("```", ...block.map((l) => noMention(l.slice(2)).replace(/```/g, "ˋˋˋ")), "```");
-    block = [];
-  };
-  for (const line of lines) {
-    if (line.startsWith("  ")) {
-      block.push(line);
-      continue;
-    }
-    flush();
-    out.push(inline(line));
-  }
-  flush();
-  return out;
+  return markdownLines(lines, { inline, block: noMention });
 }
 
 function inline(text: string): string {
