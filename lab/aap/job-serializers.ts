@@ -1,3 +1,4 @@
+import { displayExtraVars } from "./surveys.ts";
 import { ACTIVE, USER, type JobRec, type Obj, type SyncRec } from "./records.ts";
 import type { AapState } from "./state.ts";
 import { fkSummary, recOf } from "./objects.ts";
@@ -38,7 +39,7 @@ export function jobBody(s: AapState, j: JobRec, list = false, exclude?: string |
     },
     created: iso(j.created), modified: iso(j.modified), name: t.name, description: t.description,
     job_type: j.jobType, inventory: inv, project: projectId, playbook: t.playbook, scm_branch: "", forks: 0,
-    limit: j.limit, verbosity: 0, extra_vars: pyJson(j.extraVars), job_tags: "", force_handlers: false, skip_tags: "",
+    limit: j.limit, verbosity: 0, extra_vars: pyJson(displayExtraVars(j.extraVars, j.surveyPasswords)), job_tags: "", force_handlers: false, skip_tags: "",
     start_at_task: "", timeout: 0, use_fact_cache: false, unified_job_template: t.id, launch_type: j.launchType,
     status: j.status, failed: isFailed(j.status), started: j.started ? iso(j.started) : null, finished: j.finished ? iso(j.finished) : null,
     canceled_on: j.status === "canceled" && j.finished ? iso(j.finished) : null, elapsed: elapsed(j),

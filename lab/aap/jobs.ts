@@ -6,6 +6,7 @@ import { hostStatusCounts, playbookFile, playbookSteps } from "./playbook-steps.
 import { emitEvent } from "./events.ts";
 import { jobBody } from "./job-serializers.ts";
 import { parseExtraVars, pyIso, pyJson } from "./format.ts";
+import { applySurvey } from "./surveys.ts";
 
 /** POST job_templates/:id/launch/: validates, applies the template's prompts (reporting `ignored_fields`) and starts a job. */
 export function launchJob(s: AapState, t: Tpl, req: FakeRequest): FakeResponse {
@@ -20,7 +21,21 @@ export function launchJob(s: AapState, t: Tpl, req: FakeRequest): FakeResponse {
   }
   const ignored: Obj = {};
   const accepted: Obj = {};
+  // An enabled survey takes its answers from extra_vars whether or not the template prompts for variables.
+  const survey = t.fields.survey_enabled === true && t.survey ? t.survey : undefined;
+  let surveyed: Obj = {};
+  let passwords: string[] = [];
+  if (survey) {
+    const given = body.extra_vars === undefined ? {} : parseExtraVars(body.extra_vars);
+    if (typeof given === "string") return { status: 400, body: { extra_vars: [given] } };
+    const r = applySurvey(survey, given);
+    if (r.errors.length) return { status: 400, body: { variables_needed_to_start: r.errors } };
+    surveyed = r.accepted;
+    passwords = r.passwords;
+    if (Object.keys(r.rest).length) (t.ask.variables ? accepted : ignored).extra_vars = r.rest;
+  }
   for (const [k, v] of Object.entries(body)) {
+    if (survey && k === "extra_vars") continue;
     const ask = PROMPTED[k];
     if (ask ? t.ask[ask] : false) accepted[k] = v;
     else if (ask || OTHER_PROMPTS.includes(k)) ignored[k] = v;
@@ -31,6 +46,7 @@ export function launchJob(s: AapState, t: Tpl, req: FakeRequest): FakeResponse {
     if (typeof parsed === "string") return { status: 400, body: { extra_vars: [parsed] } };
     extraVars = parsed;
   }
+  extraVars = { ...surveyed, ...extraVars };
   if (ignored.extra_vars !== undefined) {
     const parsed = parseExtraVars(ignored.extra_vars);
     ignored.extra_vars = typeof parsed === "string" ? ignored.extra_vars : parsed;
@@ -45,6 +61,7 @@ export function launchJob(s: AapState, t: Tpl, req: FakeRequest): FakeResponse {
     diffMode: accepted.diff_mode === true,
     launchType: "manual",
   });
+  if (passwords.length) job.surveyPasswords = passwords;
   s.launches.push({ jobId: job.id, templateName: t.name, extraVars: { ...extraVars }, limit: job.limit, jobType: job.jobType, diffMode: job.diffMode === true });
   return {
     status: 201,

@@ -11,7 +11,7 @@ export function* playbookSteps(job: JobRec): Generator<EventInput[], void> {
   const playbookUuid = randomUUID();
   const playName = pb.play(job.extraVars);
   const playUuid = randomUUID();
-  const hosts = selectHosts(pb.hosts(job.inventory), job.limit, job.inventory);
+  const hosts = selectHosts(pb.hosts(job.inventory, job.extraVars), job.limit, job.inventory);
   const playData = { playbook_uuid: playbookUuid, play: playName, play_uuid: playUuid, play_pattern: "all" };
   const first: EventInput[] = [
     { event: "playbook_on_start", level: 0, stdout: "", data: { playbook_uuid: playbookUuid, uuid: playbookUuid } },

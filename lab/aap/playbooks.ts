@@ -46,6 +46,24 @@ export const PLAYBOOKS: Record<string, PlaybookSpec> = {
       { name: "Start the runner service", action: "ansible.builtin.systemd_service", changes: true },
     ],
   },
+  "backup_job.yml": {
+    play: () => "Create a backup job",
+    hosts: (inventory, v) => inventory.filter((h) => h === v.backup_host),
+    gatherFacts: false,
+    tasks: [
+      {
+        name: "Check the survey answers", action: "ansible.builtin.assert", msg: "All assertions passed",
+        check: (c) => {
+          const v = c.job.extraVars;
+          const days = Number(v.backup_retention);
+          return typeof v.backup_host === "string" && Number.isInteger(days) && days >= 1 && days <= 90 && typeof v.backup_password === "string" && v.backup_password.length >= 8
+            ? undefined : "backup_host (one host), backup_retention (1..90) and backup_password (8 characters or more) are required.";
+        },
+      },
+      { name: "Create the backup directory", action: "ansible.builtin.file", changes: true },
+      { name: "Write the backup job", action: "ansible.builtin.copy", changes: true },
+    ],
+  },
   "cleanup_ocp.yml": {
     play: (v) => (v.cleanup_action === "restore" ? "Restore OCP folders" : "Delete OCP folders"),
     hosts: () => role("storage"),

@@ -32,6 +32,8 @@ export interface Tpl extends Rec {
   inventory: number | null;
   ask: { variables: boolean; limit: boolean; job_type: boolean; inventory: boolean; diff_mode?: boolean | undefined };
   lastJob?: JobRec | undefined;
+  /** survey_spec/ as posted (name, description, spec); enforced at launch when fields.survey_enabled. */
+  survey?: Obj | undefined;
 }
 
 export interface JobRec {
@@ -46,6 +48,8 @@ export interface JobRec {
   diffMode?: boolean | undefined;
   limit: string;
   extraVars: Obj;
+  /** Survey password variables, shown as `$encrypted$` (AWX's survey_passwords). */
+  surveyPasswords?: string[] | undefined;
   launchType: "manual" | "relaunch" | "workflow";
   /** The workflow job that spawned it (a job node). */
   workflowJob?: number | undefined;
@@ -119,7 +123,7 @@ export interface TaskCheck {
 export interface PlaybookSpec {
   play: (vars: Obj) => string;
   /** The play's `hosts:`, given the inventory's host names. */
-  hosts: (inventory: string[]) => string[];
+  hosts: (inventory: string[], vars: Obj) => string[];
   gatherFacts: boolean;
   /** The task names of the real playbook in playbooks/ (checked by test/iac/playbooks.test.ts). */
   tasks: TaskSpec[] | ((vars: Obj) => TaskSpec[]);

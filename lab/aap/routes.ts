@@ -6,6 +6,7 @@ import { stdoutResponse } from "./events.ts";
 import { launchJob, relaunchJob } from "./jobs.ts";
 import { jobBody } from "./job-serializers.ts";
 import { launchInfo } from "./template-serializers.ts";
+import { displaySurvey, surveySpecError } from "./surveys.ts";
 import { recOf } from "./objects.ts";
 import { registerObjectRoutes } from "./object-routes.ts";
 import { apiRootBody, isPublicPath, pingBody, versionRootBody } from "./ping.ts";
@@ -53,6 +54,25 @@ export function registerRoutes(s: AapState): void {
   h.route("GET", `${p}job_templates/:id/launch/`, (_r, a) => {
     const t = byId(s.templates, a.id);
     return t ? { status: 200, body: launchInfo(s, t) } : notFound;
+  });
+  // survey_spec/: {} without a survey; a POST replaces it after the view's checks (200, empty); DELETE removes it.
+  h.route("GET", `${p}job_templates/:id/survey_spec/`, (_r, a) => {
+    const t = byId(s.templates, a.id);
+    return t ? { status: 200, body: displaySurvey(t.survey) } : notFound;
+  });
+  h.route("POST", `${p}job_templates/:id/survey_spec/`, (req, a) => {
+    const t = byId(s.templates, a.id);
+    if (!t) return notFound;
+    const error = surveySpecError(req.body);
+    if (error) return { status: 400, body: { error } };
+    t.survey = structuredClone(req.body as Record<string, unknown>);
+    return { status: 200 };
+  });
+  h.route("DELETE", `${p}job_templates/:id/survey_spec/`, (_r, a) => {
+    const t = byId(s.templates, a.id);
+    if (!t) return notFound;
+    t.survey = undefined;
+    return { status: 200 };
   });
   h.route("POST", `${p}job_templates/:id/launch/`, (req, a) => {
     const t = byId(s.templates, a.id);

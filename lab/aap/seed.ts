@@ -64,3 +64,25 @@ export function seedHomelab(s: AapState): void {
   s.updates.set(12, seedUpdate(12, "project_update", 6));
   s.updates.set(13, seedUpdate(13, "inventory_update", 11));
 }
+
+/** The homelab's surveyed template, after the workflows (its id follows theirs). */
+export function seedSurveyed(s: AapState): void {
+  const t = { ...rec(s.nextUjt++, { ...defaults("job_templates"), name: "Create Backup Job", playbook: "playbooks/backup_job.yml", description: "Back up one host, as the survey asks", inventory: 1, project: 6, organization: 1, become_enabled: true }),
+    name: "", playbook: "", description: "", inventory: null, ask: { variables: false, limit: false, job_type: false, inventory: false } } as Tpl;
+  t.links = { credentials: [3] };
+  s.templates.push(surveyed(syncTpl(t)));
+}
+
+/** A template with a survey (and no prompt for variables): AWX takes the survey's answers anyway. */
+function surveyed(t: Tpl): Tpl {
+  t.fields.survey_enabled = true;
+  t.survey = {
+    name: "Backup job", description: "What to back up and how long to keep it",
+    spec: [
+      { question_name: "Host", question_description: "The host to back up", variable: "backup_host", type: "multiplechoice", required: true, choices: ["docker01", "docker02", "edge01", "nautobot01"], default: "", min: null, max: null },
+      { question_name: "Retention (days)", question_description: "Days the snapshots are kept", variable: "backup_retention", type: "integer", required: true, min: 1, max: 90, default: 14 },
+      { question_name: "Repository password", question_description: "Encrypts the backup repository", variable: "backup_password", type: "password", required: true, min: 8, max: 128, default: "" },
+    ],
+  };
+  return t;
+}

@@ -2,7 +2,7 @@ import { FakeHttpServer } from "../fake-http.ts";
 import { LAB_HOSTS, LAB_TOKENS } from "../homelab.ts";
 import type { FakeAapFailure, FakeAapLaunch, FakeAapOptions, FakeHostVars, PlaybookEffect } from "./options.ts";
 import type { JobRec, Rec, Tpl, UpdateRec } from "./records.ts";
-import { seedController, seedHomelab } from "./seed.ts";
+import { seedController, seedHomelab, seedSurveyed } from "./seed.ts";
 import { seedWorkflows } from "./workflow-seed.ts";
 import { seededHostVars } from "./hostvars.ts";
 import { normalizePrefix } from "./format.ts";
@@ -53,7 +53,7 @@ export interface AapState {
   url: string;
 }
 
-/** The seeded controller: the homelab's organization, credential, project, inventory, source and four templates, synced (none with `empty`). */
+/** The seeded controller: the homelab's organization, credential, project, inventory, source, four templates, the workflow and the surveyed template, synced (none with `empty`). */
 export function createAapState(opts: FakeAapOptions): AapState {
   const stepMs = opts.stepMs ?? 400;
   const s: AapState = {
@@ -93,6 +93,7 @@ export function createAapState(opts: FakeAapOptions): AapState {
   if (!opts.empty) {
     seedHomelab(s);
     seedWorkflows(s);
+    seedSurveyed(s);
   }
   return s;
 }

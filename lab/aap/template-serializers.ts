@@ -3,6 +3,7 @@ import type { AapState } from "./state.ts";
 import { fkLinks, fkSummary, nameOf, recOf } from "./objects.ts";
 import { iso, isFailed } from "./format.ts";
 import { objectRoles } from "./roles.ts";
+import { variablesNeeded } from "./surveys.ts";
 
 const EE_ID = 1;
 
@@ -56,8 +57,8 @@ export function launchInfo(s: AapState, t: Tpl): Obj {
   const asks = Object.fromEntries(Object.entries(f).filter(([k]) => /^ask_.*_on_launch$/.test(k)));
   const inv = recOf(s, "inventories", t.inventory);
   return {
-    can_start_without_user_input: t.inventory !== null, passwords_needed_to_start: [], ...asks,
-    survey_enabled: f.survey_enabled, variables_needed_to_start: [], credential_needed_to_start: false, inventory_needed_to_start: t.inventory === null,
+    can_start_without_user_input: t.inventory !== null && variablesNeeded(f.survey_enabled, t.survey).length === 0, passwords_needed_to_start: [], ...asks,
+    survey_enabled: f.survey_enabled === true && t.survey !== undefined, variables_needed_to_start: variablesNeeded(f.survey_enabled, t.survey), credential_needed_to_start: false, inventory_needed_to_start: t.inventory === null,
     job_template_data: { name: t.name, id: t.id, description: t.description },
     defaults: {
       extra_vars: f.extra_vars, diff_mode: f.diff_mode, limit: f.limit, job_tags: f.job_tags, skip_tags: f.skip_tags, job_type: f.job_type, verbosity: f.verbosity,

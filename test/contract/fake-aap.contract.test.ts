@@ -133,7 +133,7 @@ describe("FakeAap matches the upstream AWX samples", () => {
     expect(second.body!.previous).toBe(`/api/v2/jobs/${failedJob}/job_events/?order_by=counter&page_size=3`);
     expect(second.body!.results[0].counter).toBe(4);
     expect((await api("/api/v2/job_templates/?page=9")).status).toBe(404);
-    expect((await api("/api/v2/job_templates/?page_size=500&page=1")).body!.results).toHaveLength(4);
+    expect((await api("/api/v2/job_templates/?page_size=500&page=1")).body!.results).toHaveLength(5);
   });
 
   it("launch: 201 with Location, `job` and `ignored_fields` first, then the job serializer", async () => {
