@@ -93,7 +93,8 @@ async function main(): Promise<number> {
   await labops.workerDeps.gitops?.watcher.pollOnce().catch(() => {});
   // Names for "did you mean" before anything is queued, as in `npm start`; read once before the first line.
   labops.lookups.start();
-  await labops.lookups.refresh();
+  labops.surveys.start();
+  await Promise.all([labops.lookups.refresh(), labops.surveys.refresh()]);
   addHealthRoutes(http, readinessChecks(labops), undefined, readinessVersions(labops));
 
   if (interactive) {

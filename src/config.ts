@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { parseSecretKey } from "./core/secret-box.ts";
 import { parseEnv } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
@@ -81,6 +82,8 @@ const envSchema = z.object({
   ALERT_WEBHOOK_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   ALERT_POLL_INTERVAL: duration.default(120_000),
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  /** Seals secret survey answers (password questions) in jobs: 32 bytes as 64 hex digits or base64 (`openssl rand -hex 32`). */
+  SURVEY_SECRET_KEY: z.string().refine((s) => parseSecretKey(s) !== undefined, "must be 32 bytes as 64 hex digits or base64 (openssl rand -hex 32)").optional(),
   GIT_REMOTE: z.string().min(1).optional(),
   /**
    * Where the runners are registered, the same URL as the GitHub Runner Token credential's github_runner_url:
@@ -355,6 +358,8 @@ export interface Config {
   alerts: { pollIntervalMs: number } & FileConfig["alerts"];
   approvals: FileConfig["approvals"];
   run: FileConfig["run"];
+  /** SURVEY_SECRET_KEY: without it, templates whose survey asks a password cannot be run from chat. */
+  surveySecretKey?: Buffer | undefined;
   twoPerson: FileConfig["twoPerson"];
   gitops: FileConfig["gitops"];
   schedules: FileConfig["schedules"];
@@ -410,7 +415,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (problems.length) throw new ConfigError(problems);
 
   const secrets = [v.AAP_TOKEN, v.NAUTOBOT_TOKEN, v.PROXMOX_TOKEN, v.TRUENAS_API_KEY, v.SLACK_BOT_TOKEN, v.SLACK_APP_TOKEN,
-    v.SLACK_SIGNING_SECRET, v.DISCORD_TOKEN, v.MATTERMOST_BOT_TOKEN, v.GITHUB_TOKEN, v.ALERT_WEBHOOK_TOKEN, v.ADMIN_TOKEN, v.REDIS_SENTINEL_PASSWORD].filter((s): s is string => !!s);
+    v.SLACK_SIGNING_SECRET, v.DISCORD_TOKEN, v.MATTERMOST_BOT_TOKEN, v.GITHUB_TOKEN, v.ALERT_WEBHOOK_TOKEN, v.ADMIN_TOKEN, v.REDIS_SENTINEL_PASSWORD, v.SURVEY_SECRET_KEY].filter((s): s is string => !!s);
   const commandTokens = parseCommandTokens(v.MATTERMOST_COMMAND_TOKENS);
   secrets.push(...Object.values(commandTokens));
   const proxmoxSecret = v.PROXMOX_TOKEN?.split("=").slice(1).join("=");
@@ -463,6 +468,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     gitops: file.gitops,
     approvals: file.approvals,
     run: file.run,
+    surveySecretKey: v.SURVEY_SECRET_KEY ? parseSecretKey(v.SURVEY_SECRET_KEY) : undefined,
     twoPerson: file.twoPerson,
     schedules: file.schedules,
     permissions: file.permissions,

@@ -71,6 +71,7 @@ export async function runConsole(config: Config): Promise<number> {
     labops.startWorker();
     alerting.start();
     labops.lookups.start();
+    labops.surveys.start();
     // Names for "did you mean" before the first line, waiting at most a few seconds for slow systems.
     await Promise.race([labops.lookups.refresh(), new Promise((r) => setTimeout(r, 5_000).unref())]);
     const systems = (["aap", "nautobot", "proxmox", "truenas", "github"] as const).filter((s) => labops.clients[s]).join(", ") || "none";

@@ -14,6 +14,8 @@ import { RedisScript } from "./queue/redis-script.ts";
 import { CommandRegistry } from "./core/command-registry.ts";
 import type { AckDeps, ActionHandler } from "./core/dispatch.ts";
 import { LookupCache, type LookupReader, type LookupSource } from "./core/lookup-cache.ts";
+import { SurveyCache } from "./core/survey-cache.ts";
+import { SecretBox } from "./core/secret-box.ts";
 import { NotifierRegistry } from "./core/notifier.ts";
 import { LaunchRecords } from "./core/launch-records.ts";
 import { Permissions } from "./core/permissions.ts";
@@ -83,6 +85,8 @@ export interface Labops {
   catalog: AppCatalog;
   /** Names for autocomplete and "did you mean" at acknowledgement; started by the processes that run a front end. */
   lookups: LookupCache;
+  /** The surveys /labops run checks at acknowledgement; started with the lookups. */
+  surveys: SurveyCache;
   worker?: LabopsWorker | undefined;
   workerDeps: WorkerDeps;
   metrics: LabopsMetrics;
@@ -153,6 +157,13 @@ export function createLabops(opts: LabopsOptions): Labops {
     } : {}),
   };
   const lookups = new LookupCache(readers, log);
+  // The surveys of the job templates /labops run may launch (workflow job templates are launched without one).
+  const surveys = new SurveyCache(() => Object.entries(config.run.templates).filter(([, t]) => t.kind === "job").map(([n]) => n), async (name, signal) => {
+    if (!clients.aap) return null;
+    const t = await clients.aap.findJobTemplate(name, { signal });
+    return t.survey_enabled ? await clients.aap.surveySpec(t.id, { signal }) : null;
+  }, log);
+  const secretBox = config.surveySecretKey ? new SecretBox(config.surveySecretKey) : undefined;
   const ack: AckDeps = {
     commands,
     jobs: queue,
@@ -167,6 +178,8 @@ export function createLabops(opts: LabopsOptions): Labops {
     timeZone: config.timeZone,
     muteRole: (scope) => muteScopeRole(config, commands, scope),
     runTemplates: config.run.templates,
+    surveys,
+    secretBox,
     twoPerson: (command) => needsSecondPerson(config.twoPerson, command),
     actionHandlers: new Map<string, ActionHandler>(ACTION_HANDLERS.map((h) => [h.kind, h])),
     // /cancel frees a removed job's place: the line it frees is woken like a worker's release does.
@@ -218,7 +231,7 @@ export function createLabops(opts: LabopsOptions): Labops {
     : undefined;
   if (clients.aap && config.approvals.enabled && !approvalTargets.length) log.info("no approval channel (approvals.channels or an alert channel): AAP workflow approvals are not posted");
   const labops: Labops = {
-    config, log, ack, queue, notifiers, clients, catalog, lookups, workerDeps, metrics, redis: producer, versions, versionDetector, approvals,
+    config, log, ack, queue, notifiers, clients, catalog, lookups, surveys, workerDeps, metrics, redis: producer, versions, versionDetector, approvals,
     async ready(timeoutMs = 5_000) {
       if (producer.status === "ready") return true;
       return new Promise<boolean>((resolve) => {
@@ -242,6 +255,7 @@ export function createLabops(opts: LabopsOptions): Labops {
     },
     async close() {
       lookups.stop();
+      surveys.stop();
       await versionDetector.stop();
       await approvals?.stop();
       await labops.worker?.close();

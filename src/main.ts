@@ -114,7 +114,10 @@ async function main(): Promise<void> {
   if (runsWorker) labops.startWorker();
   addHealthRoutes(http, readinessChecks(labops), undefined, readinessVersions(labops)); // after the worker: /readyz also checks its connection
   // Names for "did you mean" and autocomplete on every front end, read in the background (never on the ack path).
-  if (runsBot) labops.lookups.start();
+  if (runsBot) {
+    labops.lookups.start();
+    labops.surveys.start();
+  }
   for (const f of frontEnds) await f.start();
   if (runsBot && !frontEnds.length) {
     log.warn("no chat platform is configured (SLACK_BOT_TOKEN, DISCORD_TOKEN or MATTERMOST_BOT_TOKEN): the bot only serves HTTP; try `npm run demo` for a terminal chat");

@@ -165,3 +165,31 @@ export const InventoryUpdateStartSchema = z.looseObject({ inventory_update: z.nu
 /** `POST jobs/{id}/relaunch/` (201): the new job serializer plus `job` (its id). */
 export const RelaunchResponseSchema = z.looseObject({ id: z.number().int(), job: z.number().int().optional() });
 export const CanCancelSchema = z.looseObject({ can_cancel: z.boolean() });
+
+const surveyBound = z.union([z.number(), z.string(), z.null()]).optional()
+  .transform((v) => (v === null || v === undefined || v === "" ? null : Number.isFinite(Number(v)) ? Number(v) : null));
+
+/** GET job_templates/{id}/survey_spec/: `{}` without a survey; `choices` may be a list or one choice a line. */
+export const SurveySpecSchema = z.looseObject({
+  name: z.string().optional(),
+  description: z.string().optional(),
+  spec: z.array(z.looseObject({
+    question_name: z.string().default(""),
+    question_description: z.string().optional(),
+    variable: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/),
+    type: z.enum(["text", "textarea", "password", "integer", "float", "multiplechoice", "multiselect"]),
+    required: z.boolean().default(false),
+    min: surveyBound,
+    max: surveyBound,
+    default: z.unknown().optional(),
+    choices: z.union([z.array(z.union([z.string(), z.number()])), z.string()]).optional()
+      .transform((c) => (c === undefined ? undefined : typeof c === "string" ? c.split(/\r?\n/).filter((x) => x.trim() !== "") : c.map(String))),
+  })).optional(),
+});
+
+/** A survey as the client returns it: its questions in order. */
+export interface AapSurvey {
+  name: string;
+  description: string;
+  questions: NonNullable<z.output<typeof SurveySpecSchema>["spec"]>;
+}

@@ -17,6 +17,7 @@ import {
   ProjectSchema,
   ProjectUpdateStartSchema,
   RelaunchResponseSchema,
+  SurveySpecSchema,
   UnifiedJobSchema,
   page,
   type InventorySource,
@@ -26,6 +27,7 @@ import {
   type JobTemplate,
   type LaunchRequirements,
   type Project,
+  type AapSurvey,
   type UnifiedJob,
 } from "./aap-schemas.ts";
 
@@ -144,6 +146,12 @@ export class AapClient {
   /** GET job_templates/?name=: the one template with this exact name. UserError when none or several match. */
   async findJobTemplate(name: string, o: Opts = {}): Promise<JobTemplate> {
     return this.#findOne("job_templates/", name, JobTemplateSchema, "job template", "aap_template", o);
+  }
+
+  /** GET job_templates/{id}/survey_spec/: the template's survey questions (none when it has no survey). */
+  async surveySpec(templateId: number, o: Opts = {}): Promise<AapSurvey> {
+    const s = await this.#api.call({ method: "GET", path: `job_templates/${templateId}/survey_spec/`, signal: o.signal }, SurveySpecSchema);
+    return { name: s.name ?? "", description: s.description ?? "", questions: s.spec ?? [] };
   }
 
   /** GET job_templates/{id}/launch/: prompts (`ask_*_on_launch`), survey and defaults. Read-only. */

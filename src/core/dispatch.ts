@@ -1,3 +1,5 @@
+import type { SurveyCache } from "./survey-cache.ts";
+import type { SecretBox } from "./secret-box.ts";
 import type { VersionStore } from "./version-store.ts";
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
@@ -52,6 +54,10 @@ export interface AckDeps {
   muteRole?: ((scope: string) => Role) | undefined;
   /** The templates `/labops run` may launch (settings `run.templates`); the worker checks again. */
   runTemplates?: Readonly<Record<string, RunTemplate>> | undefined;
+  /** The surveys of `run.templates`' job templates, read in the background; the worker reads them again. */
+  surveys?: SurveyCache | undefined;
+  /** Seals secret survey answers (SURVEY_SECRET_KEY); absent, a survey that asks a password is refused. */
+  secretBox?: SecretBox | undefined;
   /** The two-person rule (settings `twoPerson`): whether this command's confirmation needs a second person. */
   twoPerson?: ((command: string) => boolean) | undefined;
 }

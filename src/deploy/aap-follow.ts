@@ -47,6 +47,8 @@ export interface LaunchOnceOptions {
   onProgress: (job: Job, progress: JobProgress) => void;
   pollMs: number;
   timeoutMs: number;
+  /** The template's survey variables: AAP takes them in extra_vars without the prompt for variables. */
+  surveyVars?: readonly string[] | undefined;
 }
 
 const PROMPTS: Record<string, string> = {
@@ -128,8 +130,9 @@ async function recordLaunch(ctx: Ctx, jobId: number, template: string, intent: L
 /** Refuses a launch whose fields the template would silently drop; tells whether variables are prompted. */
 async function checkPrompts(o: LaunchOnceOptions, templateId: number, signal: AbortSignal): Promise<{ variables: boolean }> {
   const req = await o.aap.launchRequirements(templateId, { signal });
+  const surveyOnly = req.survey_enabled && Object.keys(o.body.extra_vars ?? {}).every((k) => o.surveyVars?.includes(k));
   const refused = Object.entries(PROMPTS).filter(
-    ([field, ask]) => (o.body as Record<string, unknown>)[field] !== undefined && (req as Record<string, unknown>)[ask] !== true,
+    ([field, ask]) => (o.body as Record<string, unknown>)[field] !== undefined && (req as Record<string, unknown>)[ask] !== true && !(field === "extra_vars" && surveyOnly),
   );
   if (refused.length) {
     const list = refused.map(([f, ask]) => `\`${f}\` (enable "${ask}")`).join(", ");

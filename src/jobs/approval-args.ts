@@ -7,9 +7,13 @@ export const approvalDecideArgs = z.object({
   workflow: z.string().min(1),
 });
 
-/** The `aap.run` job (/labops run): the template, its variables (already parsed from name=value), one host. */
+/**
+ * The `aap.run` job (/labops run): the template, its variables (parsed from name=value; survey answers typed
+ * as AAP expects them), its secret survey answers sealed (never in clear), one host.
+ */
 export const runJobArgs = z.object({
   template: z.string().min(1).max(200),
-  vars: z.record(z.string(), z.string()).default({}),
+  vars: z.record(z.string(), z.union([z.string(), z.number(), z.array(z.string())])).default({}),
+  secrets: z.record(z.string(), z.string()).default({}),
   host: z.string().optional(),
 });

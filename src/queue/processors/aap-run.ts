@@ -1,7 +1,10 @@
 import { AapIgnoredFieldsError, TERMINAL_JOB_STATUSES, type AapClient, type WorkflowJob } from "../../clients/aap.ts";
 import { actorKey, ROLE_RANK } from "../../core/actor.ts";
 import type { Message } from "../../core/message.ts";
-import { checkRun } from "../../core/run-policy.ts";
+import { runTemplate } from "../../core/run-policy.ts";
+import { checkRunVars, openSecrets } from "../../core/run-survey.ts";
+import { SecretBox } from "../../core/secret-box.ts";
+import type { Survey, SurveyValue } from "../../core/survey.ts";
 import { ApiError, UserError } from "../../errors.ts";
 import { sleep } from "../../sleep.ts";
 import { defineProcessor, type ProcessorContext } from "../processor.ts";
@@ -28,19 +31,29 @@ export default defineProcessor({
   async run(ctx) {
     const { args: a, deps, payload } = ctx;
     const aap = deps.aap;
-    const t = checkRun(deps.config.run.templates, a);
-    if (ROLE_RANK[payload.requires ?? "viewer"] < ROLE_RANK[t.role]) throw new UserError("forbidden", `Running \`${a.template}\` needs the ${t.role} role; nothing was launched.`);
+    const templates = deps.config.run.templates;
+    const t0 = runTemplate(templates, a.template);
+    if (ROLE_RANK[payload.requires ?? "viewer"] < ROLE_RANK[t0.role]) throw new UserError("forbidden", `Running \`${a.template}\` needs the ${t0.role} role; nothing was launched.`);
     const title = `Run ${a.template}`;
-    const body = { extra_vars: { ...a.vars }, ...(a.host ? { limit: a.host } : {}) };
-    if (t.kind === "job") {
+    if (t0.kind === "job") {
+      // The survey as AAP has it now (it may have changed since the acknowledgement): every answer checked again;
+      // the sealed answers are opened only here, right before the launch, and live only in this request's body.
+      const tpl = await aap.findJobTemplate(a.template, { signal: ctx.signal });
+      const survey: Survey | null = tpl.survey_enabled ? await aap.surveySpec(tpl.id, { signal: ctx.signal }) : null;
+      const secrets = openSecrets(deps.config.surveySecretKey ? new SecretBox(deps.config.surveySecretKey) : undefined, a.template, a.secrets);
+      const checked = checkRunVars(templates, { template: a.template, vars: a.vars, host: a.host, survey, secrets });
+      const extra: Record<string, SurveyValue> = { ...checked.vars, ...(checked.answers?.secrets ?? {}) };
+      const body = { extra_vars: extra, ...(a.host ? { limit: a.host } : {}) };
       const f = await launchOnce(ctx, {
         aap, key: "run", template: a.template, body, pollMs: deps.config.aapSettings.pollInterval, timeoutMs: deps.config.aapSettings.jobTimeout,
+        surveyVars: survey?.questions.map((q) => q.variable) ?? [],
         onProgress: (job, p) => ctx.progress.update({ title, state: "running", lines: [aapStatusLine(job, p), hostCountsLine(p)], link: { label: `AAP job ${job.id}`, url: aap.jobUrl(job.id) } }),
       });
       const state = f.job.status === "successful" ? "success" : f.job.status === "canceled" ? "canceled" : "failure";
       return { outcome: state, message: { title: `${title}: ${f.job.status}`, state, lines: aapResultLines(f), link: { label: `AAP job ${f.job.id}`, url: aap.jobUrl(f.job.id) } }, details: { aapJob: f.job.id } };
     }
-    const { id, reattached } = await launchWorkflowOnce(ctx, aap, a.template, body);
+    const { vars } = checkRunVars(templates, { template: a.template, vars: a.vars, host: a.host, survey: null, secrets: a.secrets });
+    const { id, reattached } = await launchWorkflowOnce(ctx, aap, a.template, { extra_vars: vars as Record<string, string>, ...(a.host ? { limit: a.host } : {}) });
     const link = { label: `AAP workflow job ${id}`, url: aap.workflowUrl(id) };
     const job = await followWorkflow(ctx, aap, id, (line) => ctx.progress.update({ title, state: "running", lines: [line], link }));
     const state = job.status === "successful" ? "success" : job.status === "canceled" ? "canceled" : "failure";
