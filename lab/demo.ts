@@ -69,8 +69,14 @@ async function main(): Promise<number> {
   config.gitops.interval = Number(process.env.GITOPS_INTERVAL_MS ?? 3_000);
   // The simulated AAP's workflow that pauses for an approval, runnable with /labops run; approvals are polled every second.
   if (Object.keys(config.run.templates).length === 0) {
-    config.run.templates = { "Deploy with Approval": { kind: "workflow", role: "operator", vars: ["app"], limit: true } };
+    config.run.templates = {
+      "Deploy with Approval": { kind: "workflow", role: "operator", vars: ["app"], limit: true },
+      // A job template with a survey (host, retention, repository password): its questions are checked, the password sealed.
+      "Create Backup Job": { kind: "job", role: "operator", vars: [], limit: false },
+    };
   }
+  // Secret survey answers are sealed with this key (a fresh one each demo run unless SURVEY_SECRET_KEY is set).
+  config.surveySecretKey ??= randomBytes(32);
   config.approvals.pollInterval = 1_000;
   // The terminal is one person: let them approve what they launched (in chat, someone else must).
   config.approvals.selfApproval = true;

@@ -1,7 +1,10 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { PassThrough, Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../../src/core/actor.ts";
 import { renderText } from "../../src/core/message.ts";
+import { runConsoleBot } from "../../src/bot/console/console-bot.ts";
+import { ConsoleNotifier } from "../../src/bot/console/console-notifier.ts";
 import { createHarness, type Harness } from "../helpers/harness.ts";
 
 const grant = (role: "viewer" | "operator" | "admin", id: string) => ({ role, slackUsers: [id], slackGroups: [], discordUsers: [], discordRoles: [], channels: [] });
@@ -117,5 +120,35 @@ describe("/labops run with an AAP survey", () => {
     const forged = await enqueue({ vars: { backup_host: "docker01", backup_retention: 7 }, secrets: { backup_password: "lsb1.AAAA.BBBB.CCCC" } });
     expect((await h.notifier.final(forged.jobId)).lines?.join("\n")).toContain("cannot be opened");
     expect(launches()).toBe(before);
+  });
+
+  it("the terminal asks the missing answers question by question, repeating a refused one, from piped input", async () => {
+    const session = async (lines: string[]) => {
+      let out = "";
+      const sink = new Writable({ write(chunk, _enc, cb) { out += String(chunk); cb(); } });
+      const notifier = new ConsoleNotifier(sink);
+      h.labops.notifiers.register("terminal", notifier);
+      const input = new PassThrough();
+      input.end(lines.map((l) => `${l}\n`).join(""));
+      const summary = await runConsoleBot({ deps: h.labops.ack, notifier, queue: h.labops.queue.queue, input, actor: h.admin, sequential: true, pollMs: 20 });
+      return { out, ...summary };
+    };
+    const before = launches();
+    const s = await session([`/labops run "${TEMPLATE}" --var backup_host=docker02`, "seven", "", "short", PASSWORD]);
+    expect(s.out).toContain(`${TEMPLATE} asks a survey: Backup job`);
+    expect(s.out).toContain("Retention (days) (backup_retention)?");
+    expect(s.out).toContain("a whole number from 1 to 90 [default: 14]");
+    expect(s.out).toContain("Retention (days) (backup_retention) must be a whole number from 1 to 90.");
+    expect(s.out).toContain("(it is 5 long)");
+    expect(s.out).not.toContain("Host (backup_host)?");
+    expect(s.out).toMatch(/✅ Run Create Backup Job: successful/);
+    expect(s.out).not.toContain(PASSWORD);
+    expect(s).toMatchObject({ commands: 1, failures: 0 });
+    expect(launches() - before).toBe(1);
+    expect(h.lab.aap.launches().at(-1)!.extraVars).toEqual({ backup_host: "docker02", backup_retention: 14, backup_password: PASSWORD });
+
+    const cut = await session([`/labops run "${TEMPLATE}"`, "docker01"]);
+    expect(cut.out).toContain("Survey not finished");
+    expect(launches() - before).toBe(1);
   });
 });

@@ -6,6 +6,8 @@ import type { Queue } from "bullmq";
 import type { Actor, ChannelRef } from "../../core/actor.ts";
 import { dispatchAction, dispatchCommand, type AckDeps } from "../../core/dispatch.ts";
 import type { Message } from "../../core/message.ts";
+import { surveyFormFor, surveyFormOptions, type SurveyForm } from "../../core/survey-form.ts";
+import { checkAnswer, questionHint, questionLabel, ENCRYPTED, type SurveyQuestion } from "../../core/survey.ts";
 import type { ConsoleNotifier } from "./console-notifier.ts";
 
 export interface ConsoleBotOptions {
@@ -70,8 +72,14 @@ export async function runConsoleBot(opts: ConsoleBotOptions): Promise<ConsoleRun
     }
   };
 
-  for await (const raw of rl) {
-    if (summary.interrupted) break;
+  const lines = rl[Symbol.asyncIterator]();
+  const nextLine = async (): Promise<string | undefined> => {
+    const r = await lines.next();
+    return r.done ? undefined : String(r.value);
+  };
+  for (;;) {
+    const raw = await nextLine();
+    if (raw === undefined || summary.interrupted) break;
     const line = raw.trim();
     if (!line || line.startsWith("#")) {
       if (t) rl.prompt();
@@ -97,7 +105,16 @@ export async function runConsoleBot(opts: ConsoleBotOptions): Promise<ConsoleRun
         ack = res.reply;
       }
     } else {
-      ack = await dispatchCommand(opts.deps, { root: head, text, actor, channel, requestId });
+      // A /labops run of a surveyed template without every answer: the survey is asked question by question.
+      const form = surveyFormFor(opts.deps, { root: head, text, actor, channel });
+      if (form) {
+        const answers = await askSurvey(form, { rl, nextLine, print: (m) => opts.notifier.print(m), terminal: Boolean(t) });
+        ack = answers
+          ? await dispatchCommand(opts.deps, { root: head, name: "run", options: surveyFormOptions(form, answers), actor, channel, requestId })
+          : { title: "Survey not finished", state: "failure", lines: ["Nothing was launched."], ephemeral: true };
+      } else {
+        ack = await dispatchCommand(opts.deps, { root: head, text, actor, channel, requestId });
+      }
     }
     if (ack) opts.notifier.print(ack);
     const shown = opts.notifier.buttonsShown;
@@ -129,5 +146,72 @@ export async function waitForJob(queue: Queue, jobId: string, pollMs: number): P
     if (state === "completed") return (job.returnvalue as { outcome?: string } | undefined)?.outcome ?? "success";
     if (state === "failed") return "failure";
     await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+interface AskIo {
+  rl: Interface;
+  nextLine: () => Promise<string | undefined>;
+  print: (m: Message) => void;
+  /** A terminal: secret answers are not echoed and stay out of the history. */
+  terminal: boolean;
+}
+
+/**
+ * Asks each question of the form in turn: its name, what it takes and its default; an empty line takes the
+ * default (or skips an optional question); an answer that does not pass is refused with the reason and asked
+ * again. Undefined when input ends first. Answers are checked again when the command is dispatched.
+ */
+async function askSurvey(form: SurveyForm, io: AskIo): Promise<Record<string, string> | undefined> {
+  io.print({ title: `${form.template} asks a survey${form.survey.name ? `: ${form.survey.name}` : ""}`, state: "info",
+    lines: [...(form.survey.description ? [form.survey.description] : []), "Answer each question; an empty line takes the default shown."] });
+  const answers: Record<string, string> = {};
+  for (const q of form.ask) {
+    for (;;) {
+      io.print({ title: `${questionLabel(q)}?`, state: "info", lines: [`${questionHint(q)}${q.required ? "" : " (optional)"}${shownDefault(q)}`] });
+      const line = await readAnswer(io, q.type === "password");
+      if (line === undefined) return undefined;
+      const v = line.trim();
+      if (v === "") {
+        if (hasDefault(q) || !q.required) break;
+        io.print({ title: "An answer is needed", state: "failure", lines: [`${questionLabel(q)} has no default.`] });
+        continue;
+      }
+      const checked = checkAnswer(q, v);
+      if ("problem" in checked) {
+        io.print({ title: "Not accepted", state: "failure", lines: [checked.problem] });
+        continue;
+      }
+      answers[q.variable] = v;
+      break;
+    }
+  }
+  return answers;
+}
+
+function hasDefault(q: SurveyQuestion): boolean {
+  if (q.type === "password") return q.default === ENCRYPTED;
+  return q.default !== undefined && q.default !== null && q.default !== "" && !("problem" in checkAnswer(q, q.default as string));
+}
+
+function shownDefault(q: SurveyQuestion): string {
+  if (!hasDefault(q)) return "";
+  return q.type === "password" ? " [default: the one kept in AAP]" : ` [default: ${Array.isArray(q.default) ? q.default.join(",") : String(q.default)}]`;
+}
+
+/** One line of input; for a secret on a terminal, without echo and left out of the history. */
+async function readAnswer(io: AskIo, secret: boolean): Promise<string | undefined> {
+  if (!secret || !io.terminal) return io.nextLine();
+  const rl = io.rl as unknown as { _writeToOutput?: ((s: string) => void) | undefined; history?: string[] };
+  const write = rl._writeToOutput;
+  rl._writeToOutput = (s: string) => {
+    if (s.includes("\n") && write) write.call(io.rl, "\n");
+  };
+  try {
+    const line = await io.nextLine();
+    if (line !== undefined && rl.history?.[0] === line) rl.history.shift();
+    return line;
+  } finally {
+    rl._writeToOutput = write;
   }
 }
