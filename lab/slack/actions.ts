@@ -4,6 +4,7 @@ import type { SlackState } from "./state.ts";
 import { findButton } from "./blocks.ts";
 import { deliverHttp, deliverSocket } from "./socket.ts";
 import { newResponseUrl, slackUser, storeEphemeral, storeMessage } from "./store.ts";
+import { issueTrigger } from "./views.ts";
 
 /** What a person does in Slack: a slash command and a button click (see FakeSlack.slash and .click). */
 
@@ -17,7 +18,7 @@ export function slashCommand(st: SlackState, command: string, text: string, opts
   const payload = {
     token: "vtok-legacy", team_id: st.self.teamId, team_domain: st.self.teamDomain, channel_id: channel, channel_name: st.channels.get(channel) ?? "unknown",
     user_id: user.id, user_name: user.name, command: command.startsWith("/") ? command : `/${command}`, text, api_app_id: st.self.appId,
-    is_enterprise_install: "false", response_url: `${st.self.url}/response/${responseId}`, trigger_id: `${Date.now()}.${++st.envSeq}.${randomBytes(8).toString("hex")}`,
+    is_enterprise_install: "false", response_url: `${st.self.url}/response/${responseId}`, trigger_id: issueTrigger(st, user.id),
   };
   const onPayload = (ack: Record<string, unknown>) => {
     if (ack.text === undefined && ack.blocks === undefined) return;
@@ -53,7 +54,7 @@ export function clickButton(st: SlackState, actionId: string, opts: { user?: str
   if (!found) throw new Error(`fake slack: that message has no button ${actionId}`);
   const responseId = newResponseUrl(st, { channel, user: user.id, original });
   const payload = {
-    type: "block_actions", api_app_id: st.self.appId, token: "vtok-legacy", trigger_id: `${Date.now()}.${++st.envSeq}.${randomBytes(8).toString("hex")}`,
+    type: "block_actions", api_app_id: st.self.appId, token: "vtok-legacy", trigger_id: issueTrigger(st, user.id),
     team: { id: st.self.teamId, domain: st.self.teamDomain }, enterprise: null, is_enterprise_install: false,
     user: { id: user.id, username: user.name, name: user.name, team_id: st.self.teamId },
     channel: { id: channel, name: st.channels.get(channel) ?? "unknown" }, container, ...(message ? { message } : {}),

@@ -4,6 +4,7 @@ import type { AckFailure, AckRecord, EphemeralMessage, FakeSlackOptions, SlackCa
 import { createSlackState, type SlackState } from "./state.ts";
 import { ackDeadline, deliveriesPerConnection, markDraining } from "./socket.ts";
 import { clickButton, slashCommand } from "./actions.ts";
+import { submitView, type FakeSlackView } from "./views.ts";
 
 export type { AckFailure, AckRecord, EphemeralMessage, FakeSlackOptions, FakeSlackUser, FakeSlackUserGroup, SlackCall, StoredMessage } from "./options.ts";
 export { validBlocks } from "./blocks.ts";
@@ -154,6 +155,21 @@ export class FakeSlack {
    * ephemeral message of theirs that carries the button. Slack's client has already shown any confirm
    * dialog; the app hears only confirmed clicks.
    */
+  /** Views opened with views.open, by id (open, errors shown by the last submission's ack). */
+  view(id: string): FakeSlackView | undefined {
+    return this.#st.views.get(id);
+  }
+
+  /** The newest view opened for this user. */
+  lastView(user = "U0ALICE"): FakeSlackView | undefined {
+    return [...this.#st.views.values()].filter((v) => v.user === user).at(-1);
+  }
+
+  /** The person submits an open modal, answers by block_id; resolves with labops' ack. */
+  submitView(viewId: string, answers: Record<string, string | string[]>): Promise<AckRecord> {
+    return submitView(this.#st, viewId, answers);
+  }
+
   click(actionId: string, opts: { user?: string | undefined; channel?: string | undefined; messageTs?: string | undefined } = {}): Promise<AckRecord> {
     return clickButton(this.#st, actionId, opts);
   }

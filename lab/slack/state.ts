@@ -1,3 +1,4 @@
+import type { FakeSlackView } from "./views.ts";
 import { createServer, type Server } from "node:http";
 import { WebSocketServer, type WebSocket } from "ws";
 import { DEFAULT_SLACK_LIMITS, SlackRateLimiter } from "./limits.ts";
@@ -30,6 +31,9 @@ export interface SlackState {
   ping: NodeJS.Timeout | undefined;
   tsSeq: number;
   envSeq: number;
+  /** trigger_ids issued with interactions (views.open takes each once, within 3 s). */
+  readonly triggers: Map<string, { at: number; user: string; used: boolean }>;
+  readonly views: Map<string, FakeSlackView>;
 }
 
 /** The state of `self`: users, channels, limits, and the HTTP server with its Socket Mode upgrade (not listening yet). */
@@ -54,6 +58,8 @@ export function createSlackState(self: FakeSlack, opts: FakeSlackOptions): Slack
     ping: undefined,
     tsSeq: 0,
     envSeq: 0,
+    triggers: new Map(),
+    views: new Map(),
   };
   st.server.on("upgrade", (req, socket, head) => upgradeSocket(st, req, socket, head));
   st.wss.on("connection", (ws) => acceptSocket(st, ws));

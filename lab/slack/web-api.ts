@@ -1,3 +1,4 @@
+import { openView } from "./views.ts";
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApiResult } from "./options.ts";
@@ -81,6 +82,7 @@ function webApiMethods(st: SlackState): Record<string, (a: Record<string, unknow
       const e = storeEphemeral(st, String(a.channel), a.user, a, "chat.postEphemeral");
       return { ok: true, message_ts: e.ts };
     },
+    "views.open": (a, at) => openView(st, a, at),
     "usergroups.list": (a) => ({
       ok: true,
       usergroups: st.groups.map((g) => ({
@@ -123,7 +125,7 @@ function parseArgs(raw: string, contentType: string | undefined): Record<string,
     }
   }
   const out: Record<string, unknown> = Object.fromEntries(new URLSearchParams(raw));
-  for (const k of ["blocks", "attachments", "metadata"]) {
+  for (const k of ["blocks", "attachments", "metadata", "view"]) {
     if (typeof out[k] === "string") {
       try {
         out[k] = JSON.parse(out[k] as string);

@@ -9,7 +9,7 @@ const FROM_PINO: Record<string, LogLevel> = { trace: LogLevel.DEBUG, debug: LogL
  */
 export function boltLogger(log: Logger): BoltLogger {
   const child = log.child({ component: "slack" });
-  const text = (msg: unknown[]) => msg.map((m) => (typeof m === "string" ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(" ");
+  const text = (msg: unknown[]) => leaveOutPayloads(msg.map((m) => (typeof m === "string" ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(" "));
   return {
     debug: (...msg: unknown[]) => child.debug(text(msg)),
     info: (...msg: unknown[]) => child.info(text(msg)),
@@ -19,4 +19,21 @@ export function boltLogger(log: Logger): BoltLogger {
     getLevel: () => FROM_PINO[log.level] ?? LogLevel.INFO,
     setName: () => {},
   };
+}
+
+const RECEIVED = /^(Received a message on the WebSocket: )(\{[\s\S]*\})$/;
+
+/**
+ * Socket Mode's debug line carries each whole event: a command's text and a modal's answers (a survey's
+ * password too). Only its type and envelope id are kept.
+ */
+export function leaveOutPayloads(line: string): string {
+  const m = RECEIVED.exec(line);
+  if (!m) return line;
+  try {
+    const e = JSON.parse(m[2]!) as { type?: unknown; envelope_id?: unknown; payload?: { type?: unknown } };
+    return `${m[1]}${JSON.stringify({ type: e.type, envelope_id: e.envelope_id, ...(e.payload?.type ? { payload_type: e.payload.type } : {}), payload: "(left out)" })}`;
+  } catch {
+    return `${m[1]}(left out)`;
+  }
 }

@@ -10,7 +10,7 @@ import type { Logger } from "../../logger.ts";
 import type { ThrottledNotifier, ThrottleOptions } from "../throttled-notifier.ts";
 import { boltLogger } from "./bolt-logger.ts";
 import { createSlackNotifier, DEFAULT_RETRY, DEFAULT_THROTTLE } from "./create-slack-notifier.ts";
-import { registerSlackHandlers } from "./slack-handlers.ts";
+import { registerSlackHandlers, registerSurveySubmissions } from "./slack-handlers.ts";
 import { SlackUserGroups } from "./slack-identity.ts";
 import { mapSlackError } from "./slack-notifier.ts";
 import type { Metrics } from "../../metrics/metrics.ts";
@@ -104,7 +104,9 @@ export function createSlackBot(opts: CreateSlackBotOptions): SlackBot {
       app.error(async (err) => {
         log.error({ err: { type: err.name, message: err.message, code: (err as { code?: string }).code } }, "slack listener failed");
       });
-      registerSlackHandlers(app, { ack: opts.ack, notifier, groups, log, ackBudgetMs: opts.ackBudgetMs ?? 2_500 });
+      const handlerDeps = { ack: opts.ack, notifier, groups, log, ackBudgetMs: opts.ackBudgetMs ?? 2_500 };
+      registerSlackHandlers(app, handlerDeps);
+      registerSurveySubmissions(app, handlerDeps);
       if (config.mode === "socket") await app.start();
       log.info({ mode: config.mode, team: teamId, bot: who.user_id }, "slack front end started");
     },
