@@ -165,6 +165,11 @@ export class FakeDiscord {
     return this.interactions.autocomplete(name, option, partial, as);
   }
 
+  /** The user submits the modal the bot showed in answer to that interaction (MODAL_SUBMIT). */
+  submitModal(interactionId: string, values: Record<string, string>, as: InteractionAs = {}): Promise<InteractionResult> {
+    return this.interactions.submitModal(interactionId, values, as);
+  }
+
   /** A user clicks a button on a stored message. */
   click(customId: string, messageId: string, as: InteractionAs = {}): Promise<InteractionResult> {
     return this.interactions.click(customId, messageId, as);

@@ -34,6 +34,7 @@ interface Rec {
   componentMessageId?: string | undefined;
   originalId?: string | undefined;
   followups: string[];
+  userId: string;
   callback?: { type: number; data?: Obj | undefined; at: number } | undefined;
   waiter?: ((r: InteractionResult) => void) | undefined;
 }
@@ -47,6 +48,8 @@ export class FakeDiscordInteractions {
   /** Callbacks that came after the deadline, and second acks. */
   readonly late: string[] = [];
   readonly doubleAcks: string[] = [];
+  /** Modals shown (type 9 callbacks), by the interaction they answered. */
+  readonly modals = new Map<string, { data: Obj; user: string; channelId: string }>();
 
   constructor(private readonly fake: FakeDiscord) {}
 
@@ -60,6 +63,23 @@ export class FakeDiscordInteractions {
     const { command, path } = this.#command(name);
     const focused = { name: option, type: this.#optionType(path, option, partial), value: partial, focused: true };
     return this.#dispatch(4, as, { id: command.id, name: command.name, type: 1, guild_id: this.fake.guildId, options: this.#nest(name, [focused]) });
+  }
+
+  /** The person fills in and submits the modal shown in answer to `interactionId`: MODAL_SUBMIT (type 5) with each text input's value. */
+  submitModal(interactionId: string, values: Record<string, string>, as: InteractionAs = {}): Promise<InteractionResult> {
+    const m = this.modals.get(interactionId);
+    if (!m) throw new Error(`no modal was shown in answer to interaction ${interactionId}`);
+    this.modals.delete(interactionId);
+    const rows = (m.data.components as Obj[]).map((row) => ({
+      type: 1, components: (row.components as Obj[]).map((c) => {
+        const v = values[String(c.custom_id)] ?? String(c.value ?? "");
+        if (c.required !== false && v === "") throw new Error(`Discord does not submit the modal: ${String(c.custom_id)} is required`);
+        if (typeof c.max_length === "number" && v.length > c.max_length) throw new Error(`Discord does not submit the modal: ${String(c.custom_id)} is longer than ${c.max_length}`);
+        if (typeof c.min_length === "number" && v.length > 0 && v.length < c.min_length) throw new Error(`Discord does not submit the modal: ${String(c.custom_id)} is shorter than ${c.min_length}`);
+        return { type: 4, custom_id: c.custom_id, value: v };
+      }),
+    }));
+    return this.#dispatch(5, { ...as, channel: m.channelId }, { custom_id: m.data.custom_id, components: rows });
   }
 
   click(customId: string, messageId: string, as: InteractionAs): Promise<InteractionResult> {
@@ -93,6 +113,12 @@ export class FakeDiscordInteractions {
       if (errors.count) return errors.response();
     }
     if (type === 8 && ((data?.choices as unknown[] | undefined)?.length ?? 0) > 25) return invalid("choices", "Must be 25 or fewer in length.");
+    if (type === 9) {
+      // A modal answers a command or a component, never an autocomplete or another modal's submission.
+      if (rec.type === 4 || rec.type === 5) return { status: 400, body: { message: "Interaction response type is invalid for this interaction", code: 40004 } };
+      const bad = modalProblem(data);
+      if (bad) return invalid(bad[0], bad[1]);
+    }
     if ((type === 6 || type === 7) && !rec.componentMessageId) return { status: 400, body: { message: "Interaction response type is invalid for this interaction", code: 40004 } };
     rec.callback = { type, data, at: now };
     if (type === 4 || type === 5) {
@@ -102,6 +128,7 @@ export class FakeDiscordInteractions {
       rec.originalId = rec.componentMessageId;
       if (type === 7 && data) this.fake.editMessage(rec.componentMessageId!, data);
     }
+    if (type === 9) this.modals.set(id, { data: data!, user: rec.userId, channelId: rec.channelId });
     rec.waiter?.({ id, token, callback: { type, data }, latencyMs: now - rec.createdAt, messageId: rec.originalId });
     if (req.query.get("with_response") === "true") {
       return { status: 200, body: { interaction: { id, type: rec.type }, resource: { type, ...(rec.originalId ? { message: this.fake.message(rec.originalId)?.object } : {}) } } };
@@ -151,7 +178,7 @@ export class FakeDiscordInteractions {
   #dispatch(type: number, as: InteractionAs, data: Obj, message?: Obj): Promise<InteractionResult> {
     const user = typeof as.user === "string" ? this.fake.user(as.user) : as.user ?? this.fake.user("alice");
     const channelId = as.channel ? this.fake.channels.get(as.channel) ?? as.channel : this.fake.channel();
-    const rec: Rec = { id: snowflake(), token: `aW50ZXJhY3Rpb24.${randomBytes(24).toString("base64url")}`, type, createdAt: Date.now(), channelId, followups: [], componentMessageId: message?.id as string | undefined };
+    const rec: Rec = { id: snowflake(), token: `aW50ZXJhY3Rpb24.${randomBytes(24).toString("base64url")}`, type, createdAt: Date.now(), channelId, followups: [], userId: user.id, componentMessageId: message?.id as string | undefined };
     this.#byId.set(rec.id, rec);
     this.#byToken.set(rec.token, rec);
     const answered = new Promise<InteractionResult>((resolve, reject) => {
@@ -202,4 +229,31 @@ export class FakeDiscordInteractions {
 
 function invalid(field: string, message: string): FakeResponse {
   return { status: 400, body: { message: "Invalid Form Body", code: 50035, errors: { [field]: { _errors: [{ code: "BASE_TYPE_INVALID", message }] } } } };
+}
+
+/** What Discord refuses in a modal (type 9 data): the field and its message, or undefined. */
+function modalProblem(data: Obj | undefined): [string, string] | undefined {
+  if (!data) return ["data", "This field is required"];
+  const len = (v: unknown, max: number, min = 1) => typeof v === "string" && v.length >= min && v.length <= max;
+  if (!len(data.custom_id, 100)) return ["data.custom_id", "Must be between 1 and 100 in length."];
+  if (!len(data.title, 45)) return ["data.title", "Must be between 1 and 45 in length."];
+  const rows = data.components as Obj[] | undefined;
+  if (!Array.isArray(rows) || rows.length < 1 || rows.length > 5) return ["data.components", "Must be between 1 and 5 in length."];
+  const ids = new Set<string>();
+  for (const [i, row] of rows.entries()) {
+    const cs = row.components as Obj[] | undefined;
+    if (row.type !== 1 || !Array.isArray(cs) || cs.length !== 1) return [`data.components.${i}.components`, "Must be 1 in length."];
+    const c = cs[0]!;
+    const at = `data.components.${i}.components.0`;
+    if (c.type !== 4) return [`${at}.type`, "Value must be one of {4}."];
+    if (!len(c.custom_id, 100) || ids.has(String(c.custom_id))) return [`${at}.custom_id`, "Must be between 1 and 100 in length and unique."];
+    ids.add(String(c.custom_id));
+    if (c.style !== 1 && c.style !== 2) return [`${at}.style`, "Value must be one of {1, 2}."];
+    if (!len(c.label, 45)) return [`${at}.label`, "Must be between 1 and 45 in length."];
+    if (c.placeholder !== undefined && !len(c.placeholder, 100, 0)) return [`${at}.placeholder`, "Must be 100 or fewer in length."];
+    if (c.value !== undefined && !len(c.value, 4000, 0)) return [`${at}.value`, "Must be 4000 or fewer in length."];
+    if (c.min_length !== undefined && (typeof c.min_length !== "number" || c.min_length < 0 || c.min_length > 4000)) return [`${at}.min_length`, "int value should be between 0 and 4000."];
+    if (c.max_length !== undefined && (typeof c.max_length !== "number" || c.max_length < 1 || c.max_length > 4000)) return [`${at}.max_length`, "int value should be between 1 and 4000."];
+  }
+  return undefined;
 }

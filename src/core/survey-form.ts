@@ -25,9 +25,21 @@ export function surveyFormFor(deps: AckDeps, req: { root: string; text: string; 
   const r = deps.commands.resolve(req.root, req.text);
   if ("error" in r || r.cmd.def.name !== "run") return undefined;
   try {
-    const parsed = r.cmd.def.args.safeParse(parseText(r.rest, r.cmd.specs, r.cmd.usage));
+    return surveyFormForArgs(deps, parseText(r.rest, r.cmd.specs, r.cmd.usage), req.actor, req.channel);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The same for a /labops run given as options (Discord): the run's raw arguments. */
+export function surveyFormForArgs(deps: AckDeps, raw: Record<string, unknown>, actor: Actor, channel: ChannelRef): SurveyForm | undefined {
+  const cmd = deps.commands.get("run");
+  if (!cmd) return undefined;
+  try {
+    const parsed = cmd.def.args.safeParse(raw);
     if (!parsed.success) return undefined;
     const args = parsed.data as { template: string; var?: string[]; host?: string };
+    const req = { actor, channel };
     const t = deps.runTemplates && Object.hasOwn(deps.runTemplates, args.template) ? deps.runTemplates[args.template] : undefined;
     if (!t || t.kind !== "job" || !deps.permissions.allows(req.actor, req.channel, t.role)) return undefined;
     const survey = deps.surveys?.get(args.template);

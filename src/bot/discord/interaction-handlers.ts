@@ -4,7 +4,10 @@ import {
   type ButtonInteraction,
   type ChatInputCommandInteraction,
   type Interaction,
+  type ModalSubmitInteraction,
 } from "discord.js";
+import { surveyFormForArgs, surveyFormOptions, type SurveyForm } from "../../core/survey-form.ts";
+import { discordSurveyModal, readDiscordModal } from "./survey-modal.ts";
 import { dispatchAction, dispatchCommand, type AckDeps } from "../../core/dispatch.ts";
 import type { Message } from "../../core/message.ts";
 import type { Logger } from "../../logger.ts";
@@ -31,6 +34,53 @@ export async function handleInteraction(deps: InteractionDeps, interaction: Inte
   if (interaction.isChatInputCommand()) return onCommand(deps, interaction);
   if (interaction.isAutocomplete()) return onAutocomplete(deps, interaction);
   if (interaction.isButton()) return onButton(deps, interaction);
+  if (interaction.isModalSubmit()) return onSurveySubmit(deps, interaction);
+}
+
+/** Survey forms shown as modals, by the command interaction's id, until submitted (Discord keeps a modal 15 min). */
+const FORMS = new Map<string, { form: SurveyForm; at: number }>();
+const FORM_TTL_MS = 15 * 60_000;
+
+/**
+ * A /labops run of a surveyed template without every answer, with at most five questions: the survey as a
+ * modal, shown as the first response (from the cached survey, within the 3 s). Otherwise undefined.
+ */
+async function showSurvey({ ack }: InteractionDeps, i: ChatInputCommandInteraction, input: { name: string; options: Record<string, unknown> }): Promise<boolean> {
+  if (input.name !== "run") return false;
+  const form = surveyFormForArgs(ack, input.options, actorOf(i), channelOf(i));
+  const modal = form ? discordSurveyModal(form, i.id) : undefined;
+  if (!form || !modal) return false;
+  const now = Date.now();
+  for (const [k, v] of FORMS) if (now - v.at > FORM_TTL_MS) FORMS.delete(k);
+  FORMS.set(i.id, { form, at: now });
+  await i.showModal(modal as never);
+  return true;
+}
+
+/** MODAL_SUBMIT of a survey: answers checked (refused ones listed privately), then the run dispatched once. */
+async function onSurveySubmit({ ack, log }: InteractionDeps, i: ModalSubmitInteraction): Promise<void> {
+  const key = i.customId.startsWith("survey:") ? i.customId.slice("survey:".length) : undefined;
+  const entry = key ? FORMS.get(key) : undefined;
+  if (!entry) {
+    await i.reply({ content: "This form has expired; run the command again.", flags: MessageFlags.Ephemeral });
+    return;
+  }
+  const { answers, problems } = readDiscordModal(entry.form, (v) => {
+    try {
+      return i.fields.getTextInputValue(v);
+    } catch {
+      return undefined;
+    }
+  });
+  if (problems.length) {
+    await i.reply({ ...payload({ title: "Survey answers not accepted; nothing was launched", state: "failure", lines: [...problems, "Run the command again to fill in the form."] }), flags: MessageFlags.Ephemeral });
+    return;
+  }
+  FORMS.delete(key!);
+  await i.deferReply({ flags: MessageFlags.Ephemeral });
+  const reply = await dispatchCommand(ack, { root: "labops", name: "run", options: surveyFormOptions(entry.form, answers), actor: actorOf(i), channel: channelOf(i), requestId: i.id });
+  log.debug({ cmd: "run", user: i.user.id, jobId: reply.jobId }, "discord survey submitted");
+  await i.editReply(payload(reply));
 }
 
 /** Defers at once (the 3 s budget), then parses, authorises and enqueues, and edits the deferred reply. */
@@ -39,6 +89,12 @@ async function onCommand({ ack, log }: InteractionDeps, i: ChatInputCommandInter
   const input = commandInput(ack.commands, i.commandName, i.options.data);
   // A confirmation is public (the channel sees what is about to happen); acknowledgements are for the asker.
   const ephemeral = !ack.commands.get(input.name)?.def.confirm;
+  try {
+    if (await showSurvey({ ack, log } as InteractionDeps, i, input)) return;
+  } catch (err) {
+    log.warn({ err: String(err), cmd: input.name }, "discord survey modal not shown; command dropped");
+    return;
+  }
   try {
     await i.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
   } catch (err) {
