@@ -213,19 +213,24 @@ describe("alert buttons end to end: Show log, Relaunch failed hosts (exactly onc
   });
 
   it("fails closed when only an intent is saved and AAP cannot be asked: no relaunch, an alert with the reference", async () => {
-    const { id } = await failedAlert();
+    const { id, labopsJob } = await failedAlert();
+    // The deploy that launched the job has finished following it, so the injected 503s meet the relaunch job only.
+    await jobMessage(labopsJob);
     h.lab.aap.http.inject({ method: "GET", path: `${h.config.aap!.apiPath}jobs/${id}/`, status: 503, times: 9 }); // 3 attempts × 3 tries
-    const { jobId } = await h.labops.queue.enqueue("aap.relaunch", {
-      command: "alert relaunch", args: { aapJob: id }, actor: OPERATOR, channel: ALERTS,
-      requestId: randomUUID(), lockKey: "app:jellyfin", requires: "operator", enqueuedAt: Date.now(), state: { relaunch: { intentAt: Date.now() - 1_000 } },
-    });
-    const final = (await jobMessage(jobId)).history.at(-1)!;
-    expect(final.state).toBe("failure");
-    expect(renderText(final)).toContain("AAP had an internal error (503)");
-    const alert = await h.notifier.waitFor((m) => m.history[0]!.title === `labops job ${jobId} failed: /alert relaunch`, 5_000);
-    expect(renderText(final)).toContain(`Reference: ${alert.history[0]!.fields!.find((f) => f.label === "Reference")!.value}`);
-    expect(relaunchPosts(id)).toBe(0);
-    h.lab.aap.http.clearFaults();
+    try {
+      const { jobId } = await h.labops.queue.enqueue("aap.relaunch", {
+        command: "alert relaunch", args: { aapJob: id }, actor: OPERATOR, channel: ALERTS,
+        requestId: randomUUID(), lockKey: "app:jellyfin", requires: "operator", enqueuedAt: Date.now(), state: { relaunch: { intentAt: Date.now() - 1_000 } },
+      });
+      const final = (await jobMessage(jobId)).history.at(-1)!;
+      expect(final.state).toBe("failure");
+      expect(renderText(final)).toContain("AAP had an internal error (503)");
+      const alert = await h.notifier.waitFor((m) => m.history[0]!.title === `labops job ${jobId} failed: /alert relaunch`, 5_000);
+      expect(renderText(final)).toContain(`Reference: ${alert.history[0]!.fields!.find((f) => f.label === "Reference")!.value}`);
+      expect(relaunchPosts(id)).toBe(0);
+    } finally {
+      h.lab.aap.http.clearFaults();
+    }
   });
 
   it("Mute 1h (operator) mutes the template's alerts for an hour in Redis; the next failure is not posted", async () => {
